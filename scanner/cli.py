@@ -1,0 +1,75 @@
+"""The ``lekk`` command: a thin click group.  Commands live in ``scanner/commands/`` and load lazily.
+
+Exit codes: 0 no findings, 1 findings, 2 usage or input error, 3 internal error.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Sequence
+
+import click
+
+from scanner import __version__
+
+# name -> "module:attribute"; explicit, loaded only when the command runs (fast start-up).
+COMMANDS: dict[str, str] = {
+    "scan": "scanner.commands.scan:scan",
+    "rules": "scanner.commands.rules:rules",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        cmd = getattr(importlib.import_module(module), attr)
+        assert isinstance(cmd, click.Command)
+        return cmd
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="lekk")
+def cli() -> None:
+    """Find leaked Vipps MobilePay and SagaPay API credentials.
+
+    Exit codes: 0 no findings, 1 findings, 2 usage or input error, 3 internal error.
+    """
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from scanner.errors import ScanError
+
+    try:
+        rv = cli.main(args=list(argv) if argv is not None else None, prog_name="lekk",
+                      standalone_mode=False)  # fmt: skip
+    except click.exceptions.Abort:
+        click.echo("lekk: aborted", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return 2 if exc.exit_code in (1, 2) else exc.exit_code
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except ScanError as exc:
+        click.echo(f"lekk: error: {exc}", err=True)
+        return 2
+    except KeyboardInterrupt:
+        click.echo("lekk: interrupted", err=True)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # the one place that catches everything: exit 3, no traceback
+        click.echo(f"lekk: internal error: {type(exc).__name__}: {exc}", err=True)
+        return 3
+    return int(rv or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

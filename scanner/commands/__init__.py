@@ -1,0 +1,1 @@
+"""One module per ``lekk`` subcommand; ``scanner.cli.COMMANDS`` lists them."""

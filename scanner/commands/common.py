@@ -1,0 +1,120 @@
+"""Options shared by every scanning command, and the report-and-exit step they end with."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from scanner.config import Config
+from scanner.errors import ConfigError
+from scanner.finding import Finding
+from scanner.reporters import REPORTERS, ReportContext
+from scanner.rules import Rule
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def output_options(fn: F) -> F:
+    """--format, --output, --show-secrets, --exit-zero, --config, --quiet/--verbose, --color."""
+    decorators = [
+        click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text",
+                     show_default=True, help="Report format."),
+        click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+                     help="Write the report to FILE instead of standard output."),
+        click.option("--show-secrets", is_flag=True,
+                     help="Print secrets whole (they are redacted by default)."),
+        click.option("--exit-zero", is_flag=True,
+                     help="Exit 0 even when there are findings (report only)."),
+        click.option("-c", "--config", "config_file", type=click.Path(dir_okay=False),
+                     help="Config file (default: .lekk.toml or [tool.lekk] in pyproject.toml)."),
+        click.option("-q", "--quiet", is_flag=True, help="No progress or warnings on stderr."),
+        click.option("-v", "--verbose", is_flag=True,
+                     help="Also say what was dropped and why (allowlists, placeholders)."),
+        click.option("--color/--no-color", default=None,
+                     help="Colour the text report (default: only on a terminal)."),
+    ]  # fmt: skip
+    for d in reversed(decorators):
+        fn = d(fn)
+    return fn
+
+
+@dataclass(frozen=True)
+class Output:
+    fmt: str
+    output: str | None
+    show_secrets: bool
+    exit_zero: bool
+    quiet: bool
+    verbose: bool
+    color: bool | None
+
+    @classmethod
+    def from_kwargs(cls, kw: dict[str, Any]) -> Output:
+        return cls(
+            fmt=kw.pop("fmt"), output=kw.pop("output"), show_secrets=kw.pop("show_secrets"),
+            exit_zero=kw.pop("exit_zero"), quiet=kw.pop("quiet"), verbose=kw.pop("verbose"),
+            color=kw.pop("color"),
+        )  # fmt: skip
+
+
+def load_config_and_rules(config_file: str | None, roots: Sequence[Path]) -> tuple[Config, list[Rule]]:
+    from scanner import config as config_mod
+    from scanner.rules import load_rules
+
+    cfg = config_mod.load(config_file, roots)
+    rules = load_rules(cfg.rule_packs, cfg.disable)
+    known = {r.id for r in load_rules(cfg.rule_packs)}
+    unknown = sorted(cfg.disable - known)
+    if unknown:
+        raise ConfigError(f"{cfg.source}: 'disable' names unknown rule id(s): {', '.join(unknown)}")
+    return cfg, rules
+
+
+def warn(quiet: bool) -> Callable[[str], None]:
+    def say(msg: str) -> None:
+        if not quiet:
+            click.echo(f"lekk: warning: {msg}", err=True)
+
+    return say
+
+
+def report(
+    findings: Sequence[Finding],
+    out: Output,
+    *,
+    command: str,
+    rules: Sequence[Rule],
+    warnings: Sequence[str] = (),
+    files: int = 0,
+    nbytes: int = 0,
+    dropped: Sequence[tuple[Finding, str]] = (),
+    properties: dict[str, Any] | None = None,
+) -> int:
+    """Write the report and return the exit code (0 clean, 1 findings)."""
+    if out.verbose and not out.quiet:
+        for f, why in dropped:
+            click.echo(f"lekk: dropped {f.rule.id} at {f.path}:{f.line}: {why}", err=True)
+    stream_is_tty = out.output is None and sys.stdout.isatty()
+    color = out.color if out.color is not None else (stream_is_tty and "NO_COLOR" not in os.environ)
+    ctx = ReportContext(
+        show_secrets=out.show_secrets, color=bool(color) and out.fmt == "text",
+        verbose=out.verbose, command=command, rules=rules, warnings=warnings, files=files,
+        bytes=nbytes, properties=properties or {},
+    )  # fmt: skip
+    writer = REPORTERS[out.fmt]
+    if out.output:
+        try:
+            with open(out.output, "w", encoding="utf-8") as fh:
+                writer(findings, fh, ctx)
+        except OSError as exc:
+            raise ConfigError(f"{out.output}: cannot write the report: {exc.strerror}") from None
+    else:
+        writer(findings, sys.stdout, ctx)
+        sys.stdout.flush()
+    return 0 if out.exit_zero or not findings else 1

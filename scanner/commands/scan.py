@@ -1,0 +1,39 @@
+"""``lekk scan``: files and directories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from scanner.commands.common import Output, load_config_and_rules, output_options, report, warn
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("-e", "--exclude", multiple=True, metavar="GLOB",
+              help="Skip paths matching GLOB (repeatable), e.g. 'vendor/**' or '*.min.js'.")
+@click.option("-j", "--jobs", type=click.IntRange(1), default=None,
+              help="Worker processes (default: one per core).")
+@output_options
+def scan(paths: tuple[str, ...], exclude: tuple[str, ...], jobs: int | None,
+         config_file: str | None, **kw: Any) -> int:  # fmt: skip
+    """Scan files and directories (default: the current directory; '-' reads stdin).
+
+    Skips .git/, binary files (by content) and symlinks found while walking.
+    """
+    from scanner.scan import scan_paths
+
+    out = Output.from_kwargs(kw)
+    targets = list(paths) or ["."]
+    roots = [Path(p) for p in targets if p != "-"] or [Path.cwd()]
+    cfg, rules = load_config_and_rules(config_file, roots)
+    say = warn(out.quiet)
+    result = scan_paths(targets, rules, cfg, excludes=exclude, jobs=jobs, warn=None)
+    for w in result.warnings:
+        say(w)
+    return report(
+        result.findings, out, command="scan", rules=rules, warnings=result.warnings,
+        files=result.files, nbytes=result.bytes, dropped=result.dropped,
+    )  # fmt: skip

@@ -1,0 +1,296 @@
+"""Pure detection: rules + one fragment -> findings.  No I/O, no globals.
+
+Speed comes from not looking.  A rule runs on a fragment only when one of its ``keywords`` is in
+the lowercased text or path, and its regex runs only on small regions around the occurrences of
+its ``anchors``, so a multi-megabyte single line costs a few substring searches, not a regex pass.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import math
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+import regex
+
+from scanner.finding import Finding
+from scanner.rules import Rule
+from scanner.sources import Fragment
+
+BEFORE = 160  # characters of a region before an anchor (a long variable name)
+AFTER = 480  # characters after it (separator, quoting and the value; a postman key/value pair)
+NEARBY_CHARS = 1500  # "nearby" is capped in characters too, for minified one-line files
+REGEX_TIMEOUT = 5.0  # seconds per region; a pathological input warns instead of hanging
+MAX_ANCHORS = 20_000
+
+_IGNORE = regex.compile(r"lekk:ignore(-next-line)?(?:[ \t]+([a-z0-9-]+(?:[ \t]*,[ \t]*[a-z0-9-]+)*))?")
+_B64_TOKEN = regex.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
+_PRINTABLE = regex.compile(r"^[\x21-\x7e]{8,200}$")
+# base64 of the SagaPay prefixes at each of the three alignments, so an encoded key with no
+# plain-text hint (a Kubernetes Secret with bland names) still reaches the decoder.
+B64_TRIGGERS = ("c3brx2xpdmvf", "c3bzx2xpdmvf", "c3brx3rlc3rf", "c3bzx3rlc3rf",
+                "nwa19saxzlx", "nwa19zdgvzdf", "zwtfbgl2zv", "zwtfdgvzdf", "bwtfbgl2zv",
+                "bhrfbgl2zv", "bhrfdgvzdf", "c2dzx")  # fmt: skip
+
+
+def shannon_entropy(value: str) -> float:
+    if not value:
+        return 0.0
+    counts = Counter(value)
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def _lower(text: str) -> str:
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    # a few code points (U+0130) lower to two; keep offsets aligned by lowering ASCII only
+    return text.translate({c: c + 32 for c in range(65, 91)})
+
+
+@dataclass
+class _Text:
+    """One fragment's text with its lowered copy and lazily computed line starts."""
+
+    frag: Fragment
+    text: str
+    low: str
+    path_low: str
+
+    def line_col(self, pos: int) -> tuple[int, int]:
+        nl = self.text.rfind("\n", 0, pos)
+        line = self.frag.line + self.text.count("\n", 0, pos)
+        col = pos - nl if nl >= 0 else self.frag.column + pos
+        return line, col
+
+    def line_bounds(self, pos: int) -> tuple[int, int]:
+        start = self.text.rfind("\n", 0, pos) + 1
+        end = self.text.find("\n", pos)
+        return start, (len(self.text) if end < 0 else end)
+
+    def nearby(self, start: int, end: int, lines: int) -> str:
+        lo, hi = start, end
+        for _ in range(lines + 1):
+            if lo <= 0 or start - lo > NEARBY_CHARS:
+                break
+            lo = self.text.rfind("\n", 0, lo - 1) + 1
+        for _ in range(lines + 1):
+            if hi >= len(self.text) or hi - end > NEARBY_CHARS:
+                break
+            nxt = self.text.find("\n", hi + 1)
+            hi = len(self.text) if nxt < 0 else nxt
+        lo = max(lo, start - NEARBY_CHARS)
+        hi = min(hi, end + NEARBY_CHARS)
+        return self.text[lo:hi]
+
+
+def _suppressions(t: _Text, pos: int) -> frozenset[str]:
+    """``lekk:ignore [ids]`` on the finding's line, ``lekk:ignore-next-line [ids]`` on the one before."""
+    start, end = t.line_bounds(pos)
+    out: set[str] = set()
+    lines = [(t.text[start:end], False)]
+    if start > 0:
+        prev_start = t.text.rfind("\n", 0, start - 1) + 1
+        lines.append((t.text[prev_start : start - 1], True))
+    for line, previous in lines:
+        if "lekk:ignore" not in line:
+            continue
+        for m in _IGNORE.finditer(line):
+            if bool(m.group(1)) != previous:
+                continue
+            ids = m.group(2)
+            out.update(i.strip() for i in ids.split(",")) if ids else out.add("*")
+    return frozenset(out)
+
+
+def _snippet(t: _Text, start: int, end: int, width: int = 60) -> str:
+    ls, le = t.line_bounds(start)
+    lo, hi = max(ls, start - width), min(le, end + width)
+    text = t.text[lo:hi].strip()
+    return ("…" if lo > ls else "") + text + ("…" if hi < le else "")
+
+
+class Engine:
+    """Compiled rule set.  ``scan(fragment)`` returns raw findings (filters come after)."""
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        self.rules = tuple(rules)
+        self.keywords = tuple(sorted({k for r in self.rules for k in r.keywords}))
+        self.timeouts: list[str] = []
+
+    def prefilter(self, low: str | bytes, path_low: str = "") -> bool:
+        """True when any rule could match: the cheap test run over raw bytes before decoding."""
+        if isinstance(low, bytes):
+            return any(k.encode() in low for k in self.keywords) or any(
+                k in path_low for k in self.keywords
+            ) or any(k.encode() in low for k in B64_TRIGGERS)  # fmt: skip
+        return (
+            any(k in low or k in path_low for k in self.keywords)
+            or any(k in low for k in B64_TRIGGERS)
+        )  # fmt: skip
+
+    def scan(self, frag: Fragment) -> list[Finding]:
+        t = _Text(frag, frag.text, _lower(frag.text), frag.path.lower())
+        found = [f for _, f in self._scan_text(t)]
+        found.extend(self._scan_decoded(t))
+        return found
+
+    # -- plain text -------------------------------------------------------------------------
+
+    def _active(self, t: _Text) -> Iterator[Rule]:
+        present = {k for k in self.keywords if k in t.low or k in t.path_low}
+        if not present:
+            return
+        for rule in self.rules:
+            if rule.client_side_only and not t.frag.client_side:
+                continue
+            if rule.paths and not _path_ok(t.frag.path, rule.paths):
+                continue
+            if any(k in present for k in rule.keywords):
+                yield rule
+
+    def _regions(self, t: _Text, anchors: Iterable[str]) -> list[tuple[int, int]]:
+        hits: list[int] = []
+        for a in anchors:
+            i = t.low.find(a)
+            while i >= 0 and len(hits) < MAX_ANCHORS:
+                hits.append(i)
+                i = t.low.find(a, i + 1)
+        if len(hits) >= MAX_ANCHORS:
+            return [(0, len(t.text))]
+        hits.sort()
+        regions: list[tuple[int, int]] = []
+        for h in hits:
+            lo, hi = max(0, h - BEFORE), min(len(t.text), h + AFTER)
+            if regions and lo <= regions[-1][1]:
+                regions[-1] = (regions[-1][0], max(hi, regions[-1][1]))
+            else:
+                regions.append((lo, hi))
+        return regions
+
+    def _scan_text(self, t: _Text) -> Iterator[tuple[int, Finding]]:
+        for rule in self._active(t):
+            seen: set[tuple[int, int]] = set()
+            for lo, hi in self._regions(t, rule.anchors):
+                try:
+                    matches = list(rule.pattern.finditer(t.text, lo, hi, timeout=REGEX_TIMEOUT))
+                except TimeoutError:
+                    self.timeouts.append(f"{t.frag.path}: rule {rule.id} timed out; skipped")
+                    continue
+                for m in matches:
+                    group = "secret" if "secret" in rule.pattern.groupindex else 1
+                    span = m.span(group)
+                    if span in seen or span[0] < 0:
+                        continue
+                    seen.add(span)
+                    f = self._candidate(rule, t, m, span)
+                    if f is not None:
+                        yield span[0], f
+
+    def _candidate(
+        self, rule: Rule, t: _Text, m: regex.Match[str], span: tuple[int, int]
+    ) -> Finding | None:
+        start, end = span
+        secret = t.text[start:end]
+        if "&" in secret:
+            secret = html.unescape(secret)
+        name = m.group("name") or "" if "name" in rule.pattern.groupindex else ""
+        if rule.entropy is not None and shannon_entropy(secret) < rule.entropy:
+            return None
+        if any(p.search(name) for p in rule.name_none):
+            return None
+        near = t.nearby(m.start(), m.end(), rule.window)
+        if any(p.search(near) for p in rule.context_none):
+            return None
+        if rule.context_any and not any(
+            p.search(t.frag.path) or p.search(near) for p in rule.context_any
+        ):
+            return None
+        severity = rule.severity
+        if rule.test_severity and (
+            any(p.search(secret) for p in rule.test_secret)
+            or any(p.search(name) for p in rule.test_name)
+            or (
+                any(p.search(near) for p in rule.test_nearby)
+                and not any(p.search(near) for p in rule.test_unless_nearby)
+            )
+        ):
+            severity = rule.test_severity
+        if t.frag.client_side and rule.is_secret:
+            severity = "error"  # downloaded by every visitor, whatever the key's environment
+        context = {}
+        for cname, pat in rule.captures:
+            cm = pat.search(near)
+            if cm:
+                context[cname] = cm.group(1)
+        origin = None
+        if t.frag.origin_path is not None:
+            line, col = t.frag.line, t.frag.column
+            end_line, end_col = line, col + (end - start)
+            origin = {"path": t.frag.origin_path, "line": 1 + t.text.count("\n", 0, start)}
+        else:
+            line, col = t.line_col(start)
+            end_line, end_col = t.line_col(end)
+        return Finding(
+            rule=rule, path=t.frag.path, line=line, column=col, end_line=end_line,
+            end_column=end_col, secret=secret, severity=severity,
+            snippet=_snippet(t, start, end), context=context, origin=origin,
+            client_side=t.frag.client_side, suppressions=_suppressions(t, start),
+            extra=dict(t.frag.extra),
+        )  # fmt: skip
+
+    # -- base64-encoded values (Kubernetes Secrets and the like) ----------------------------
+
+    def _scan_decoded(self, t: _Text) -> Iterator[Finding]:
+        if not self.prefilter(t.low, t.path_low):
+            return
+        pieces: list[str] = []
+        spans: list[tuple[int, int, int, int]] = []  # new start/end, original start/end
+        last = 0
+        out_len = 0
+        for m in _B64_TOKEN.finditer(t.text):
+            token = m.group()
+            if len(token) % 4:
+                continue
+            try:
+                decoded = base64.b64decode(token, validate=True).decode("ascii")
+            except (binascii.Error, UnicodeDecodeError, ValueError):
+                continue
+            if not _PRINTABLE.match(decoded):
+                continue
+            before = t.text[last : m.start()]
+            pieces.append(before)
+            out_len += len(before)
+            spans.append((out_len, out_len + len(decoded), m.start(), m.end()))
+            pieces.append(decoded)
+            out_len += len(decoded)
+            last = m.end()
+            if len(spans) > 1000:
+                break
+        if not spans:
+            return
+        pieces.append(t.text[last:])
+        derived_text = "".join(pieces)
+        derived = _Text(t.frag, derived_text, _lower(derived_text), t.path_low)
+        for pos, f in self._scan_text(derived):
+            for new_s, new_e, orig_s, orig_e in spans:
+                if new_s <= pos < new_e:
+                    line, col = t.line_col(orig_s)
+                    end_line, end_col = t.line_col(orig_e)
+                    yield f.with_(
+                        line=line, column=col, end_line=end_line, end_column=end_col,
+                        encoding="base64", snippet=_snippet(t, orig_s, orig_e),
+                        suppressions=_suppressions(t, orig_s),
+                    )  # fmt: skip
+                    break
+
+
+def _path_ok(path: str, globs: Sequence[str]) -> bool:
+    from scanner.filters import path_matches
+
+    return any(path_matches(path, g) for g in globs)

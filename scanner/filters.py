@@ -1,0 +1,148 @@
+"""False-positive filters: named predicates over a finding, applied after the engine.
+
+Each ``is_*`` predicate answers one question about a value; ``drop_reason`` runs them in order
+and names the first that fires, so ``--verbose`` can say why a candidate was dropped.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import string
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+import regex
+
+from scanner.finding import Finding, secret_hash
+
+# The providers' published documentation values, in every variant they have used.
+DOC_EXAMPLES = frozenset({
+    "fb492b5e-7907-4d83-bc20-c7fb60ca35de", "fb492b5e-7907-4d83-ba20-c7fb60ca35de",
+    "Y8Kteew6GE3ZmeycEt6egg", "Y8Kteew6GE2ZmeycEt6egg",
+    "0f14ebcab0eb4b29ae0cb90d91b4a84a", "0f14ebcab0ec4b29ae0cb90d91b4a84a",
+    "da7d5b0e18a84aeda961c0c31b75c2a9",
+    "spk_live_abc123def456", "sps_live_xyz789uvw012",
+})  # fmt: skip
+
+_PROVIDER_PREFIX = regex.compile(r"^(?:spk|sps|spay|sg|sgs)_(?:live_|test_)?|^sgs_")
+# Words that mark a value as a stand-in, in English and the Nordic languages.
+_PLACEHOLDER_WORDS = regex.compile(
+    r"(?i)your|placeholder|changeme|change_me|example|dummy|sample|redacted|replace|insert"
+    r"|secret_here|key_here|_here|todo|fixme|fake|xxxx|\*\*\*|<|>|\$\{|\{\{|%\("
+    r"|hemmelig|nokkel|erstatt|sett_inn|settinn|indsaet|ersatt|salainen|avain|placeholder"
+)
+_KEYBOARD_ROWS = ("qwertyuiopasdfghjklzxcvbnm", "1234567890", "qazwsxedcrfvtgbyhnujmikolp")
+_SEQUENCES = (string.digits + string.ascii_lowercase, string.ascii_lowercase, string.digits)
+
+
+def _body(value: str) -> str:
+    return _PROVIDER_PREFIX.sub("", value)
+
+
+def is_documentation_example(value: str) -> bool:
+    return value.rstrip("=") in DOC_EXAMPLES or value in DOC_EXAMPLES
+
+
+def is_placeholder(value: str) -> bool:
+    body = _body(value)
+    return not body.strip() or bool(_PLACEHOLDER_WORDS.search(body))
+
+
+def _has_run(text: str, alphabet: str, length: int) -> bool:
+    for i in range(len(alphabet) - length + 1):
+        chunk = alphabet[i : i + length]
+        if chunk in text or chunk[::-1] in text:
+            return True
+    return False
+
+
+def is_obvious_fake(value: str) -> bool:
+    """Repeated characters, short repeating units, sequential digits or letters, keyboard walks."""
+    body = _body(value).rstrip("=").lower()
+    if len(body) < 6:
+        return True
+    if len(set(body)) <= 3:
+        return True
+    for unit in range(1, 5):
+        if body == (body[:unit] * (len(body) // unit + 1))[: len(body)]:
+            return True
+    if any(_has_run(body, seq, 8) for seq in _SEQUENCES):
+        return True
+    return any(_has_run(body, row, 8) for row in _KEYBOARD_ROWS)
+
+
+def inline_ignored(finding: Finding) -> bool:
+    s = finding.suppressions
+    return "*" in s or finding.rule.id in s
+
+
+VALUE_FILTERS: dict[str, Callable[[str], bool]] = {
+    "documentation example": is_documentation_example,
+    "placeholder": is_placeholder,
+    "obvious fake": is_obvious_fake,
+}
+
+
+def drop_reason(finding: Finding) -> str | None:
+    """Why a raw engine finding is not a real leak, or None to keep it."""
+    if inline_ignored(finding):
+        return "lekk:ignore"
+    if finding.rule.is_secret:
+        for name, pred in VALUE_FILTERS.items():
+            if pred(finding.secret):
+                return name
+    return None
+
+
+@dataclass(frozen=True)
+class AllowEntry:
+    """A config allowlist entry: exactly one of path glob, value regex or value hash."""
+
+    reason: str
+    path: str | None = None
+    value: regex.Pattern[str] | None = None
+    hash: str | None = None
+    rules: frozenset[str] = frozenset()
+
+    def matches(self, finding: Finding) -> bool:
+        if self.rules and finding.rule.id not in self.rules:
+            return False
+        if self.path is not None:
+            return path_matches(finding.path, self.path)
+        if self.value is not None:
+            return bool(self.value.search(finding.secret))
+        return self.hash is not None and self.hash in (finding.secret_hash, finding.fingerprint)
+
+
+def path_matches(path: str, glob: str) -> bool:
+    """Glob on a '/'-separated relative path; ``dir/**`` covers everything below, ``*.x`` any depth."""
+    path = path.split("!", 1)[0]  # an archive member is allowed by its archive's path
+    if fnmatch.fnmatchcase(path, glob):
+        return True
+    if glob.endswith("/**") and (path + "/").startswith(glob[:-2]):
+        return True
+    if "/" not in glob:
+        return fnmatch.fnmatchcase(path.rsplit("/", 1)[-1], glob)
+    return glob.startswith("**/") and fnmatch.fnmatchcase(path, glob[3:])
+
+
+def apply(
+    findings: Iterable[Finding],
+    allowlist: Iterable[AllowEntry] = (),
+    on_drop: Callable[[Finding, str], None] | None = None,
+) -> Iterator[Finding]:
+    entries = list(allowlist)
+    for f in findings:
+        reason = drop_reason(f)
+        if reason is None:
+            for entry in entries:
+                if entry.matches(f):
+                    reason = f"allowlisted: {entry.reason}"
+                    break
+        if reason is None:
+            yield f
+        elif on_drop is not None:
+            on_drop(f, reason)
+
+
+__all__ = ["AllowEntry", "apply", "drop_reason", "path_matches", "secret_hash"]

@@ -1,0 +1,70 @@
+"""Text report for a person at a terminal: grouped by file, colour only on a TTY."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from itertools import groupby
+from typing import TextIO
+
+from scanner.finding import Finding, redact
+from scanner.reporters import ReportContext
+
+_COLOURS = {"error": "31", "warning": "33", "note": "36", "path": "1", "dim": "2"}
+
+
+def _c(ctx: ReportContext, what: str, text: str) -> str:
+    return f"\x1b[{_COLOURS[what]}m{text}\x1b[0m" if ctx.color else text
+
+
+def _snippet(f: Finding, show: bool) -> str:
+    s = f.snippet
+    if not show and f.secret:
+        s = s.replace(f.secret, redact(f.secret))
+    return s if len(s) <= 160 else s[:157] + "…"
+
+
+def write(findings: Sequence[Finding], out: TextIO, ctx: ReportContext) -> None:
+    show = ctx.show_secrets
+    for path, group in groupby(findings, key=lambda f: f.path):
+        out.write(_c(ctx, "path", path) + "\n")
+        for f in group:
+            sev = _c(ctx, f.severity, f.severity)
+            out.write(f"  {path}:{f.line}:{f.column}: {sev} {f.rule.id} {f.rule.name}\n")
+            secret = f.secret if show else redact(f.secret)
+            if f.rule.is_secret:
+                enc = f" (decoded from {f.encoding})" if f.encoding else ""
+                out.write(f"    secret: {secret}{enc}\n")
+            if f.origin:
+                out.write(f"    origin: {f.origin['path']}:{f.origin['line']}\n")
+            if f.client_side:
+                out.write("    ships to the browser: every visitor downloads this value\n")
+            if f.context:
+                ctx_items = ", ".join(
+                    f"{k}={v if show else redact(v)}" for k, v in sorted(f.context.items())
+                )
+                out.write(f"    context: {ctx_items}\n")
+            for key in ("commit", "still_in_head", "refs", "first_seen", "verification"):
+                if key in f.extra:
+                    out.write(f"    {key}: {_fmt(f.extra[key])}\n")
+            if f.snippet:
+                out.write(_c(ctx, "dim", f"    | {_snippet(f, show)}") + "\n")
+            out.write(f"    fix: {f.rule.remediation.action}\n")
+            out.write(f"    see: {f.rule.remediation.url}\n")
+        out.write("\n")
+    for w in ctx.warnings if ctx.verbose else ():
+        out.write(f"warning: {w}\n")
+    counts = Counter(f.severity for f in findings)
+    if findings:
+        by = ", ".join(f"{counts[s]} {s}" for s in ("error", "warning", "note") if counts[s])
+        out.write(f"lekk: {len(findings)} finding(s) ({by}) in {ctx.files} file(s) scanned\n")
+    else:
+        out.write(f"lekk: no leaks found in {ctx.files} file(s) scanned\n")
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)

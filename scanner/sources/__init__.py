@@ -1,0 +1,39 @@
+"""Sources turn inputs into Fragments; they know nothing of rules.
+
+A source is a module with a ``fragments(target, options, warn)`` generator (see ``Source``).
+Built-in sources are listed in ``SOURCES``; nothing is discovered by walking packages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+Warn = Callable[[str], None]
+"""Reports a problem with one input (one line, naming the input and the reason)."""
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """A piece of text to scan, and where it came from.
+
+    ``line``/``column`` locate ``text[0]`` in the file as stored (1-based), so a large file can be
+    scanned in chunks and a finding still gets its true position.  When ``origin_path`` is set the
+    text is one embedded source (a source map's ``sourcesContent`` entry): findings are reported at
+    ``line``/``column`` of the container and carry ``origin`` = (``origin_path``, line in ``text``).
+    """
+
+    text: str
+    path: str
+    line: int = 1
+    column: int = 1
+    origin_path: str | None = None
+    client_side: bool = False
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Source(Protocol):
+    def fragments(self, target: str, options: Mapping[str, Any], warn: Warn) -> Iterator[Fragment]:
+        """Yield every fragment of ``target``; report unreadable parts through ``warn``."""
+        ...

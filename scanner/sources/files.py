@@ -1,0 +1,176 @@
+"""Files and directories: walk, skip what is not text, and read in bounded chunks.
+
+Symlinks found while walking are never followed (their targets inside the root are scanned at
+their real path; targets outside it are not read), so a link loop or a link to ``/`` is harmless.
+A path named on the command line is read even when it is a link: the user asked for it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import stat
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from scanner.errors import SourceError
+from scanner.filters import path_matches
+from scanner.sources import Fragment, Warn
+
+CHUNK = 1 << 20  # bytes decoded and scanned at a time: memory stays bounded on huge files
+OVERLAP = 4096  # carried from one chunk into the next, so a match on a boundary is still seen
+SNIFF = 8192  # bytes looked at to tell text from binary
+SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
+
+
+@dataclass(frozen=True)
+class Target:
+    """One file to scan: where to read it and the path to report."""
+
+    real: str
+    rel: str
+
+
+def _rel(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def walk(
+    paths: Sequence[str], excludes: Sequence[str], warn: Warn
+) -> Iterator[tuple[Path, Target]]:
+    """Yield (root, target) for every regular file under ``paths``, in a stable order."""
+    for arg in paths:
+        p = Path(arg)
+        if not os.path.lexists(p):
+            raise SourceError(f"{arg}: no such file or directory")
+        if p.is_dir():
+            root = p
+            for target in _walk_dir(root, excludes, warn):
+                yield root, target
+        elif p.is_file():
+            cwd = Path.cwd()
+            try:
+                rel = p.resolve().relative_to(cwd.resolve()).as_posix()
+            except ValueError:
+                rel = p.name
+            if not any(path_matches(rel, g) for g in excludes):
+                yield p.parent, Target(str(p), rel)
+        else:
+            warn(f"{arg}: not a regular file or directory; skipped")
+
+
+def _walk_dir(root: Path, excludes: Sequence[str], warn: Warn) -> Iterator[Target]:
+    stack = [root]
+    while stack:
+        d = stack.pop()
+        try:
+            entries = sorted(os.scandir(d), key=lambda e: e.name, reverse=True)
+        except OSError as exc:
+            warn(f"{d}: cannot list directory: {exc.strerror or exc}; skipped")
+            continue
+        dirs = []
+        for e in reversed(entries):
+            rel = _rel(Path(e.path), root)
+            try:
+                if e.is_symlink():
+                    continue
+                if e.is_dir(follow_symlinks=False):
+                    if e.name in SKIP_DIRS or any(path_matches(rel, g) for g in excludes):
+                        continue
+                    if any(path_matches(rel + "/", g) or g == rel + "/**" for g in excludes):
+                        continue
+                    dirs.append(Path(e.path))
+                elif e.is_file(follow_symlinks=False):
+                    if not any(path_matches(rel, g) for g in excludes):
+                        yield Target(e.path, rel)
+            except OSError as exc:
+                warn(f"{e.path}: {exc.strerror or exc}; skipped")
+        stack.extend(reversed(dirs))
+
+
+def is_binary(head: bytes) -> bool:
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    return b"\0" in head
+
+
+def _decoder(head: bytes) -> tuple[str, int]:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8", 3
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", 0
+    return "utf-8", 0
+
+
+Prefilter = Callable[[bytes, str], bool]
+"""Cheap test on a chunk's lowercased bytes and the lowercased path: may any rule match?"""
+
+
+def read_fragments(
+    target: Target, prefilter: Prefilter, warn: Warn, *, chunk: int = CHUNK
+) -> Iterator[Fragment]:
+    """The text of one file as fragments; binary files yield nothing, bad bytes become U+FFFD."""
+    try:
+        fh = open(target.real, "rb")  # noqa: SIM115 - closed below; read in chunks
+    except OSError as exc:
+        warn(f"{target.rel}: cannot read: {exc.strerror or exc}; skipped")
+        return
+    with fh:
+        try:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                warn(f"{target.rel}: not a regular file; skipped")
+                return
+            head = fh.read(chunk)
+        except OSError as exc:
+            warn(f"{target.rel}: cannot read: {exc.strerror or exc}; skipped")
+            return
+        if is_binary(head[:SNIFF]):
+            return
+        path_low = target.rel.lower()
+        encoding, skip = _decoder(head)
+        if len(head) < chunk:  # the common case: a small file, one fragment
+            if prefilter(head.lower(), path_low):
+                yield Fragment(head[skip:].decode(encoding, "replace"), target.rel)
+            return
+        yield from _chunked(fh, head[skip:], target, encoding, prefilter, warn, chunk)
+
+
+def _chunked(
+    fh: object, first: bytes, target: Target, encoding: str, prefilter: Prefilter, warn: Warn,
+    chunk: int,
+) -> Iterator[Fragment]:  # fmt: skip
+    decoder = codecs.getincrementaldecoder(encoding)("replace")
+    read = fh.read  # type: ignore[attr-defined]
+    path_low = target.rel.lower()
+    line, column = 1, 1  # position of the first character of `carry + text`
+    carry = ""
+    data = first
+    while data:
+        text = decoder.decode(data)
+        try:
+            data = read(chunk)
+        except OSError as exc:
+            warn(f"{target.rel}: read error: {exc.strerror or exc}; rest of file skipped")
+            data = b""
+        if not data:
+            text += decoder.decode(b"", final=True)
+        piece = carry + text
+        if prefilter(piece.encode("utf-8", "replace").lower(), path_low):
+            yield Fragment(piece, target.rel, line=line, column=column)
+        keep = piece[-OVERLAP:] if data else ""
+        done = piece[: len(piece) - len(keep)]
+        nl = done.count("\n")
+        if nl:
+            line += nl
+            column = len(done) - done.rfind("\n")
+        else:
+            column += len(done)
+        carry = keep
+
+
+def read_stdin(prefilter: Prefilter) -> Iterator[Fragment]:
+    data = sys.stdin.buffer.read()
+    if not is_binary(data[:SNIFF]) and prefilter(data.lower(), "-"):
+        yield Fragment(data.decode("utf-8", "replace"), "-")
