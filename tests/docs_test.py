@@ -1,0 +1,45 @@
+"""The README and CI stay in step with the code."""
+
+from __future__ import annotations
+
+import re
+
+from click.testing import CliRunner
+from conftest import ROOT
+
+from scanner.cli import COMMANDS, cli
+from scanner.commands.rules import rule_table
+from scanner.rules import load_rules
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _fenced_commands() -> list[str]:
+    return re.findall(r"```sh\n(.+?)\n```", README)
+
+
+def test_readme_rule_table_is_generated_from_the_packs() -> None:
+    block = re.search(r"<!-- rules-table:.*?-->\n(.*?)\n<!-- /rules-table -->", README, re.S)
+    assert block, "README lost its rules-table markers"
+    assert block.group(1) == rule_table(load_rules()), (
+        "README rule table is stale: paste the output of `lekk rules --format markdown`"
+    )
+
+
+def test_readme_opens_with_the_two_commands_and_ci_runs_the_test_one() -> None:
+    first, second = _fenced_commands()[:2]
+    assert "lekk scan" in first and "pip install" in first
+    assert "pytest" in second and "pip install" in second
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert second in ci, (
+        ".ci/run must run the README's test command"
+    )
+
+
+def test_every_command_has_help_and_is_in_the_readme() -> None:
+    runner = CliRunner()
+    for name in COMMANDS:
+        result = runner.invoke(cli, [name, "--help"])
+        assert result.exit_code == 0, (name, result.output)
+        assert "Usage:" in result.output
+        assert f"lekk {name}" in README, f"README does not mention `lekk {name}`"

@@ -1,0 +1,29 @@
+"""ruff and mypy (strict) run as part of the suite, so the README's one test command covers them."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+
+
+def _tool(name: str) -> str:
+    exe = shutil.which(name, path=str(ROOT / ".venv" / "bin")) or shutil.which(name)
+    if exe is None:
+        pytest.fail(f"{name} is not installed: install the test extras (pip install -e '.[test]')")
+    return exe
+
+
+def test_ruff_check() -> None:
+    r = subprocess.run([_tool("ruff"), "check", "scanner", "tests", "bench"], cwd=ROOT,
+                       capture_output=True, text=True)  # fmt: skip
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_mypy_strict() -> None:
+    r = subprocess.run([sys.executable, "-m", "mypy", "scanner"], cwd=ROOT,
+                       capture_output=True, text=True)  # fmt: skip
+    assert r.returncode == 0, r.stdout + r.stderr
