@@ -161,3 +161,18 @@ def test_map_ref_last_comment_wins_across_chunks(tmp_path: Path) -> None:
     assert ref is not None and (ref.url, ref.line, ref.column) == ("new.js.map", 3, 1)
     text_ref = map_ref_in_text('x="//# sourceMappingURL="+u;\n//# sourceMappingURL=a.map')
     assert text_ref is not None and (text_ref.url, text_ref.line) == ("a.map", 2)
+
+
+def test_text_report_hides_every_secret_in_a_window(tmp_path: Path) -> None:
+    """Two secrets a few characters apart on one minified line: each finding's window shows
+    (part of) the other, and neither may be printed without --show-secrets."""
+    key, secret = fake("spk_live_", 24), fake("sps_live_", 24)
+    line = "var q=1;" * 20 + 'fetch("https://api.sagapay.no/v1",{headers:{"X-API-Key":"'
+    line += key + '",' + "z" * 25 + '"X-API-Secret":"' + secret + '"}});' + "var q=1;" * 20
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "main.js").write_text(line)
+    text = lekk("scan", ".", cwd=tmp_path).stdout
+    assert text.count("every visitor downloads") == 2
+    for value in (key, secret):
+        body = value[len("spk_live_") :]
+        assert not any(body[i : i + 6] in text for i in range(len(body) - 5)), text
