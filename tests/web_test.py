@@ -226,3 +226,15 @@ def test_endless_body_is_cut_off(site: Site, tmp_path: Path) -> None:
     assert found(report) == {("sagapay-api-key", f"{site.url}/", 1)}
     assert f"{site.url}/endless: response cut off after" in err
     assert report["summary"]["bytes"] <= 300000
+
+
+def test_spa_fallback_page_is_not_a_malformed_map(site: Site, tmp_path: Path) -> None:
+    key = fake("sps_live_", 24)
+    site.add("/", '<script src="/c.js"></script>')
+    site.add("/c.js", f'var s="{key}";// sagapay\n//# sourceMappingURL=c.js.map\n',
+             "application/javascript")  # fmt: skip
+    site.add("/c.js.map", "<!doctype html><p>app shell</p>")  # what many SPAs serve for any path
+    code, report, err = web(site.url + "/", cwd=tmp_path)
+    assert code == 1 and err == ""
+    assert found(report) == {("sagapay-api-secret", f"{site.url}/c.js", 1)}
+    assert ("GET", "/c.js.map") in site.requests

@@ -153,6 +153,11 @@ def fragments(
     about in one line and scanned as plain text."""
     extra = dict(extra or {})
     path_low = path.lower()
+    if not inline and not text.lstrip()[:3].startswith(("{", ")]}")):
+        # not JSON at all: a linker or game '.map', say; plain text, nothing to warn about
+        if prefilter(text.lower(), path_low):
+            yield Fragment(text, path, line, column, extra=extra)
+        return
     try:
         entries = parse(text)
     except MapError as exc:

@@ -272,5 +272,7 @@ class Crawler:
             got = self.fetch(url)
         except FetchError:
             return  # maps are often not deployed: nothing to say
+        if "html" in got.content_type or got.body.lstrip()[:1] == b"<":
+            return  # a single-page app's fallback page, not a map
         yield from sourcemap.fragments(self._text(got), got.url, self.warn, self.prefilter,
                                        extra={"bundle": bundle})  # fmt: skip

@@ -102,3 +102,13 @@ def test_parse_index_map_and_xssi_prefix() -> None:
     text = ")]}'\n" + json.dumps({"version": 3, "sections": [{"offset": {}, "map": inner}]})
     [entry] = parse(text)
     assert (entry.source, entry.text) == ("src/z.ts", "z")
+
+
+def test_map_that_is_not_json_is_plain_text_without_warning(tmp_path: Path) -> None:
+    key = fake("spk_live_", 24)
+    (tmp_path / "linker.map").write_text(f"Memory map\n.data 0x0 sagapay key {key}\n")
+    r = lekk("scan", ".", "--format", "json", cwd=tmp_path)
+    assert r.returncode == 1 and r.stderr == ""
+    [f] = json.loads(r.stdout)["findings"]
+    assert (f["rule"], f["path"], f["line"]) == ("sagapay-api-key", "linker.map", 2)
+    assert "client_side" not in f
