@@ -53,7 +53,7 @@ def kind(name: str, head: bytes) -> str | None:
     low = name.lower()
     if low.endswith(ZIP_EXT) or head.startswith(b"PK\x03\x04"):
         return "zip"
-    if low.endswith(TAR_EXT) or (low.endswith(".gz") and head.startswith(b"\x1f\x8b")):
+    if low.endswith(TAR_EXT):
         return "tar"
     if len(head) > 262 and head[257:262] == b"ustar":
         return "tar"

@@ -172,4 +172,9 @@ def local_map_path(bundle_real: str, url: str) -> str | None:
     parts = rel.replace("\\", "/").split("/")
     if not rel or ".." in parts or ":" in rel:
         return None
-    return os.path.join(os.path.dirname(bundle_real), *[p for p in parts if p not in ("", ".")])
+    folder = os.path.dirname(bundle_real)
+    path = os.path.join(folder, *[p for p in parts if p not in ("", ".")])
+    real_folder = os.path.realpath(folder)
+    if not os.path.realpath(path).startswith(real_folder.rstrip(os.sep) + os.sep):
+        return None  # a linked folder leads elsewhere: not followed
+    return path

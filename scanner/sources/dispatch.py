@@ -34,16 +34,24 @@ def _always(low: str, path_low: str) -> bool:
     return True
 
 
-def _read_small(real: str, limit: int) -> bytes | None:
-    """The whole file when it is a regular file of at most ``limit`` bytes (never a link)."""
+def _read_small(real: str, limit: int, *, follow: bool = False) -> bytes | None:
+    """The whole file when it is a regular file of at most ``limit`` bytes (a link only when
+    ``follow``: a path the user named)."""
     try:
-        st = os.lstat(real)
+        st = os.stat(real) if follow else os.lstat(real)
         if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
             return None
         with open(real, "rb") as fh:
             return fh.read(limit + 1)
     except OSError:
         return None
+
+
+def _size(real: str) -> int:
+    try:
+        return os.path.getsize(real)
+    except OSError:
+        return 0
 
 
 def _head(real: str) -> bytes:
@@ -62,12 +70,12 @@ def file_fragments(target: Target, prefilter: Prefilter, warn: Warn) -> Iterator
         yield from expand(archives.fragments(real, rel, warn, tf), warn, tf)
         return
     if bundles.is_source_map_path(rel):
-        data = _read_small(real, sourcemap.MAX_MAP)
+        data = _read_small(real, sourcemap.MAX_MAP, follow=True)
         if data is not None and not is_binary(data[:8192]):
             text = data.decode("utf-8-sig", "replace")
             yield from sourcemap.fragments(text, rel, warn, tf, extra=_bundle_of(text, real, rel))
             return
-        if data is None:
+        if data is None and _size(real) > sourcemap.MAX_MAP:
             warn(f"{rel}: source map over {sourcemap.MAX_MAP >> 20} MiB; scanned as plain text")
         yield from _marked(read_fragments(target, prefilter, warn), True)
         return

@@ -176,3 +176,21 @@ def test_text_report_hides_every_secret_in_a_window(tmp_path: Path) -> None:
     for value in (key, secret):
         body = value[len("spk_live_") :]
         assert not any(body[i : i + 6] in text for i in range(len(body) - 5)), text
+
+
+def test_map_reference_never_leaves_the_bundle_folder(tmp_path: Path) -> None:
+    key = fake("spk_live_", 24)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "x.js.map").write_text(
+        '{"version":3,"sources":["a.ts"],"sourcesContent":["// sagapay\\nk=\\"%s\\""],'
+        '"mappings":""}' % key
+    )
+    site = tmp_path / "site" / "dist"
+    site.mkdir(parents=True)
+    (site / "linked").symlink_to(outside, target_is_directory=True)
+    (site / "a.js").write_text("a();\n//# sourceMappingURL=../../outside/x.js.map\n")
+    (site / "b.js").write_text("b();\n//# sourceMappingURL=linked/x.js.map\n")
+    (site / "c.js").write_text(f"c();\n//# sourceMappingURL=file://{outside}/x.js.map\n")
+    r = lekk("scan", ".", "--format", "json", cwd=tmp_path / "site")
+    assert r.returncode == 0 and r.stderr == "", r.stdout + r.stderr
