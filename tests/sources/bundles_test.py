@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import secrets
 import string
 from pathlib import Path
@@ -182,9 +183,9 @@ def test_map_reference_never_leaves_the_bundle_folder(tmp_path: Path) -> None:
     key = fake("spk_live_", 24)
     outside = tmp_path / "outside"
     outside.mkdir()
+    source = f'// sagapay\nk="{key}"\n'
     (outside / "x.js.map").write_text(
-        '{"version":3,"sources":["a.ts"],"sourcesContent":["// sagapay\\nk=\\"%s\\""],'
-        '"mappings":""}' % key
+        json.dumps({"version": 3, "sources": ["a.ts"], "sourcesContent": [source], "mappings": ""})
     )
     site = tmp_path / "site" / "dist"
     site.mkdir(parents=True)
