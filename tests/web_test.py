@@ -120,6 +120,7 @@ def keys() -> dict[str, str]:
 
 
 def build_site(site: Site, cdn: Site, keys: dict[str, str]) -> None:
+    next_data = json.dumps({"props": {"sagapay": {"secret": keys["next"]}}})
     page = f"""<!doctype html>
 <html><head>
 <script src="/assets/a.js"></script>
@@ -129,10 +130,10 @@ def build_site(site: Site, cdn: Site, keys: dict[str, str]) -> None:
 <script>
   window.sagapayKey = "{keys["inline"]}";
 </script>
-<script id="__NEXT_DATA__" type="application/json">{{"props":{{"sagapay":{{"secret":"{keys["next"]}"}}}}}}</script>
+<script id="__NEXT_DATA__" type="application/json">{next_data}</script>
 <a href="/about.html">about</a>
 </body></html>
-"""  # noqa: E501
+"""
     site.add("/", page)
     site.add("/about.html", "<html><body>About us.</body></html>")
     site.add("/assets/a.js", f'const h={{"X-API-Secret":"{keys["a"]}"}};// sagapay\n',
