@@ -20,7 +20,7 @@ from typing import IO
 
 from scanner.sources import Fragment, Warn
 from scanner.sources.bundles import is_client_side, is_script_path, is_source_map_path
-from scanner.sources.files import is_binary
+from scanner.sources.files import CHUNK, OVERLAP, is_binary
 from scanner.sources.sourcemap import TextFilter
 
 ZIP_EXT = (".zip", ".jar", ".war", ".ear", ".apk", ".aab", ".aar", ".ipa", ".whl", ".xpi",
@@ -34,7 +34,7 @@ class Limits:
     member: int = 64 << 20  # bytes of one member
     total: int = 512 << 20  # bytes read from one archive, nested members included
     ratio: int = 200  # uncompressed / compressed, per zip member
-    members: int = 100_000
+    members: int = 50_000
     depth: int = 3  # archives inside archives
 
 
@@ -117,6 +117,10 @@ def _zip(
     depth: int, app: bool,
 ) -> Iterator[Fragment]:  # fmt: skip
     lim = budget.limits
+    entries = _zip_entries(data)
+    if entries > lim.members - budget.members:
+        warn(f"{path}: {entries} members, over the {lim.members}-member limit; skipped")
+        return
     with zipfile.ZipFile(data) as zf:
         for info in zf.infolist():
             if info.is_dir():
@@ -139,6 +143,22 @@ def _zip(
                 raw = fh.read(lim.member + 1)
             budget.left -= len(raw)
             yield from _member(raw, member, warn, prefilter, budget, depth, app)
+
+
+def _zip_entries(data: IO[bytes] | str) -> int:
+    """Members a zip declares, read from its end record before the central directory is
+    loaded (a hostile directory of millions of entries would fill memory)."""
+    fh = open(data, "rb") if isinstance(data, str) else data  # noqa: SIM115
+    try:
+        end = zipfile._EndRecData(fh)  # type: ignore[attr-defined]
+        return int(end[zipfile._ECD_ENTRIES_TOTAL]) if end else 0  # type: ignore[attr-defined]
+    except (OSError, ValueError, IndexError, TypeError):
+        return 0
+    finally:
+        if isinstance(data, str):
+            fh.close()
+        else:
+            fh.seek(0)
 
 
 def _tar(
@@ -209,5 +229,25 @@ def _member(
         text = raw.decode("utf-8", "replace").removeprefix("\ufeff")
         extra = {}
     whole = is_source_map_path(member) or is_script_path(member)  # inline maps hide keywords
-    if text and (whole or prefilter(text.lower(), member.lower())):
+    if whole:
         yield Fragment(text, member, client_side=client, extra=extra)
+        return
+    for piece, line, column in _chunks(text):
+        if prefilter(piece.lower(), member.lower()):
+            yield Fragment(piece, member, line, column, client_side=client, extra=extra)
+
+
+def _chunks(text: str) -> Iterator[tuple[str, int, int]]:
+    """``text`` in pieces of CHUNK characters (each running OVERLAP further) with positions."""
+    line, column, i = 1, 1, 0
+    while i < len(text):
+        end = i + CHUNK
+        yield text[i : end + OVERLAP], line, column
+        done = text[i:end]
+        nl = done.count("\n")
+        if nl:
+            line += nl
+            column = len(done) - done.rfind("\n")
+        else:
+            column += len(done)
+        i = end

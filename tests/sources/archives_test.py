@@ -16,6 +16,7 @@ from pathlib import Path
 from conftest import lekk, lekk_json
 
 from scanner.filters import is_obvious_fake, is_placeholder
+from scanner.sources.archives import Limits, fragments
 
 
 def fake(prefix: str, n: int) -> str:
@@ -137,3 +138,21 @@ def test_corrupt_archive_warns_and_scan_goes_on(tmp_path: Path) -> None:
     assert "broken.jar: cannot read archive" in r.stderr
     assert "broken.tar.gz: cannot read archive" in r.stderr
     assert findings(json.loads(r.stdout)) == {("sagapay-api-secret", "app.env", 2)}
+
+
+def test_large_text_member_keeps_its_line_numbers(tmp_path: Path) -> None:
+    key = fake("spk_live_", 24)
+    body = "".join(f"line {i} of the changelog\n" for i in range(150_000))  # ~3.7 MB
+    body += f"SAGAPAY_API_KEY={key}\n"
+    (tmp_path / "release.zip").write_bytes(zip_bytes({"docs/CHANGES.txt": body.encode()}))
+    report = lekk_json("scan", ".", cwd=tmp_path)
+    assert findings(report) == {("sagapay-api-key", "release.zip!docs/CHANGES.txt", 150_001)}
+
+
+def test_too_many_members_declared_is_refused_before_reading(tmp_path: Path) -> None:
+    (tmp_path / "many.zip").write_bytes(zip_bytes({f"f{i}.txt": b"x" for i in range(12)}))
+    warnings: list[str] = []
+    got = list(fragments(str(tmp_path / "many.zip"), "many.zip", warnings.append,
+                         lambda low, path: True, limits=Limits(members=10)))  # fmt: skip
+    assert got == []
+    assert warnings == ["many.zip: 12 members, over the 10-member limit; skipped"]
