@@ -12,6 +12,7 @@ import os
 import posixpath
 import re
 import stat
+import urllib.parse
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
@@ -104,8 +105,6 @@ def file_fragments(target: Target, prefilter: Prefilter, warn: Warn) -> Iterator
 
 
 def _rel_url(url: str) -> str:
-    import urllib.parse
-
     return urllib.parse.unquote(url.split("?", 1)[0].split("#", 1)[0]).replace("\\", "/")
 
 
