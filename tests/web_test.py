@@ -32,6 +32,7 @@ class Site:
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.files: dict[str, tuple[str, bytes]] = {}
         self.requests: list[tuple[str, str]] = []
+        self.redirects: dict[str, str] = {"/moved": "/"}
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -50,9 +51,9 @@ class Site:
                             self.wfile.write(block)
                     except OSError:
                         return
-                if self.path == "/moved":
+                if self.path in site.redirects:
                     self.send_response(302)
-                    self.send_header("Location", "/")
+                    self.send_header("Location", site.redirects[self.path])
                     self.end_headers()
                     return
                 if self.path not in site.files:
@@ -239,3 +240,18 @@ def test_spa_fallback_page_is_not_a_malformed_map(site: Site, tmp_path: Path) ->
     assert code == 1 and err == ""
     assert found(report) == {("sagapay-api-secret", f"{site.url}/c.js", 1)}
     assert ("GET", "/c.js.map") in site.requests
+
+
+def test_redirects_bounded_and_kept_on_site(site: Site, cdn: Site, tmp_path: Path) -> None:
+    key = fake("spk_live_", 24)
+    site.add("/", '<script src="/away.js"></script><script src="/loop.js"></script>')
+    site.redirects["/away.js"] = f"{cdn.url}/k.js"  # a same-origin URL that leaves the site
+    site.redirects["/loop.js"] = "/loop.js?again"
+    site.redirects["/loop.js?again"] = "/loop.js"
+    cdn.add("/k.js", f'var k="{key}";// sagapay\n', "application/javascript")
+    code, report, err = web(site.url + "/", "--max-redirects", "3", cwd=tmp_path)
+    assert code == 0 and report["findings"] == []
+    assert cdn.requests == []
+    assert f"{site.url}/away.js: cannot fetch: redirect to another host" in err
+    assert f"{site.url}/loop.js: cannot fetch: more than 3 redirects" in err
+    assert len([p for _, p in site.requests if p.startswith("/loop.js")]) == 4

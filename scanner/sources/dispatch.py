@@ -80,7 +80,8 @@ def file_fragments(target: Target, prefilter: Prefilter, warn: Warn) -> Iterator
             warn(f"{rel}: source map over {sourcemap.MAX_MAP >> 20} MiB; scanned as plain text")
         yield from _marked(read_fragments(target, prefilter, warn), True)
         return
-    client = bundles.is_client_side(rel)
+    # the path as typed (`lekk scan web/dist` reports `assets/x.js`, which is still in dist/)
+    client = bundles.is_client_side(rel) or bundles.is_client_side(real)
     if not bundles.is_script_path(rel):
         yield from _marked(read_fragments(target, prefilter, warn), client)
         return

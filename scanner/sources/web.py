@@ -98,14 +98,21 @@ def _origin(url: str) -> tuple[str, str]:
 
 
 class _Redirects(urllib.request.HTTPRedirectHandler):
+    """Redirects of one request: counted (urllib only counts distinct URLs), http(s) only, and
+    for everything but the start page, kept on the site."""
+
     def __init__(self, limit: int, allowed: Crawler | None) -> None:
-        self.max_redirections = limit  # type: ignore[misc]
+        self.limit = limit
+        self.hops = 0
         self.allowed = allowed
 
     def redirect_request(
         self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str,
         headers: HTTPMessage, newurl: str,
     ) -> urllib.request.Request | None:  # fmt: skip
+        self.hops += 1
+        if self.hops > self.limit:
+            raise FetchError(f"more than {self.limit} redirects")
         if urllib.parse.urlsplit(newurl).scheme.lower() not in ("http", "https"):
             raise FetchError(f"redirect to a non-HTTP URL {newurl!r} refused")
         if self.allowed is not None and not self.allowed.allowed(newurl):

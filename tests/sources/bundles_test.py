@@ -195,3 +195,20 @@ def test_map_reference_never_leaves_the_bundle_folder(tmp_path: Path) -> None:
     (site / "c.js").write_text(f"c();\n//# sourceMappingURL=file://{outside}/x.js.map\n")
     r = lekk("scan", ".", "--format", "json", cwd=tmp_path / "site")
     assert r.returncode == 0 and r.stderr == "", r.stdout + r.stderr
+
+
+def test_acceptance_corpus_bundle_and_map(shared: Path) -> None:
+    """The corpus' client-side files are reported exactly as acceptance.expected.json says."""
+    expected = json.loads((shared / "corpus" / "acceptance.expected.json").read_text())
+    want = {
+        (e["rule"], f["path"], e["line"], e["secret"], json.dumps(e.get("origin")))
+        for f in expected["files"] if f["path"].startswith("web/dist/") for e in f["expect"]
+    }  # fmt: skip
+    assert len(want) == 4
+    report = lekk_json("scan", str(shared / "corpus" / "acceptance" / "web" / "dist"), cwd=shared)
+    got = {
+        (f["rule"], "web/dist/" + f["path"], f["line"], f["secret"], json.dumps(f.get("origin")))
+        for f in report["findings"]
+    }  # fmt: skip
+    assert got == want
+    assert all(f["client_side"] and f["severity"] == "error" for f in report["findings"])
