@@ -255,3 +255,16 @@ def test_redirects_bounded_and_kept_on_site(site: Site, cdn: Site, tmp_path: Pat
     assert f"{site.url}/away.js: cannot fetch: redirect to another host" in err
     assert f"{site.url}/loop.js: cannot fetch: more than 3 redirects" in err
     assert len([p for _, p in site.requests if p.startswith("/loop.js")]) == 4
+
+
+def test_start_url_may_be_a_script_or_a_map(site: Site, cdn: Site, keys: dict[str, str],
+                                           tmp_path: Path) -> None:  # fmt: skip
+    build_site(site, cdn, keys)
+    code, report, err = web(site.url + "/assets/b.js.map", cwd=tmp_path)
+    assert code == 1, err
+    [f] = report["findings"]
+    assert (f["path"], f["origin"]) == (f"{site.url}/assets/b.js.map",
+                                        {"path": "src/checkout.ts", "line": 4})  # fmt: skip
+    code, report, err = web(site.url + "/assets/b.js", cwd=tmp_path)
+    assert code == 1, err
+    assert found(report) == {("sagapay-api-key", f"{site.url}/assets/b.js.map", 1)}

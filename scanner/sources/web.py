@@ -16,7 +16,6 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from email.message import Message
-from html.parser import HTMLParser
 from http.client import HTTPMessage
 from typing import IO
 
@@ -24,6 +23,7 @@ from scanner import __version__
 from scanner.errors import SourceError
 from scanner.sources import Fragment, Warn, bundles, sourcemap
 from scanner.sources.sourcemap import TextFilter
+from scanner.sources.webpage import Page
 
 READ = 64 << 10
 PAGE_EXT = ("", ".html", ".htm", ".php", ".asp", ".aspx", ".jsp")
@@ -48,48 +48,6 @@ class Fetched:
     content_type: str
     headers: Message
     truncated: bool = False
-
-
-class _Page(HTMLParser):
-    """Script sources, links and inline scripts (with the position of their first character)."""
-
-    def __init__(self, base: str) -> None:
-        super().__init__(convert_charrefs=False)
-        self.base = base
-        self.scripts: list[str] = []
-        self.links: list[str] = []
-        self.inline: list[tuple[str, int, int]] = []  # text, line, column
-        self._in_script: tuple[int, int] | None = None
-        self._buf: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: v or "" for k, v in attrs}
-        if tag == "base" and a.get("href"):
-            self.base = urllib.parse.urljoin(self.base, a["href"])
-        elif tag == "script":
-            if a.get("src"):
-                self.scripts.append(urllib.parse.urljoin(self.base, a["src"]))
-            line, col = self.getpos()
-            text = self.get_starttag_text() or ""
-            self._in_script = (line, col + 1 + len(text))
-            self._buf = []
-        elif tag == "link" and a.get("href"):
-            rel = a.get("rel", "").lower().split()
-            if "modulepreload" in rel or ("preload" in rel and a.get("as") == "script"):
-                self.scripts.append(urllib.parse.urljoin(self.base, a["href"]))
-        elif tag == "a" and a.get("href"):
-            self.links.append(urllib.parse.urljoin(self.base, a["href"]))
-
-    def handle_data(self, data: str) -> None:
-        if self._in_script is not None:
-            self._buf.append(data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "script" and self._in_script is not None:
-            text = "".join(self._buf)
-            if text.strip():
-                self.inline.append((text, *self._in_script))
-            self._in_script = None
 
 
 def _origin(url: str) -> tuple[str, str]:
@@ -224,13 +182,20 @@ class Crawler:
             return got.body.decode("utf-8", "replace")
 
     def _page(self, got: Fetched) -> Iterator[Fragment]:
-        text = self._text(got)
+        """A fetched page or link; the start URL may also be a script or a map itself."""
         self._links: list[str] = []
+        path = urllib.parse.urlsplit(got.url).path.lower()
+        if "html" not in got.content_type:
+            if path.endswith(".map") or b'"mappings"' in got.body[: 1 << 20]:
+                yield from sourcemap.fragments(self._text(got), got.url, self.warn,
+                                               self.prefilter)  # fmt: skip
+            else:
+                yield from self._script_body(got)
+            return
+        text = self._text(got)
         if self.prefilter(text.lower(), got.url.lower()):
             yield Fragment(text, got.url, client_side=True)
-        if "html" not in got.content_type:
-            return
-        parser = _Page(got.url)
+        parser = Page(got.url)
         try:
             parser.feed(text)
             parser.close()
@@ -258,6 +223,9 @@ class Crawler:
         except FetchError as exc:
             self.warn(f"{url}: cannot fetch: {exc}; skipped")
             return
+        yield from self._script_body(got)
+
+    def _script_body(self, got: Fetched) -> Iterator[Fragment]:
         text = self._text(got)
         if self.prefilter(text.lower(), got.url.lower()):
             yield Fragment(text, got.url, client_side=True)
