@@ -11,9 +11,11 @@ printable strings are scanned, one per line of the fragment.
 from __future__ import annotations
 
 import io
+import lzma
 import re
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
@@ -39,6 +41,9 @@ class Limits:
 
 
 LIMITS = Limits()
+# what a broken or hostile archive raises while it is read (encrypted members: RuntimeError)
+BAD_DATA = (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError, RuntimeError,
+            NotImplementedError, zlib.error, lzma.LZMAError)  # fmt: skip
 _STRINGS = re.compile(rb"[\x20-\x7e]{6,}")
 _STRINGS16 = re.compile(rb"(?:[\x20-\x7e]\x00){6,}")
 
@@ -97,18 +102,16 @@ def _archive(
     data: IO[bytes] | str, path: str, warn: Warn, prefilter: TextFilter, budget: _Budget,
     depth: int, app: bool,
 ) -> Iterator[Fragment]:  # fmt: skip
-    name = data if isinstance(data, str) else path
     head = b""
     if not isinstance(data, str):
         head = data.read(512)
         data.seek(0)
-    which = kind(name if isinstance(data, str) else path, head)
     try:
-        if which == "zip":
+        if kind(path, head) == "zip":
             yield from _zip(data, path, warn, prefilter, budget, depth, app)
         else:
             yield from _tar(data, path, warn, prefilter, budget, depth, app)
-    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError) as exc:
+    except BAD_DATA as exc:
         warn(f"{path}: cannot read archive: {exc}; rest skipped")
 
 
@@ -139,8 +142,12 @@ def _zip(
             if size > budget.left:
                 warn(f"{path}: archive total over {lim.total} bytes; remaining members skipped")
                 return
-            with zf.open(info) as fh:
-                raw = fh.read(lim.member + 1)
+            try:
+                with zf.open(info) as fh:
+                    raw = fh.read(lim.member + 1)
+            except BAD_DATA as exc:  # encrypted, unsupported method, corrupt data
+                warn(f"{member}: cannot read: {exc}; skipped")
+                continue
             budget.left -= len(raw)
             yield from _member(raw, member, warn, prefilter, budget, depth, app)
 

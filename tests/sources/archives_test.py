@@ -156,3 +156,18 @@ def test_too_many_members_declared_is_refused_before_reading(tmp_path: Path) -> 
                          lambda low, path: True, limits=Limits(members=10)))  # fmt: skip
     assert got == []
     assert warnings == ["many.zip: 12 members, over the 10-member limit; skipped"]
+
+
+def test_encrypted_member_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    secret = fake("sps_live_", 24)
+    data = bytearray(zip_bytes({"locked.txt": b"sagapay secret inside",
+                                "open.env": f"# sagapay\nSECRET={secret}\n".encode()}))  # fmt: skip
+    local = data.index(b"PK\x03\x04")  # the first member: mark it encrypted (flag bit 0)
+    central = data.index(b"PK\x01\x02")
+    data[local + 6] |= 1
+    data[central + 8] |= 1
+    (tmp_path / "mixed.zip").write_bytes(bytes(data))
+    r = lekk("scan", ".", "--format", "json", cwd=tmp_path)
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert "mixed.zip!locked.txt: cannot read:" in r.stderr and "encrypted" in r.stderr
+    assert findings(json.loads(r.stdout)) == {("sagapay-api-secret", "mixed.zip!open.env", 2)}
