@@ -51,6 +51,13 @@ class Site:
                             self.wfile.write(block)
                     except OSError:
                         return
+                if self.path == "/cut.js":  # promises 100000 bytes, sends 10, hangs up
+                    self.send_response(200)
+                    self.send_header("Content-Length", "100000")
+                    self.end_headers()
+                    self.wfile.write(b"var a = 1;")
+                    self.close_connection = True
+                    return
                 if self.path in site.redirects:
                     self.send_response(302)
                     self.send_header("Location", site.redirects[self.path])
@@ -268,3 +275,12 @@ def test_start_url_may_be_a_script_or_a_map(site: Site, cdn: Site, keys: dict[st
     code, report, err = web(site.url + "/assets/b.js", cwd=tmp_path)
     assert code == 1, err
     assert found(report) == {("sagapay-api-key", f"{site.url}/assets/b.js.map", 1)}
+
+
+def test_connection_cut_mid_body_is_a_warning(site: Site, tmp_path: Path) -> None:
+    key = fake("spk_live_", 24)
+    site.add("/", f'<script src="/cut.js"></script><script>k="{key}" // sagapay</script>')
+    code, report, err = web(site.url + "/", cwd=tmp_path)
+    assert code == 1 and "Traceback" not in err, err
+    assert found(report) == {("sagapay-api-key", f"{site.url}/", 1)}
+    assert f"{site.url}/cut.js: connection closed after 10 of 100000 bytes" in err

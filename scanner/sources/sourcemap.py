@@ -117,6 +117,8 @@ def parse(text: str) -> list[Entry]:
     except ValueError as exc:
         msg = str(exc).split(":")[0]
         raise MapError(f"invalid JSON: {msg}") from None
+    except RecursionError:
+        raise MapError("JSON nested too deeply") from None
     if not isinstance(doc, dict) or ("mappings" not in doc and "sections" not in doc):
         raise MapError("no 'mappings'")
     return _entries(doc, body)

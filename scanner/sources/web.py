@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from email.message import Message
-from http.client import HTTPMessage
+from http.client import HTTPException, HTTPMessage
 from typing import IO
 
 from scanner import __version__
@@ -135,12 +135,16 @@ class Crawler:
             raise FetchError(str(getattr(reason, "strerror", None) or reason)) from None
         except TimeoutError:
             raise FetchError(f"timed out after {self.limits.timeout:g}s") from None
-        except (OSError, ValueError) as exc:  # http.client errors, bad URLs
+        except (OSError, ValueError, HTTPException) as exc:  # cut-off bodies, bad URLs
             raise FetchError(str(exc) or type(exc).__name__) from None
         self.left -= len(body)
         self.fetched += 1
         if truncated:
             self.warn(f"{final}: response cut off after {len(body)} bytes (size or time limit)")
+        declared = headers.get("Content-Length", "")
+        if not truncated and declared.isdigit() and len(body) < int(declared):
+            self.warn(f"{final}: connection closed after {len(body)} of {declared} bytes; "
+                      "scanned what arrived")  # fmt: skip
         return Fetched(final, body, headers.get_content_type(), headers, truncated)
 
     def fragments(self) -> Iterator[Fragment]:

@@ -89,6 +89,7 @@ def test_malformed_map_warns_and_scan_goes_on(tmp_path: Path) -> None:
         ('{"version": 3, "mappings": "", "sources": ["a"], "sourcesContent": 5}',
          "'sourcesContent' is not a list"),
         ("[1, 2]", "no 'mappings'"),
+        ("[" * 100_000, "nested too deeply"),
     ],
 )  # fmt: skip
 def test_parse_rejects_non_maps(text: str, why: str) -> None:
