@@ -17,6 +17,7 @@ from scanner import __version__
 COMMANDS: dict[str, str] = {
     "scan": "scanner.commands.scan:scan",
     "rules": "scanner.commands.rules:rules",
+    "web": "scanner.commands.web:web",
 }
 
 

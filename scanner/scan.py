@@ -14,7 +14,7 @@ from scanner.config import Config
 from scanner.engine import Engine
 from scanner.finding import Finding
 from scanner.rules import Rule
-from scanner.sources import Fragment, Warn
+from scanner.sources import Fragment, Warn, dispatch
 from scanner.sources import files as files_source
 
 PARALLEL_MIN_FILES = 64  # below this, a process pool costs more than it saves
@@ -73,16 +73,17 @@ def _scan_targets(
             size += os.path.getsize(t.real)
         except OSError:
             pass
-        frags = files_source.read_fragments(t, engine.prefilter, warnings.append)
-        found.extend(scan_fragments(engine, expand(frags, warnings.append)))
+        frags = dispatch.file_fragments(t, engine.prefilter, warnings.append)
+        found.extend(scan_fragments(engine, frags))
     warnings.extend(engine.timeouts)
     engine.timeouts.clear()
     return found, warnings, size
 
 
 def expand(fragments: Iterable[Fragment], warn: Warn) -> Iterator[Fragment]:
-    """Hook for content-aware sources (source maps, archives): a file's fragments as scanned."""
-    yield from fragments
+    """Hook for content-aware sources: text already in memory (a git blob, a fetched URL) as
+    scanned: source maps split into their sources, inline maps decoded, client-side marked."""
+    yield from dispatch.expand(fragments, warn)
 
 
 def _batches(items: Iterable[files_source.Target], n: int) -> Iterator[list[files_source.Target]]:

@@ -22,6 +22,8 @@ def scan(paths: tuple[str, ...], exclude: tuple[str, ...], jobs: int | None,
     """Scan files and directories (default: the current directory; '-' reads stdin).
 
     Skips .git/, binary files (by content) and symlinks found while walking.
+    Reads archives (.zip .jar .apk .ipa .whl .tgz ...) member by member and source maps
+    source by source; follows bundles' sourceMappingURL (see docs/bundles.md).
     """
     from scanner.scan import scan_paths
 

@@ -17,15 +17,37 @@ def _c(ctx: ReportContext, what: str, text: str) -> str:
     return f"\x1b[{_COLOURS[what]}m{text}\x1b[0m" if ctx.color else text
 
 
-def _snippet(f: Finding, show: bool) -> str:
+def _snippet(f: Finding, show: bool, others: Sequence[str] = ()) -> str:
     s = f.snippet
-    if not show and f.secret:
-        s = s.replace(f.secret, redact(f.secret))
+    if not show:
+        # a minified line often holds several secrets within one window: hide them all
+        for value in sorted({f.secret, *others}, key=len, reverse=True):
+            if value and value in s:
+                s = s.replace(value, redact(value))
+            s = _cut_edges(s, value)
     return s if len(s) <= 160 else s[:157] + "…"
+
+
+def _cut_edges(s: str, value: str) -> str:
+    """Mask a secret cut in half by the window's edge (its tail at the start, head at the end)."""
+    if len(value) < 8:
+        return s
+    head, body, tail = s[:1] if s.startswith("…") else "", s, s[-1:] if s.endswith("…") else ""
+    body = body[len(head) : len(body) - len(tail)]
+    for k in range(len(value) - 1, 3, -1):
+        if body.endswith(value[:k]):
+            body = body[:-k] + "*" * 8
+            break
+    for k in range(len(value) - 1, 3, -1):
+        if body.startswith(value[-k:]):
+            body = "*" * 8 + body[k:]
+            break
+    return head + body + tail
 
 
 def write(findings: Sequence[Finding], out: TextIO, ctx: ReportContext) -> None:
     show = ctx.show_secrets
+    secrets = [] if show else sorted({f.secret for f in findings if f.secret})
     for path, group in groupby(findings, key=lambda f: f.path):
         out.write(_c(ctx, "path", path) + "\n")
         for f in group:
@@ -48,7 +70,7 @@ def write(findings: Sequence[Finding], out: TextIO, ctx: ReportContext) -> None:
                 if key in f.extra:
                     out.write(f"    {key}: {_fmt(f.extra[key])}\n")
             if f.snippet:
-                out.write(_c(ctx, "dim", f"    | {_snippet(f, show)}") + "\n")
+                out.write(_c(ctx, "dim", f"    | {_snippet(f, show, secrets)}") + "\n")
             out.write(f"    fix: {f.rule.remediation.action}\n")
             out.write(f"    see: {f.rule.remediation.url}\n")
         out.write("\n")

@@ -1,0 +1,86 @@
+"""``lekk web URL``: audit a deployed site (the page, its scripts and their source maps)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from scanner.commands.common import Output, load_config_and_rules, output_options, report, warn
+
+
+@click.command()
+@click.argument("url")
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="HOST",
+    help="Also follow scripts and maps on HOST, e.g. a CDN (repeatable).",
+)
+@click.option(
+    "--max-pages",
+    type=click.IntRange(1),
+    default=20,
+    show_default=True,
+    help="HTML pages fetched on the site's origin, the start page included.",
+)
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(1),
+    default=50 << 20,
+    show_default=True,
+    help="Bytes read in total; a response is cut off at what is left.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.1),
+    default=10.0,
+    show_default=True,
+    help="Seconds per request (connecting, and each wait for data).",
+)
+@click.option(
+    "--max-redirects",
+    type=click.IntRange(0),
+    default=5,
+    show_default=True,
+    help="Redirects followed per request.",
+)
+@output_options
+def web(url: str, allow_hosts: tuple[str, ...], max_pages: int, max_bytes: int, timeout: float,
+        max_redirects: int, config_file: str | None, **kw: Any) -> int:  # fmt: skip
+    """Scan a deployed site: the page at URL, the scripts it loads, their source maps.
+
+    Follows <script src>, module preloads, inline scripts (and __NEXT_DATA__), sourceMappingURL
+    comments and SourceMap headers, and same-origin links up to --max-pages.  Scripts on other
+    hosts are not fetched unless named with --allow-host.  Sends plain GET requests only, without
+    cookies.  Every finding is client-side: its path is the URL every visitor downloads.
+    """
+    from scanner.engine import Engine
+    from scanner.scan import ScanResult, finish
+    from scanner.sources.web import Crawler, WebLimits
+
+    out = Output.from_kwargs(kw)
+    cfg, rules = load_config_and_rules(config_file, [Path.cwd()])
+    say = warn(out.quiet)
+    result = ScanResult()
+
+    def note(msg: str) -> None:
+        result.warnings.append(msg)
+        say(msg)
+
+    engine = Engine(rules)
+    limits = WebLimits(max_pages=max_pages, max_bytes=max_bytes, timeout=timeout,
+                       max_redirects=max_redirects)  # fmt: skip
+    crawler = Crawler(url, allow_hosts, limits, note, engine.prefilter)
+    raw = [f for frag in crawler.fragments() for f in engine.scan(frag)]
+    for w in engine.timeouts:
+        note(w)
+    result.files = crawler.fetched
+    result.bytes = max_bytes - crawler.left
+    finish(raw, cfg, result)
+    return report(
+        result.findings, out, command="web", rules=rules, warnings=result.warnings,
+        files=result.files, nbytes=result.bytes, dropped=result.dropped,
+    )  # fmt: skip

@@ -1,0 +1,180 @@
+"""Client-side code: what ships to the browser, and the source maps bundles point to.
+
+``is_client_side(path)`` says whether a file is downloaded by every visitor (bundles, maps, web
+assets under typical build outputs).  ``map_ref_*`` find a bundle's last ``sourceMappingURL``
+comment; ``data_url_text`` decodes an inline ``data:`` map.  Long minified lines need nothing
+special here: files are read in bounded chunks that keep their true line and column, and the
+engine runs regexes only around keyword hits.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import re
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from scanner.sources import Fragment, Warn, sourcemap
+
+JS_EXT = (".js", ".mjs", ".cjs")
+MAP_EXT = (".js.map", ".mjs.map", ".cjs.map", ".css.map")
+BUNDLE_NAMES = (".min.js", ".min.mjs", ".bundle.js", ".chunk.js", ".umd.js")
+# file types served as-is from a build output folder
+WEB_EXT = (*JS_EXT, ".map", ".jsx", ".html", ".htm", ".css", ".json", ".txt", ".svg", ".xml",
+           ".webmanifest", ".wasm")  # fmt: skip
+BUILD_DIRS = frozenset({"dist", "build", "out", "public", "www", "static", "_next"})
+MINIFIED_LINE = 1000  # a JavaScript line this long is minified output
+SCAN_CHUNK = 1 << 20
+TAIL_OVERLAP = 256
+
+_LONG_LINE = re.compile(r"[^\n]{" + str(MINIFIED_LINE) + "}")
+_REF = re.compile(
+    rb"(?:^|(?<=[\s;]))(?://|/\*)[#@][ \t]*sourceMappingURL[ \t]*=[ \t]*([^\s'\"*`]+)", re.M
+)
+
+
+def is_client_side(path: str) -> bool:
+    """True for files that ship to browsers: bundles, source maps, web assets in build outputs.
+
+    For an archive member (``app.zip!dist/app.js``) the member's own path decides.
+    """
+    low = path.replace("\\", "/").lower().rsplit("!", 1)[-1]
+    name = low.rsplit("/", 1)[-1]
+    if name.endswith(MAP_EXT) or name.endswith(BUNDLE_NAMES):
+        return True
+    if not name.endswith(WEB_EXT):
+        return False
+    dirs = low.split("/")[:-1]
+    for i, d in enumerate(dirs):
+        if d in BUILD_DIRS and (d != "static" or (i and dirs[i - 1] == ".next")):
+            return True
+        if d == "static" and i == 0:
+            return True
+    return False
+
+
+def is_source_map_path(path: str) -> bool:
+    return path.lower().rsplit("!", 1)[-1].endswith(".map")
+
+
+def is_script_path(path: str) -> bool:
+    return path.lower().rsplit("!", 1)[-1].endswith(JS_EXT)
+
+
+def looks_minified(text: str) -> bool:
+    return _LONG_LINE.search(text) is not None
+
+
+@dataclass(frozen=True)
+class MapRef:
+    """A ``sourceMappingURL`` comment: the URL and the position of the comment."""
+
+    url: str
+    line: int
+    column: int
+
+    @property
+    def inline(self) -> bool:
+        return self.url[:5].lower() == "data:"
+
+
+def map_ref_in_text(text: str, line: int = 1, column: int = 1) -> MapRef | None:
+    """The last ``sourceMappingURL`` comment in ``text`` (its position counted from line/column)."""
+    data = text.encode("utf-8", "surrogatepass")
+    last = None
+    for m in _REF.finditer(data):
+        last = m
+    if last is None:
+        return None
+    pos = len(data[: last.start()].decode("utf-8", "replace"))
+    nl = text.rfind("\n", 0, pos)
+    at_line = line + text.count("\n", 0, pos)
+    at_col = pos - nl if nl >= 0 else column + pos
+    return MapRef(last.group(1).decode("utf-8", "replace"), at_line, at_col)
+
+
+def map_ref_in_file(real: str, limit: int = sourcemap.MAX_MAP) -> MapRef | None:
+    """Stream a bundle in bounded chunks for its last ``sourceMappingURL`` (URL read <= limit)."""
+    try:
+        with open(real, "rb") as fh:
+            best: tuple[int, int, int] | None = None  # offset, line, column
+            base, line, col_base = 0, 1, 1  # position of buf[0]
+            buf = b""
+            while True:
+                data = fh.read(SCAN_CHUNK)
+                buf += data
+                cut = len(buf) if not data else max(0, len(buf) - TAIL_OVERLAP)
+                if b"sourceMappingURL" in buf:
+                    for m in _REF.finditer(buf, 0, len(buf)):
+                        if m.start() < cut:
+                            nl = buf.rfind(b"\n", 0, m.start())
+                            ln = line + buf.count(b"\n", 0, m.start())
+                            cl = m.start() - nl if nl >= 0 else col_base + m.start()
+                            best = (base + m.start(), ln, cl)
+                if not data:
+                    break
+                done, buf = buf[:cut], buf[cut:]
+                nl_count = done.count(b"\n")
+                if nl_count:
+                    line += nl_count
+                    col_base = len(done) - done.rfind(b"\n")
+                else:
+                    col_base += len(done)
+                base += len(done)
+            if best is None:
+                return None
+            fh.seek(best[0])
+            tail = fh.read(limit + 256)
+    except OSError:
+        return None
+    found = _REF.match(tail)
+    if found is None:
+        return None
+    return MapRef(found.group(1).decode("utf-8", "replace"), best[1], best[2])
+
+
+def data_url_text(url: str) -> str:
+    """The text of a ``data:`` URL (base64 or percent-encoded); raises ValueError."""
+    head, sep, payload = url.partition(",")
+    if not sep:
+        raise ValueError("no ',' in data: URL")
+    if head.lower().endswith(";base64"):
+        try:
+            raw = base64.b64decode(urllib.parse.unquote(payload) + "===", validate=False)
+        except (binascii.Error, ValueError):
+            raise ValueError("bad base64") from None
+    else:
+        raw = urllib.parse.unquote_to_bytes(payload)
+    return raw.decode("utf-8", "replace")
+
+
+def inline_map_fragments(
+    ref: MapRef, path: str, warn: Warn, prefilter: sourcemap.TextFilter
+) -> Iterator[Fragment]:
+    """The sources of an inline ``data:`` map, reported at the bundle's comment."""
+    try:
+        text = data_url_text(ref.url)
+    except ValueError as exc:
+        warn(f"{path}:{ref.line}: malformed inline source map ({exc}); skipped")
+        return
+    yield from sourcemap.fragments(text, path, warn, prefilter, line=ref.line, column=ref.column,
+                                   inline=True, extra={"source_map": "inline"})  # fmt: skip
+
+
+def local_map_path(bundle_real: str, url: str) -> str | None:
+    """The file a relative ``sourceMappingURL`` names, if it stays in the bundle's folder tree."""
+    if "://" in url or url.startswith(("/", "\\")):
+        return None
+    rel = urllib.parse.unquote(url.split("?", 1)[0].split("#", 1)[0])
+    parts = rel.replace("\\", "/").split("/")
+    if not rel or ".." in parts or ":" in rel:
+        return None
+    folder = os.path.dirname(bundle_real)
+    path = os.path.join(folder, *[p for p in parts if p not in ("", ".")])
+    real_folder = os.path.realpath(folder)
+    if not os.path.realpath(path).startswith(real_folder.rstrip(os.sep) + os.sep):
+        return None  # a linked folder leads elsewhere: not followed
+    return path

@@ -1,0 +1,257 @@
+"""A deployed site: the page, the scripts it loads, their source maps, inline scripts.
+
+Standard library only (``urllib``).  Plain GETs without cookies or credentials; bounded by
+``WebLimits`` (pages, total bytes, per-request timeout, redirects).  Scripts are followed on the
+start page's origin and on ``allow_hosts`` only; everything fetched ships to browsers, so every
+fragment is client-side and its path is the URL.
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from email.message import Message
+from http.client import HTTPException, HTTPMessage
+from typing import IO
+
+from scanner import __version__
+from scanner.errors import SourceError
+from scanner.sources import Fragment, Warn, bundles, sourcemap
+from scanner.sources.sourcemap import TextFilter
+from scanner.sources.webpage import Page
+
+READ = 64 << 10
+PAGE_EXT = ("", ".html", ".htm", ".php", ".asp", ".aspx", ".jsp")
+
+
+@dataclass(frozen=True)
+class WebLimits:
+    max_pages: int = 20  # HTML pages fetched (the start page included)
+    max_bytes: int = 50 << 20  # bytes read in total; a response is cut off at what is left
+    timeout: float = 10.0  # seconds per request (connect, and each wait for data)
+    max_redirects: int = 5
+
+
+class FetchError(Exception):
+    """One URL could not be fetched; the message says why in a few words."""
+
+
+@dataclass
+class Fetched:
+    url: str  # after redirects
+    body: bytes
+    content_type: str
+    headers: Message
+    truncated: bool = False
+
+
+def _origin(url: str) -> tuple[str, str]:
+    p = urllib.parse.urlsplit(url)
+    return p.scheme.lower(), p.netloc.lower()
+
+
+class _Redirects(urllib.request.HTTPRedirectHandler):
+    """Redirects of one request: counted (urllib only counts distinct URLs), http(s) only, and
+    for everything but the start page, kept on the site."""
+
+    def __init__(self, limit: int, allowed: Crawler | None) -> None:
+        self.limit = limit
+        self.hops = 0
+        self.allowed = allowed
+
+    def redirect_request(
+        self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str,
+        headers: HTTPMessage, newurl: str,
+    ) -> urllib.request.Request | None:  # fmt: skip
+        self.hops += 1
+        if self.hops > self.limit:
+            raise FetchError(f"more than {self.limit} redirects")
+        if urllib.parse.urlsplit(newurl).scheme.lower() not in ("http", "https"):
+            raise FetchError(f"redirect to a non-HTTP URL {newurl!r} refused")
+        if self.allowed is not None and not self.allowed.allowed(newurl):
+            raise FetchError(f"redirect to another host {newurl!r} not followed")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+class Crawler:
+    def __init__(
+        self, start: str, allow_hosts: Sequence[str], limits: WebLimits, warn: Warn,
+        prefilter: TextFilter,
+    ) -> None:  # fmt: skip
+        if urllib.parse.urlsplit(start).scheme.lower() not in ("http", "https"):
+            raise SourceError(f"{start}: not an http:// or https:// URL")
+        self.start = start
+        self.hosts = {h.lower() for h in allow_hosts}
+        self.origins: set[tuple[str, str]] = {_origin(start)}
+        self.limits = limits
+        self.warn = warn
+        self.prefilter = prefilter
+        self.left = limits.max_bytes
+        self.fetched = 0
+        self.seen: set[str] = set()
+
+    def allowed(self, url: str) -> bool:
+        p = urllib.parse.urlsplit(url)
+        if p.scheme.lower() not in ("http", "https"):
+            return False
+        return _origin(url) in self.origins or (p.hostname or "").lower() in self.hosts
+
+    def fetch(self, url: str, *, first: bool = False) -> Fetched:
+        """One plain GET, bounded in time, size and redirects."""
+        if self.left <= 0:
+            raise FetchError(f"the {self.limits.max_bytes}-byte total limit is reached")
+        opener = urllib.request.build_opener(
+            _Redirects(self.limits.max_redirects, None if first else self)
+        )
+        req = urllib.request.Request(url, method="GET", headers={
+            "User-Agent": f"lekk/{__version__} (secret scanner)", "Accept": "*/*"})  # fmt: skip
+        deadline = time.monotonic() + self.limits.timeout * 6
+        try:
+            with opener.open(req, timeout=self.limits.timeout) as resp:
+                chunks, size, truncated = [], 0, False
+                while True:
+                    block = resp.read(min(READ, self.left - size + 1))
+                    if not block:
+                        break
+                    chunks.append(block)
+                    size += len(block)
+                    if size > self.left or time.monotonic() > deadline:
+                        truncated = True
+                        break
+                body = b"".join(chunks)[: self.left]
+                final = resp.geturl()
+                headers = resp.headers
+        except urllib.error.HTTPError as exc:
+            raise FetchError(f"HTTP {exc.code} {exc.reason}") from None
+        except urllib.error.URLError as exc:
+            reason = exc.reason
+            if isinstance(reason, TimeoutError):
+                raise FetchError(f"timed out after {self.limits.timeout:g}s") from None
+            raise FetchError(str(getattr(reason, "strerror", None) or reason)) from None
+        except TimeoutError:
+            raise FetchError(f"timed out after {self.limits.timeout:g}s") from None
+        except (OSError, ValueError, HTTPException) as exc:  # cut-off bodies, bad URLs
+            raise FetchError(str(exc) or type(exc).__name__) from None
+        self.left -= len(body)
+        self.fetched += 1
+        if truncated:
+            self.warn(f"{final}: response cut off after {len(body)} bytes (size or time limit)")
+        declared = headers.get("Content-Length", "")
+        if not truncated and declared.isdigit() and len(body) < int(declared):
+            self.warn(f"{final}: connection closed after {len(body)} of {declared} bytes; "
+                      "scanned what arrived")  # fmt: skip
+        return Fetched(final, body, headers.get_content_type(), headers, truncated)
+
+    def fragments(self) -> Iterator[Fragment]:
+        try:
+            page = self.fetch(self.start, first=True)
+        except FetchError as exc:
+            raise SourceError(f"{self.start}: cannot fetch: {exc}") from None
+        self.origins.add(_origin(page.url))  # a redirect (http -> https, www.) is the site
+        queue: deque[Fetched] = deque([page])
+        pages = 1
+        self.seen.update({self.start, page.url})
+        while queue:
+            page = queue.popleft()
+            yield from self._page(page)
+            for link in self._links:
+                link = urllib.parse.urldefrag(link)[0]
+                if pages >= self.limits.max_pages or link in self.seen or not self._is_page(link):
+                    continue
+                self.seen.add(link)
+                try:
+                    got = self.fetch(link)
+                except FetchError as exc:
+                    self.warn(f"{link}: cannot fetch: {exc}; skipped")
+                    continue
+                pages += 1
+                queue.append(got)
+
+    def _is_page(self, url: str) -> bool:
+        if _origin(url) not in self.origins:
+            return False
+        name = urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1]
+        return ("." + name.rsplit(".", 1)[-1].lower() if "." in name else "") in PAGE_EXT
+
+    def _text(self, got: Fetched) -> str:
+        charset = got.headers.get_content_charset() or "utf-8"
+        try:
+            return got.body.decode(charset, "replace")
+        except LookupError:
+            return got.body.decode("utf-8", "replace")
+
+    def _page(self, got: Fetched) -> Iterator[Fragment]:
+        """A fetched page or link; the start URL may also be a script or a map itself."""
+        self._links: list[str] = []
+        path = urllib.parse.urlsplit(got.url).path.lower()
+        if "html" not in got.content_type:
+            if path.endswith(".map") or b'"mappings"' in got.body[: 1 << 20]:
+                yield from sourcemap.fragments(self._text(got), got.url, self.warn,
+                                               self.prefilter)  # fmt: skip
+            else:
+                yield from self._script_body(got)
+            return
+        text = self._text(got)
+        if self.prefilter(text.lower(), got.url.lower()):
+            yield Fragment(text, got.url, client_side=True)
+        parser = Page(got.url)
+        try:
+            parser.feed(text)
+            parser.close()
+        except (AssertionError, ValueError) as exc:
+            self.warn(f"{got.url}: HTML not fully parsed ({exc})")
+        self._links = list(parser.links)
+        for body, line, col in parser.inline:
+            ref = bundles.map_ref_in_text(body, line, col)
+            if ref is not None:
+                yield from self._map(ref, got.url, got.url)
+        for src in dict.fromkeys(parser.scripts):
+            yield from self._script(src)
+
+    def _script(self, url: str) -> Iterator[Fragment]:
+        url = urllib.parse.urldefrag(url)[0]
+        if url in self.seen:
+            return
+        self.seen.add(url)
+        if not self.allowed(url):
+            host = urllib.parse.urlsplit(url).hostname
+            self.warn(f"{url}: script on another host not followed (--allow-host {host})")
+            return
+        try:
+            got = self.fetch(url)
+        except FetchError as exc:
+            self.warn(f"{url}: cannot fetch: {exc}; skipped")
+            return
+        yield from self._script_body(got)
+
+    def _script_body(self, got: Fetched) -> Iterator[Fragment]:
+        text = self._text(got)
+        if self.prefilter(text.lower(), got.url.lower()):
+            yield Fragment(text, got.url, client_side=True)
+        header = got.headers.get("SourceMap") or got.headers.get("X-SourceMap")
+        ref = (bundles.MapRef(header.strip(), 1, 1) if header
+               else bundles.map_ref_in_text(text))  # fmt: skip
+        if ref is not None:
+            yield from self._map(ref, got.url, got.url)
+
+    def _map(self, ref: bundles.MapRef, base: str, bundle: str) -> Iterator[Fragment]:
+        if ref.inline:
+            yield from bundles.inline_map_fragments(ref, bundle, self.warn, self.prefilter)
+            return
+        url = urllib.parse.urldefrag(urllib.parse.urljoin(base, ref.url))[0]
+        if url in self.seen or not self.allowed(url):
+            return
+        self.seen.add(url)
+        try:
+            got = self.fetch(url)
+        except FetchError:
+            return  # maps are often not deployed: nothing to say
+        if "html" in got.content_type or got.body.lstrip()[:1] == b"<":
+            return  # a single-page app's fallback page, not a map
+        yield from sourcemap.fragments(self._text(got), got.url, self.warn, self.prefilter,
+                                       extra={"bundle": bundle})  # fmt: skip

@@ -1,0 +1,3 @@
+export function logEvent(name: string): void {
+  console.info("event", name, Date.now());
+}

@@ -1,0 +1,3 @@
+export function formatAmount(minor: number): string {
+  return (minor / 100).toFixed(2) + " NOK";
+}
