@@ -191,12 +191,11 @@ def build_rule(
         pattern = regex.compile(source, regex.VERSION0)
     except regex.error as exc:
         raise _fail(where, rid, f"regex does not compile: {exc}") from None
-    if "secret" not in pattern.groupindex:
-        if pattern.groups != 1:
-            raise _fail(
-                where, rid,
-                f"regex has {pattern.groups} capture groups; expected one, or one named 'secret'",
-            )  # fmt: skip
+    if "secret" not in pattern.groupindex and pattern.groups != 1:
+        raise _fail(
+            where, rid,
+            f"regex has {pattern.groups} capture groups; expected one, or one named 'secret'",
+        )  # fmt: skip
     context = raw.get("context", {})
     test = raw.get("test", {})
     for key, table, allowed in (("context", context, _CONTEXT_KEYS), ("test", test, _TEST_KEYS)):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import sys
@@ -69,10 +70,8 @@ def _scan_targets(
     found: list[Finding] = []
     size = 0
     for t in targets:
-        try:
+        with contextlib.suppress(OSError):
             size += os.path.getsize(t.real)
-        except OSError:
-            pass
         frags = dispatch.file_fragments(t, engine.prefilter, warnings.append)
         found.extend(scan_fragments(engine, frags))
     warnings.extend(engine.timeouts)

@@ -82,9 +82,10 @@ def _walk_dir(root: Path, excludes: Sequence[str], warn: Warn) -> Iterator[Targe
                     if any(path_matches(rel + "/", g) or g == rel + "/**" for g in excludes):
                         continue
                     dirs.append(Path(e.path))
-                elif e.is_file(follow_symlinks=False):
-                    if not any(path_matches(rel, g) for g in excludes):
-                        yield Target(e.path, rel)
+                elif e.is_file(follow_symlinks=False) and not any(
+                    path_matches(rel, g) for g in excludes
+                ):
+                    yield Target(e.path, rel)
             except OSError as exc:
                 warn(f"{e.path}: {exc.strerror or exc}; skipped")
         stack.extend(reversed(dirs))
