@@ -147,9 +147,11 @@ class Engine:
         if not present:
             return
         for rule in self.rules:
-            if rule.client_side_only and not t.frag.client_side:
-                continue
-            if rule.paths and not _path_ok(t.frag.path, rule.paths):
+            if rule.client_side_only:
+                # a client-side-only rule's ``paths`` name more browser code (components)
+                if not t.frag.client_side and not (rule.paths and _path_ok(t.frag.path, rule.paths)):
+                    continue
+            elif rule.paths and not _path_ok(t.frag.path, rule.paths):
                 continue
             if any(k in present for k in rule.keywords):
                 yield rule

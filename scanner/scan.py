@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from scanner import filters
+from scanner import filters, gitignored
 from scanner.config import Config
 from scanner.engine import Engine
 from scanner.finding import Finding
@@ -140,6 +140,8 @@ def scan_paths(
         for w in warnings:
             say(w)
         result.bytes += nbytes
+    reals = {t.rel: t.real for t in targets}
+    raw = list(gitignored.settle(raw, reals, lambda f, why: result.dropped.append((f, why))))
     return finish(raw, config, result)
 
 
