@@ -37,7 +37,8 @@ def finding_dict(f: Finding, show_secrets: bool) -> dict[str, Any]:
         "column": f.column,
         "end_line": f.end_line,
         "end_column": f.end_column,
-        "secret": shown(f.secret),
+        # a lint rule's span is a variable name, a URL's host or a header: never a credential
+        "secret": shown(f.secret) if f.rule.is_secret else f.secret,
         "fingerprint": f.fingerprint,
         "remediation": remediation(f),
     }

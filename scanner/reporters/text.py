@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from itertools import groupby
 from typing import TextIO
 
+import regex
+
 from scanner.finding import Finding, redact
 from scanner.reporters import ReportContext
 
@@ -21,11 +23,25 @@ def _snippet(f: Finding, show: bool, others: Sequence[str] = ()) -> str:
     s = f.snippet
     if not show:
         # a minified line often holds several secrets within one window: hide them all
-        for value in sorted({f.secret, *others}, key=len, reverse=True):
+        own = {f.secret} if f.rule.is_secret else set()
+        for value in sorted({*own, *others}, key=len, reverse=True):
             if value and value in s:
                 s = s.replace(value, redact(value))
             s = _cut_edges(s, value)
     return s if len(s) <= 160 else s[:157] + "…"
+
+
+_VALUE = regex.compile(r"(?<![A-Za-z0-9+/_~-])(?=[A-Za-z_~+/-]*[0-9])(?=[0-9_~+/-]*[A-Za-z])"
+                       r"[A-Za-z0-9+/_~-]{16,}={0,2}")  # fmt: skip
+
+
+def _lint_snippet(f: Finding, show: bool, others: Sequence[str]) -> str:
+    """A lint finding's span is shown as-is; a value on its line that looks like a credential is
+    masked even when no secret rule recognised it (a lint rule flags the name, not the value)."""
+    s = _snippet(f, show, others)
+    if show or f.rule.is_secret:
+        return s
+    return _VALUE.sub(lambda m: m.group() if m.group() in f.secret else redact(m.group()), s)
 
 
 def _cut_edges(s: str, value: str) -> str:
@@ -47,7 +63,7 @@ def _cut_edges(s: str, value: str) -> str:
 
 def write(findings: Sequence[Finding], out: TextIO, ctx: ReportContext) -> None:
     show = ctx.show_secrets
-    secrets = [] if show else sorted({f.secret for f in findings if f.secret})
+    secrets = [] if show else sorted({f.secret for f in findings if f.secret and f.rule.is_secret})
     for path, group in groupby(findings, key=lambda f: f.path):
         out.write(_c(ctx, "path", path) + "\n")
         for f in group:
@@ -57,6 +73,8 @@ def write(findings: Sequence[Finding], out: TextIO, ctx: ReportContext) -> None:
             if f.rule.is_secret:
                 enc = f" (decoded from {f.encoding})" if f.encoding else ""
                 out.write(f"    secret: {secret}{enc}\n")
+            else:
+                out.write(f"    flagged: {f.secret}\n")  # a name, a URL's host, a header
             if f.origin:
                 out.write(f"    origin: {f.origin['path']}:{f.origin['line']}\n")
             if f.client_side:
@@ -70,7 +88,8 @@ def write(findings: Sequence[Finding], out: TextIO, ctx: ReportContext) -> None:
                 if key in f.extra:
                     out.write(f"    {key}: {_fmt(f.extra[key])}\n")
             if f.snippet:
-                out.write(_c(ctx, "dim", f"    | {_snippet(f, show, secrets)}") + "\n")
+                snip = _lint_snippet(f, show, secrets)
+                out.write(_c(ctx, "dim", f"    | {snip}") + "\n")
             out.write(f"    fix: {f.rule.remediation.action}\n")
             out.write(f"    see: {f.rule.remediation.url}\n")
         out.write("\n")
