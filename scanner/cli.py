@@ -18,6 +18,8 @@ COMMANDS: dict[str, str] = {
     "scan": "scanner.commands.scan:scan",
     "rules": "scanner.commands.rules:rules",
     "web": "scanner.commands.web:web",
+    "explain": "scanner.commands.explain:explain",
+    "baseline": "scanner.commands.baseline:baseline",
 }
 
 

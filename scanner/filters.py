@@ -145,4 +145,22 @@ def apply(
             on_drop(f, reason)
 
 
-__all__ = ["AllowEntry", "apply", "drop_reason", "path_matches", "secret_hash"]
+def unknown_suppressions(findings: Iterable[Finding], known: set[str]) -> list[str]:
+    """One warning per ``lekk:ignore`` naming a rule id that does not exist (a typo silences
+    nothing), with the closest real ids."""
+    import difflib
+
+    out: dict[tuple[str, int, str], str] = {}
+    for f in findings:
+        for rid in sorted(f.suppressions - {"*"} - known):
+            close = difflib.get_close_matches(rid, sorted(known), n=2, cutoff=0.6)
+            hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+            out.setdefault(
+                (f.path, f.line, rid),
+                f"{f.path}:{f.line}: lekk:ignore names unknown rule id {rid!r}{hint}",
+            )
+    return [out[k] for k in sorted(out)]
+
+
+__all__ = ["AllowEntry", "apply", "drop_reason", "path_matches", "secret_hash",
+           "unknown_suppressions"]  # fmt: skip

@@ -38,6 +38,8 @@ def output_options(fn: F) -> F:
                      help="Also say what was dropped and why (allowlists, placeholders)."),
         click.option("--color/--no-color", default=None,
                      help="Colour the text report (default: only on a terminal)."),
+        click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
+                     help="Report only findings not in this baseline file (see `lekk baseline`)."),
     ]  # fmt: skip
     for d in reversed(decorators):
         fn = d(fn)
@@ -53,13 +55,14 @@ class Output:
     quiet: bool
     verbose: bool
     color: bool | None
+    baseline: str | None = None
 
     @classmethod
     def from_kwargs(cls, kw: dict[str, Any]) -> Output:
         return cls(
             fmt=kw.pop("fmt"), output=kw.pop("output"), show_secrets=kw.pop("show_secrets"),
             exit_zero=kw.pop("exit_zero"), quiet=kw.pop("quiet"), verbose=kw.pop("verbose"),
-            color=kw.pop("color"),
+            color=kw.pop("color"), baseline=kw.pop("baseline_file", None),
         )  # fmt: skip
 
 
@@ -97,6 +100,14 @@ def report(
     properties: dict[str, Any] | None = None,
 ) -> int:
     """Write the report and return the exit code (0 clean, 1 findings)."""
+    properties = dict(properties or {})
+    if out.baseline:
+        findings, dropped, properties["baseline"] = _apply_baseline(out.baseline, findings, dropped)
+    notes = _suppression_warnings(findings, dropped, rules)
+    if notes:
+        for note in notes if not out.quiet else ():
+            click.echo(f"lekk: warning: {note}", err=True)
+        warnings = [*warnings, *notes]
     if out.verbose and not out.quiet:
         for f, why in dropped:
             click.echo(f"lekk: dropped {f.rule.id} at {f.path}:{f.line}: {why}", err=True)
@@ -105,7 +116,7 @@ def report(
     ctx = ReportContext(
         show_secrets=out.show_secrets, color=bool(color) and out.fmt == "text",
         verbose=out.verbose, command=command, rules=rules, warnings=warnings, files=files,
-        bytes=nbytes, properties=properties or {},
+        bytes=nbytes, properties=properties,
     )  # fmt: skip
     writer = REPORTERS[out.fmt]
     if out.output:
@@ -118,3 +129,28 @@ def report(
         writer(findings, sys.stdout, ctx)
         sys.stdout.flush()
     return 0 if out.exit_zero or not findings else 1
+
+
+def _apply_baseline(
+    file: str, findings: Sequence[Finding], dropped: Sequence[tuple[Finding, str]]
+) -> tuple[list[Finding], list[tuple[Finding, str]], dict[str, Any]]:
+    from scanner import baseline
+
+    new, known = baseline.split(findings, baseline.load(Path(file)))
+    why = f"in baseline {file}"
+    info = {"file": file, "suppressed": len(known)}
+    return new, [*dropped, *((f, why) for f in known)], info
+
+
+def _suppression_warnings(
+    findings: Sequence[Finding], dropped: Sequence[tuple[Finding, str]], rules: Sequence[Rule]
+) -> list[str]:
+    from scanner.filters import unknown_suppressions
+
+    everything = [*findings, *(f for f, _ in dropped)]
+    if not any(f.suppressions - {"*"} for f in everything):
+        return []
+    from scanner.rules import load_rules
+
+    known = {r.id for r in rules} | {r.id for r in load_rules()}
+    return unknown_suppressions(everything, known)

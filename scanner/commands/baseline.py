@@ -1,0 +1,77 @@
+"""``lekk baseline``: record today's findings, so later scans with ``--baseline`` report only new ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from scanner.baseline import FILENAME
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("-f", "--file", "file", type=click.Path(dir_okay=False), default=None,
+              help=f"Baseline file (default: {FILENAME} in the first PATH, or here).")
+@click.option("--update", is_flag=True,
+              help="Drop entries that no longer match a finding and keep the rest; add nothing new.")
+@click.option("-e", "--exclude", multiple=True, metavar="GLOB",
+              help="Skip paths matching GLOB (repeatable), as for `lekk scan`.")
+@click.option("-j", "--jobs", type=click.IntRange(1), default=None,
+              help="Worker processes (default: one per core).")
+@click.option("-c", "--config", "config_file", type=click.Path(dir_okay=False),
+              help="Config file (default: .lekk.toml or [tool.lekk] in pyproject.toml).")
+@click.option("-q", "--quiet", is_flag=True, help="No warnings or summary on stderr.")
+def baseline(paths: tuple[str, ...], file: str | None, update: bool, exclude: tuple[str, ...],
+             jobs: int | None, config_file: str | None, quiet: bool) -> int:  # fmt: skip
+    """Write the current findings of PATHS (default: .) to a baseline file.
+
+    `lekk scan PATHS --baseline FILE` (and every scanning command) then reports only findings
+    that are not in it.  An entry is the rule, the path and a salted hash of the secret - no raw
+    secret, no line number, no timestamp - so it survives edits, rebases and squash merges, and a
+    different secret on the same line is still reported.  Scan the same PATHS as you baselined:
+    paths in the file are relative to them.
+
+    \b
+    Examples:
+      lekk baseline                      # writes ./.lekk-baseline.json
+      lekk scan --baseline .lekk-baseline.json
+      lekk baseline --update             # forget entries whose finding is gone
+    """
+    from scanner import baseline as bl
+    from scanner.commands.common import load_config_and_rules, warn
+    from scanner.scan import scan_paths
+
+    targets = list(paths) or ["."]
+    first = Path(targets[0])
+    target = Path(file) if file else (first if first.is_dir() else Path(".")) / FILENAME
+    say = warn(quiet)
+    known = bl.load(target) if update else frozenset()
+    roots = [Path(p) for p in targets if p != "-"] or [Path.cwd()]
+    cfg, rules = load_config_and_rules(config_file, roots)
+    result = scan_paths(targets, rules, cfg, excludes=(*exclude, _rel_glob(target, first)),
+                        jobs=jobs, warn=None)  # fmt: skip
+    for w in result.warnings:
+        say(w)
+    if update:
+        kept, gone = bl.prune(known, result.findings)
+        new = {bl.Entry.of(f) for f in result.findings} - known
+        bl.write(target, kept)
+        msg = f"{target}: kept {len(kept)} entr{'y' if len(kept) == 1 else 'ies'}, dropped {len(gone)}"
+        if new:
+            msg += f"; {len(new)} new finding(s) not added (run `lekk baseline` to accept them)"
+    else:
+        items = bl.entries(result.findings)
+        bl.write(target, items)
+        msg = f"{target}: wrote {len(items)} entr{'y' if len(items) == 1 else 'ies'}"
+    if not quiet:
+        click.echo(f"lekk: {msg}", err=True)
+    return 0
+
+
+def _rel_glob(target: Path, root: Path) -> str:
+    """The baseline file itself is not scanned."""
+    try:
+        return target.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return target.name
