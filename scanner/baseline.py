@@ -83,7 +83,9 @@ def load(path: Path) -> frozenset[Entry]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{where}: baseline file does not exist (create it with `lekk baseline`)") from None
+        raise ConfigError(
+            f"{where}: baseline file does not exist (create it with `lekk baseline`)"
+        ) from None
     except OSError as exc:
         raise ConfigError(f"{where}: cannot read the baseline: {exc.strerror or exc}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

@@ -36,7 +36,9 @@ class Section:
 
 def summary(rule: Rule) -> str:
     """One line: kind, severity (and the test-credential severity), confidence, provider."""
-    sev = rule.severity + (f" ({rule.test_severity} for test credentials)" if rule.test_severity else "")
+    sev = rule.severity + (
+        f" ({rule.test_severity} for test credentials)" if rule.test_severity else ""
+    )
     parts = [rule.kind, f"severity {sev}", f"confidence {rule.confidence}"]
     if rule.provider:
         parts.append(rule.provider)
@@ -75,7 +77,9 @@ def _wrap(text: str, width: int = 96) -> str:
         if head in ("-", "Link:", "Also:") and " https://" in para:
             paras.append(para)  # a link stays whole, to be clickable
             continue
-        indent = " " * (len(head) + 1) if head in ("-", "Link:", "Also:") or head[:-1].isdigit() else ""
+        indent = (
+            " " * (len(head) + 1) if head in ("-", "Link:", "Also:") or head[:-1].isdigit() else ""
+        )
         paras.append(textwrap.fill(para, width, subsequent_indent=indent, break_long_words=False,
                                    break_on_hyphens=False) if para else "")  # fmt: skip
     return "\n".join(paras)
@@ -97,7 +101,7 @@ def _md_links(body: str) -> str:
     for line in body.split("\n"):
         for prefix in ("Link: ", "Also: ", "- "):
             if line.startswith(prefix) and line[len(prefix) :].startswith("https://"):
-                line = f"{prefix}<{line[len(prefix):]}>"
+                line = f"{prefix}<{line[len(prefix) :]}>"
         lines.append(line)
     return "\n".join(lines)
 

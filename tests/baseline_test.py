@@ -32,12 +32,16 @@ def project(tmp_path: Path) -> tuple[Path, str, str]:
     (tmp_path / "settings.py").write_text(
         f'# SagaPay\nSAGAPAY_API_KEY = "{key}"\nSAGAPAY_API_SECRET = "{secret}"\n', encoding="utf-8"
     )
-    (tmp_path / "orders.js").write_text('const BASE = "http://api.sagapay.no/v1";\n', encoding="utf-8")
+    (tmp_path / "orders.js").write_text(
+        'const BASE = "http://api.sagapay.no/v1";\n', encoding="utf-8"
+    )
     return tmp_path, key, secret
 
 
 def scan(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return lekk("scan", ".", "--baseline", ".lekk-baseline.json", "--format", "json", *args, cwd=root)
+    return lekk(
+        "scan", ".", "--baseline", ".lekk-baseline.json", "--format", "json", *args, cwd=root
+    )
 
 
 def hits(r: subprocess.CompletedProcess[str]) -> set[tuple[str, str, int]]:
@@ -54,7 +58,9 @@ def test_create_writes_sorted_hashed_entries_and_nothing_else(tmp_path: Path) ->
     assert not re.search(r"\d{4}-\d{2}-\d{2}|\d{2}:\d{2}", text), "no timestamps"
     data = json.loads(text)
     assert set(data) == {"version", "tool", "entries"}
-    assert data["entries"] == sorted(data["entries"], key=lambda e: (e["path"], e["rule"], e["secret_hash"]))
+    assert data["entries"] == sorted(
+        data["entries"], key=lambda e: (e["path"], e["rule"], e["secret_hash"])
+    )
     assert {(e["rule"], e["path"]) for e in data["entries"]} == {
         ("sagapay-api-key", "settings.py"), ("sagapay-api-secret", "settings.py"),
         ("sagapay-insecure-http", "orders.js"),
@@ -73,26 +79,32 @@ def test_rescan_with_the_baseline_is_clean_and_verbose_says_why(tmp_path: Path) 
     assert hits(r) == set()
     assert json.loads(r.stdout)["baseline"] == {"file": ".lekk-baseline.json", "suppressed": 3}
     v = lekk("scan", ".", "--baseline", ".lekk-baseline.json", "-v", cwd=root)
-    assert "dropped sagapay-api-secret at settings.py:3: in baseline .lekk-baseline.json" in v.stderr
+    assert (
+        "dropped sagapay-api-secret at settings.py:3: in baseline .lekk-baseline.json" in v.stderr
+    )
     assert lekk("scan", ".", cwd=root).returncode == 1, "without --baseline everything is back"
 
 
 def test_moving_the_line_keeps_it_suppressed(tmp_path: Path) -> None:
-    root, key, secret = project(tmp_path)
+    root, _key, _secret = project(tmp_path)
     lekk("baseline", cwd=root)
     p = root / "settings.py"
-    p.write_text("import os\n\n\n" + p.read_text(encoding="utf-8") + "\nDEBUG = False\n", encoding="utf-8")
+    p.write_text(
+        "import os\n\n\n" + p.read_text(encoding="utf-8") + "\nDEBUG = False\n", encoding="utf-8"
+    )
     r = scan(root)
     assert r.returncode == 0, r.stdout
     assert hits(r) == set()
 
 
 def test_a_second_secret_on_the_same_line_is_reported(tmp_path: Path) -> None:
-    root, key, secret = project(tmp_path)
+    root, _key, secret = project(tmp_path)
     lekk("baseline", cwd=root)
     other = fake("sps_live_")
     p = root / "settings.py"
-    text = p.read_text(encoding="utf-8").replace(f'"{secret}"', f'"{secret}"; SAGAPAY_OLD = "{other}"')
+    text = p.read_text(encoding="utf-8").replace(
+        f'"{secret}"', f'"{secret}"; SAGAPAY_OLD = "{other}"'
+    )
     p.write_text(text, encoding="utf-8")
     r = scan(root, "--show-secrets")
     assert r.returncode == 1
@@ -103,7 +115,7 @@ def test_a_second_secret_on_the_same_line_is_reported(tmp_path: Path) -> None:
 
 
 def test_squashing_history_keeps_it_suppressed(tmp_path: Path) -> None:
-    root, key, secret = project(tmp_path)
+    root, _key, _secret = project(tmp_path)
     git(root, "init", "-q")
     git(root, "add", "settings.py", "orders.js")
     git(root, "commit", "-qm", "one")
@@ -123,7 +135,7 @@ def test_squashing_history_keeps_it_suppressed(tmp_path: Path) -> None:
 
 
 def test_update_drops_entries_that_no_longer_match_and_adds_nothing(tmp_path: Path) -> None:
-    root, key, secret = project(tmp_path)
+    root, _key, _secret = project(tmp_path)
     lekk("baseline", cwd=root)
     (root / "orders.js").write_text('const BASE = "https://api.sagapay.no/v1";\n', encoding="utf-8")
     new_secret = fake("sps_live_")
@@ -155,7 +167,9 @@ def test_a_broken_or_missing_baseline_is_one_line_exit_2(tmp_path: Path) -> None
     root, _, _ = project(tmp_path)
     r = lekk("scan", ".", "--baseline", "nope.json", cwd=root)
     assert r.returncode == 2
-    assert r.stderr.strip().count("\n") == 0 and "nope.json: baseline file does not exist" in r.stderr
+    assert (
+        r.stderr.strip().count("\n") == 0 and "nope.json: baseline file does not exist" in r.stderr
+    )
     (root / "bad.json").write_text("{not json", encoding="utf-8")
     r = lekk("scan", ".", "--baseline", "bad.json", cwd=root)
     assert r.returncode == 2 and "bad.json: not a lekk baseline" in r.stderr

@@ -63,7 +63,9 @@ def test_every_rule_renders_its_remediation_link_and_action_for_sarif() -> None:
         text, md = docs.render_text(rule), docs.render_markdown(rule)
         for out in (text, md):
             assert rule.remediation.url in out, rule.id
-            assert rule.remediation.action in out.replace("\n", " ") or rule.remediation.action in out
+            assert (
+                rule.remediation.action in out.replace("\n", " ") or rule.remediation.action in out
+            )
             assert rule.why.split(".")[0] in " ".join(out.split()), rule.id
         assert "```" in md if rule.example else True
 

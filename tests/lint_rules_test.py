@@ -86,8 +86,12 @@ def test_insecure_http_in_code_config_and_scripts(tmp_path: Path) -> None:
 
 
 def test_secret_header_in_browser_code_but_not_on_the_server(tmp_path: Path) -> None:
-    call = 'fetch("https://api.sagapay.no/v1/orders", {{ headers: {{ "X-API-Key": k, {h}: s }} }})\n'
-    vipps = "axios.post('https://api.vipps.no/accesstoken/get', null, {{ headers: {{ {h}: v }} }})\n"
+    call = (
+        'fetch("https://api.sagapay.no/v1/orders", {{ headers: {{ "X-API-Key": k, {h}: s }} }})\n'
+    )
+    vipps = (
+        "axios.post('https://api.vipps.no/accesstoken/get', null, {{ headers: {{ {h}: v }} }})\n"
+    )
     write(tmp_path, {
         "src/components/Pay.tsx": "// pay\n" + call.format(h='"X-API-Secret"'),
         "src/Checkout.vue": "<script>\n" + vipps.format(h="client_secret") + "</script>\n",
@@ -106,7 +110,9 @@ def test_secret_header_in_browser_code_but_not_on_the_server(tmp_path: Path) -> 
     }
 
 
-def test_a_literal_secret_header_in_a_bundle_is_a_secret_finding_not_a_lint_one(tmp_path: Path) -> None:
+def test_a_literal_secret_header_in_a_bundle_is_a_secret_finding_not_a_lint_one(
+    tmp_path: Path,
+) -> None:
     key, secret = fake("spk_live_"), fake("sps_live_")
     write(tmp_path, {"dist/assets/index.js": (
         f'const t="https://api.sagapay.no/v1",n={{"X-API-Key":"{key}","X-API-Secret":"{secret}"}};\n'

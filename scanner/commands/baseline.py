@@ -11,16 +11,40 @@ from scanner.baseline import FILENAME
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("-f", "--file", "file", type=click.Path(dir_okay=False), default=None,
-              help=f"Baseline file (default: {FILENAME} in the first PATH, or here).")
-@click.option("--update", is_flag=True,
-              help="Drop entries that no longer match a finding and keep the rest; add nothing new.")
-@click.option("-e", "--exclude", multiple=True, metavar="GLOB",
-              help="Skip paths matching GLOB (repeatable), as for `lekk scan`.")
-@click.option("-j", "--jobs", type=click.IntRange(1), default=None,
-              help="Worker processes (default: one per core).")
-@click.option("-c", "--config", "config_file", type=click.Path(dir_okay=False),
-              help="Config file (default: .lekk.toml or [tool.lekk] in pyproject.toml).")
+@click.option(
+    "-f",
+    "--file",
+    "file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help=f"Baseline file (default: {FILENAME} in the first PATH, or here).",
+)
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Drop entries that no longer match a finding and keep the rest; add nothing new.",
+)
+@click.option(
+    "-e",
+    "--exclude",
+    multiple=True,
+    metavar="GLOB",
+    help="Skip paths matching GLOB (repeatable), as for `lekk scan`.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1),
+    default=None,
+    help="Worker processes (default: one per core).",
+)
+@click.option(
+    "-c",
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    help="Config file (default: .lekk.toml or [tool.lekk] in pyproject.toml).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No warnings or summary on stderr.")
 def baseline(paths: tuple[str, ...], file: str | None, update: bool, exclude: tuple[str, ...],
              jobs: int | None, config_file: str | None, quiet: bool) -> int:  # fmt: skip

@@ -11,12 +11,24 @@ from scanner.errors import RuleError
 
 @click.command()
 @click.argument("rule_ids", nargs=-1, metavar="RULE-ID...")
-@click.option("--all", "all_rules", is_flag=True, help="Every rule (the built-ins and the config's packs).")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text",
-              show_default=True,
-              help="markdown with --all is docs/rules.md: lekk explain --all --format markdown > docs/rules.md")
-@click.option("-c", "--config", "config_file", type=click.Path(dir_okay=False),
-              help="Config file whose extra rule packs to include (default: .lekk.toml or pyproject.toml here).")
+@click.option(
+    "--all", "all_rules", is_flag=True, help="Every rule (the built-ins and the config's packs)."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown"]),
+    default="text",
+    show_default=True,
+    help="markdown with --all is docs/rules.md: lekk explain --all --format markdown > docs/rules.md",
+)
+@click.option(
+    "-c",
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    help="Config file whose extra rule packs to include (default: .lekk.toml or pyproject.toml here).",
+)
 def explain(rule_ids: tuple[str, ...], all_rules: bool, fmt: str, config_file: str | None) -> int:
     """Explain a rule: what it finds, why it matters, an example, how to fix, and what to do now
     (for a secret: the provider's regenerate or revoke steps, with the link).
