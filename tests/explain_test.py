@@ -114,3 +114,19 @@ def test_a_lint_span_is_shown_as_is_and_the_value_beside_it_is_not(tmp_path: Pat
     assert [f["rule"] for f in report["findings"] if f["line"] == 2] == ["public-env-secret"]
     for raw in (value, other):  # `other` was taken by no secret rule, and is masked all the same
         assert raw not in text and raw not in json.dumps(report)
+
+
+def test_explain_knows_the_rules_of_the_configs_own_packs(tmp_path: Path) -> None:
+    pack = (ROOT / "rules" / "lint.toml").read_text(encoding="utf-8")
+    pack = pack.replace('id = "secret-in-log"', 'id = "acme-secret-in-log"')
+    start = pack.index('[[rules]]\nid = "acme-secret-in-log"')
+    (tmp_path / "acme.toml").write_text(
+        pack[: pack.index("[[rules]]")] + pack[start:], encoding="utf-8"
+    )
+    (tmp_path / ".lekk.toml").write_text(
+        'rules = ["acme.toml"]\ndisable = ["secret-in-log"]\n', encoding="utf-8"
+    )
+    r = lekk("explain", "acme-secret-in-log", "secret-in-log", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("acme-secret-in-log: ") and "\nsecret-in-log: " in r.stdout
+    assert lekk("explain", "acme-secret-in-log").returncode == 2, "not a built-in"

@@ -232,3 +232,23 @@ def test_every_lint_rule_is_explained_with_its_remediation(rule: str) -> None:
     for heading in ("What it finds", "Why is this bad?", "Example", "How to fix", "What to do now"):
         assert heading in r.stdout
     assert "Link: https://" in r.stdout
+
+
+def test_lint_rules_reach_into_source_maps_with_the_original_line(tmp_path: Path) -> None:
+    import json
+
+    src = (
+        "// SagaPay checkout\n"
+        "export const pay = (s: string) =>\n"
+        '  fetch("http://api.sagapay.no/v1/orders", { headers: { "X-API-Secret": s } });\n'
+    )
+    smap = {"version": 3, "sources": ["webpack:///./src/pay.ts"], "sourcesContent": [src],
+            "names": [], "mappings": ""}  # fmt: skip
+    write(tmp_path, {"dist/app.js.map": json.dumps(smap)})
+    report = lekk_json("scan", ".", cwd=tmp_path)
+    got = {(f["rule"], f["path"], f["line"], f["origin"]["line"]) for f in report["findings"]}
+    assert got == {
+        ("sagapay-insecure-http", "dist/app.js.map", 1, 3),
+        ("secret-header-in-browser-code", "dist/app.js.map", 1, 3),
+    }
+    assert {f["origin"]["path"] for f in report["findings"]} == {"src/pay.ts"}

@@ -40,16 +40,13 @@ def explain(rule_ids: tuple[str, ...], all_rules: bool, fmt: str, config_file: s
     """
     from pathlib import Path
 
-    from scanner import docs
-    from scanner.commands.common import load_config_and_rules
+    from scanner import config, docs
     from scanner.rules import load_rules
 
     if not rule_ids and not all_rules:
         raise click.UsageError("name a rule id (see `lekk rules`), or pass --all")
-    if config_file:
-        _, rules = load_config_and_rules(config_file, [Path.cwd()])
-    else:
-        rules = load_rules()
+    cfg = config.load(config_file, [Path.cwd()])
+    rules = load_rules(cfg.rule_packs)  # the config's own packs too; `disable` hides nothing here
     by_id = {r.id: r for r in rules}
     for rid in rule_ids:
         if rid not in by_id:
