@@ -16,7 +16,10 @@ def fake(prefix: str) -> str:
 
 
 def found(root: Path, *args: str) -> set[tuple[str, str, int]]:
-    return {(f["rule"], f["path"], f["line"]) for f in lekk_json("scan", ".", *args, cwd=root)["findings"]}
+    return {
+        (f["rule"], f["path"], f["line"])
+        for f in lekk_json("scan", ".", *args, cwd=root)["findings"]
+    }
 
 
 def test_ignore_next_line_silences_only_the_line_below(tmp_path: Path) -> None:
@@ -86,7 +89,9 @@ def test_allowlists_need_a_reason_and_verbose_names_it(tmp_path: Path) -> None:
     )
     r = lekk("scan", ".", "-v", cwd=tmp_path)
     assert r.returncode == 0, r.stdout
-    assert "dropped sagapay-api-key at fixtures/sagapay.env:1: allowlisted: test fixtures" in r.stderr
+    assert (
+        "dropped sagapay-api-key at fixtures/sagapay.env:1: allowlisted: test fixtures" in r.stderr
+    )
     assert "dropped sagapay-api-secret at app.env:1: allowlisted: shared demo key" in r.stderr
     assert "dropped sagapay-api-secret at app.env:2: allowlisted: revoked 2026-01" in r.stderr
     assert "allowlisted" not in lekk("scan", ".", cwd=tmp_path).stderr, "only with -v"
