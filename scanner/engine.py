@@ -293,6 +293,10 @@ class Engine:
 
 
 def _path_ok(path: str, globs: Sequence[str]) -> bool:
+    """Any of the globs matches and no ``!glob`` does (``[".env.*", "!.env.example"]``)."""
     from scanner.filters import path_matches
 
-    return any(path_matches(path, g) for g in globs)
+    if any(g.startswith("!") and path_matches(path, g[1:]) for g in globs):
+        return False
+    wanted = [g for g in globs if not g.startswith("!")]
+    return not wanted or any(path_matches(path, g) for g in wanted)
