@@ -20,7 +20,7 @@ from scanner.errors import RuleError
     type=click.Choice(["text", "markdown"]),
     default="text",
     show_default=True,
-    help="markdown with --all is docs/rules.md: lekk explain --all --format markdown > docs/rules.md",
+    help="text for a terminal; markdown for docs (with --all: the whole of docs/rules.md).",
 )
 @click.option(
     "-c",
