@@ -32,6 +32,7 @@ SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/lekk/"
 FINGERPRINT_KEY = "lekk/secretFingerprint/v1"
 MAX_RESULTS = 25_000
+MAX_RELATED = 20  # GitHub shows up to 100 locations per result; a long list helps nobody
 MAX_GZIP_BYTES = 10 * 1000 * 1000 - 200_000  # GitHub rejects > 10 MB gzipped; keep a margin
 _PERSONAL = {"email"}  # commit metadata we do not copy into SARIF (alerts outlive employment)
 
@@ -86,6 +87,12 @@ def _properties(f: Finding) -> dict[str, Any]:
     for key in ("still_in_head", "refs", "first_seen", "verification"):
         if key in f.extra:
             props[key] = f.extra[key]
+    also = f.extra.get("also")
+    if isinstance(also, dict) and also.get("count"):
+        props["also"] = {
+            "count": also["count"],
+            "locations": list(also.get("locations", []))[:MAX_RELATED],
+        }
     if f.encoding:
         props["encoding"] = f.encoding
     if f.client_side:
@@ -152,7 +159,7 @@ def _serialize(kept: Sequence[Finding], dropped: Sequence[Finding], ctx: ReportC
             "rule_id": v.id, "rule_index": index[v.id], "level": level,
             "message": _message(f, v), "location": _location(f),
             "fingerprints": {FINGERPRINT_KEY: f.fingerprint},
-            "related": [_origin(f)] if f.origin else [], "properties": _properties(f),
+            "related": _related(f), "properties": _properties(f),
         })  # fmt: skip
     notes = [w for w in ctx.warnings[:50]]
     if len(ctx.warnings) > 50:
@@ -178,11 +185,24 @@ def _serialize(kept: Sequence[Finding], dropped: Sequence[Finding], ctx: ReportC
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 
 
-def _origin(f: Finding) -> dict[str, Any]:
-    origin = f.origin or {}
-    path, line = str(origin.get("path", "")), int(origin.get("line", 1) or 1)
-    return {"uri": quote(path.replace("\\", "/"), safe="/"), "line": max(line, 1),
-            "message": f"Original source (from the source map): {path} line {line}"}  # fmt: skip
+def _related(f: Finding) -> list[dict[str, Any]]:
+    """The source-map origin, then other places the same value was committed (history)."""
+    out = []
+    if f.origin:
+        path, line = str(f.origin.get("path", "")), int(f.origin.get("line", 1) or 1)
+        out.append({"uri": quote(path.replace("\\", "/"), safe="/"), "line": max(line, 1),
+                    "base": False,
+                    "message": f"Original source (from the source map): {path} line {line}"})  # fmt: skip
+    also = f.extra.get("also")
+    places = also.get("locations", []) if isinstance(also, dict) else []
+    for loc in places[:MAX_RELATED]:
+        if not isinstance(loc, dict) or not loc.get("path"):
+            continue
+        commit = f" in commit {str(loc['commit'])[:12]}" if loc.get("commit") else ""
+        out.append({"uri": _uri(str(loc["path"])), "line": max(int(loc.get("line") or 1), 1),
+                    "base": True,
+                    "message": f"The same value, also at {loc['path']}:{loc.get('line')}{commit}"})  # fmt: skip
+    return out
 
 
 def _scrub(text: str, findings: Sequence[Finding]) -> str:

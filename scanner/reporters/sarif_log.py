@@ -39,7 +39,7 @@ def _physical(uri: str, region: Mapping[str, int], base: bool = True) -> Any:
 def _result(d: Mapping[str, Any]) -> Any:
     loc = d["location"]
     related = [
-        om.Location(id=i, physical_location=_physical(r["uri"], {"start_line": r["line"]}, False),
+        om.Location(id=i, physical_location=_physical(r["uri"], {"start_line": r["line"]}, r["base"]),
                     message=om.Message(text=r["message"]))
         for i, r in enumerate(d["related"], 1)
     ]  # fmt: skip

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -191,3 +194,76 @@ def test_history_metadata_goes_to_properties_without_email() -> None:
     assert "aaaaaaaaaaaa" in res["message"]["text"]
     assert "dev@example.invalid" not in text
     assert json.loads(text)["runs"][0]["automationDetails"]["id"] == "lekk/git/"
+
+
+# -- history and staged scans ----------------------------------------------------------------
+
+
+def _git(repo: Path, *args: str) -> str:
+    env = {"GIT_AUTHOR_NAME": "Dev", "GIT_AUTHOR_EMAIL": "dev@example.invalid",
+           "GIT_COMMITTER_NAME": "Dev", "GIT_COMMITTER_EMAIL": "dev@example.invalid",
+           "PATH": os.environ["PATH"], "HOME": str(repo)}  # fmt: skip
+    r = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.strip()
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    r = tmp_path / "repo"
+    r.mkdir()
+    _git(r, "init", "-q", "-b", "main")
+    (r / "app.py").write_text("print('hi')\n", encoding="utf-8")
+    _git(r, "add", "-A")
+    _git(r, "commit", "-q", "-m", "clean start")
+    return r
+
+
+def test_history_scan_with_and_without_findings(repo: Path) -> None:
+    doc, _ = _sarif("git", ".", cwd=repo, code=0)
+    assert check(doc, category="lekk/git")["results"] == []
+    secret = fake("spk_live_")
+    (repo / "deploy.env").write_text(f"SAGAPAY_API_KEY={secret}\n", encoding="utf-8")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "add deploy config")
+    sha = _git(repo, "rev-parse", "HEAD")
+    (repo / "deploy.env").unlink()
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "remove it again")
+    doc, raw = _sarif("git", ".", "--show-secrets", cwd=repo)
+    (res,) = check(doc, category="lekk/git")["results"]
+    assert where(res) == ("sagapay-api-key", "deploy.env", 1)
+    assert res["properties"]["commit"]["sha"] == sha
+    assert res["properties"]["still_in_head"] is False
+    assert sha[:12] in res["message"]["text"] and "still in the history" in res["message"]["text"]
+    assert secret.encode() not in raw and b"dev@example.invalid" not in raw
+
+
+def test_staged_scan_with_and_without_findings(repo: Path) -> None:
+    doc, _ = _sarif("staged", cwd=repo, code=0)
+    assert check(doc, category="lekk/staged")["results"] == []
+    secret = fake("sps_live_")
+    cfg = repo / "pay.env"
+    cfg.write_text(f"# sagapay\nSAGAPAY_API_SECRET={secret}\n", encoding="utf-8")
+    _git(repo, "add", "pay.env")
+    cfg.write_text("# sagapay\nSAGAPAY_API_SECRET=${FROM_ENV}\n", encoding="utf-8")  # unstaged fix
+    doc, raw = _sarif("staged", "--show-secrets", cwd=repo)
+    (res,) = check(doc, category="lekk/staged")["results"]
+    assert where(res) == ("sagapay-api-secret", "pay.env", 2)
+    assert secret.encode() not in raw
+
+
+def test_shared_history_repository(shared: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "history"
+    subprocess.run([sys.executable, str(shared / "corpus" / "make_history_repo.py"), str(dest)],
+                   check=True, capture_output=True)  # fmt: skip
+    expected = json.loads((tmp_path / "history.expected.json").read_text(encoding="utf-8"))
+    doc, raw = _sarif("git", str(dest), "--show-secrets", cwd=tmp_path)
+    run = check(doc, category="lekk/git")
+    got = sorted((*where(r), r["properties"]["commit"]["sha"]) for r in run["results"])
+    want = sorted((e["rule"], e["path"], e["line"], e["commit"]) for e in expected["findings"])
+    assert got == want
+    for e in expected["findings"]:
+        assert e["secret"].encode() not in raw
+    # The same blob at another path is one result that points at the other place.
+    assert any(r.get("relatedLocations") for r in run["results"])
