@@ -187,3 +187,31 @@ def test_own_hook_config_matches_the_project(hook_repo: tuple[Path, str]) -> Non
     # is clean, so the self-hook does not cry wolf.
     r = lekk("scan", ".", cwd=hook_repo[0])
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_as_a_plain_git_pre_push_hook_it_reads_the_refs_from_stdin(tmp_path: Path) -> None:
+    repo, remote = tmp_path / "plain", tmp_path / "plain.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "remote", "add", "origin", str(remote))
+    hook = repo / ".git" / "hooks" / "pre-push"
+    hook.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m scanner.hooks pre-push "$@"\n')
+    hook.chmod(0o755)
+    (repo / "a.py").write_text("x = 1\n", encoding="utf-8")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "clean")
+    env = _env() | {"PYTHONPATH": str(ROOT)}
+    r = git(repo, "push", "-q", "origin", "main", env=env, ok=False)
+    assert r.returncode == 0 and "the remote has none of it" in r.stdout + r.stderr, r.stderr
+    secret = fake("spk_live_")
+    (repo / "b.env").write_text(f"SAGAPAY_API_KEY={secret}\n", encoding="utf-8")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "leak")
+    r = git(repo, "push", "-q", "origin", "main", env=env, ok=False)
+    out = r.stdout + r.stderr
+    assert r.returncode != 0 and "b.env:1:" in out and "1 commit(s) being pushed" in out, out
+    # Deleting a remote branch pushes no content: nothing to scan, and it says so.
+    git(repo, "push", "-q", "--no-verify", "origin", "main:gone", env=env)
+    r = git(repo, "push", "-q", "origin", ":gone", env=env, ok=False)
+    assert r.returncode == 0 and "nothing to scan" in r.stdout + r.stderr, r.stderr

@@ -267,3 +267,9 @@ def test_shared_history_repository(shared: Path, tmp_path: Path) -> None:
         assert e["secret"].encode() not in raw
     # The same blob at another path is one result that points at the other place.
     assert any(r.get("relatedLocations") for r in run["results"])
+
+
+def test_uris_are_repository_relative_and_percent_encoded() -> None:
+    f = _findings(1, 0)[0].with_(path="conf dir/nøkler#1.env")
+    (res,) = check(json.loads(build([f], ReportContext())[0]))["results"]
+    assert where(res)[1] == "conf%20dir/n%C3%B8kler%231.env"
