@@ -131,4 +131,5 @@ def descriptor(v: Variant) -> dict[str, Any]:
 def _camel(name: str) -> str:
     """GitHub filters by ``name``; SARIF suggests an identifier-like one (``SagaPayApiKey``)."""
     words = "".join(c if c.isalnum() else " " for c in name).split()
-    return "".join(w[:1].upper() + w[1:] for w in words)[:255]
+    words = [w.capitalize() if w.isupper() else w[:1].upper() + w[1:] for w in words]
+    return "".join(words)[:255]
