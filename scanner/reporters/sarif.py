@@ -16,6 +16,7 @@ import contextlib
 import gzip
 import json
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -37,12 +38,20 @@ MAX_GZIP_BYTES = 10 * 1000 * 1000 - 200_000  # GitHub rejects > 10 MB gzipped; k
 _PERSONAL = {"email"}  # commit metadata we do not copy into SARIF (alerts outlive employment)
 
 
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
 def _uri(path: str) -> str:
+    """A relative, percent-encoded URI.  GitHub rejects URIs whose scheme differs from the
+    checkout's, so a fetched URL (``https://host/app.js``) is written as ``host/app.js`` and the
+    URL itself goes into the result's properties."""
     p = path.replace("\\", "/")
-    if os.path.isabs(p):
+    if _SCHEME.match(p):
+        p = _SCHEME.sub("", p)
+    elif os.path.isabs(p):
         with contextlib.suppress(ValueError):
             p = os.path.relpath(p, os.getcwd()).replace("\\", "/")
-    p = str(PurePosixPath(p)) if p else p
+    p = str(PurePosixPath(p)).lstrip("/") if p else p
     return quote(p, safe="/")
 
 
@@ -81,6 +90,8 @@ def _message(f: Finding, v: Variant) -> str:
 
 def _properties(f: Finding) -> dict[str, Any]:
     props: dict[str, Any] = {"severity": f.severity, "provider": f.rule.provider}
+    if _SCHEME.match(f.path):
+        props["url"] = f.path
     commit = _commit(f)
     if commit:
         props["commit"] = commit

@@ -273,3 +273,10 @@ def test_uris_are_repository_relative_and_percent_encoded() -> None:
     f = _findings(1, 0)[0].with_(path="conf dir/nøkler#1.env")
     (res,) = check(json.loads(build([f], ReportContext())[0]))["results"]
     assert where(res)[1] == "conf%20dir/n%C3%B8kler%231.env"
+
+
+def test_a_fetched_url_becomes_a_relative_uri_and_a_property() -> None:
+    f = _findings(1, 0)[0].with_(path="https://shop.example/assets/app.js")
+    (res,) = check(json.loads(build([f], ReportContext(command="url"))[0]))["results"]
+    assert where(res)[1] == "shop.example/assets/app.js"
+    assert res["properties"]["url"] == "https://shop.example/assets/app.js"
