@@ -167,7 +167,7 @@ def read_objects(
         on_object(sha, kind, size)
         if kind in ("missing", "ambiguous"):
             if len(sha) in (40, 64):
-                warn(f"object {sha} ({path or 'no path'}) is missing from the repository; skipped")
+                warn(f"object {sha}: missing or corrupt, cannot be read; skipped")
             continue
         if kind != "blob":
             batch.skip(size)
