@@ -8,7 +8,9 @@ tip of the default branch still holds the value, and when it was first committed
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -49,8 +51,8 @@ def attribute(
     if not groups:
         return []
     at_tip = history.tree_blobs(git, head[1]) if head else set()
-    out = []
-    for key, items in groups.items():
+    ordered = []
+    for items in groups.values():
         items.sort(key=_order)
         seen: set[tuple[str, int, str]] = set()
         unique = []
@@ -59,13 +61,21 @@ def attribute(
             if where not in seen:
                 seen.add(where)
                 unique.append((f, ch))
+        ordered.append(unique)
+    # which refs reach each value: one for-each-ref per value, run side by side
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        refs = list(pool.map(lambda u: history.refs_containing(
+            git, (ch.commit.sha for _, ch in u if ch)), ordered))  # fmt: skip
+    out = []
+    for unique, reach in zip(ordered, refs, strict=True):
         first, change = unique[0]
+        key = (first.rule.id, first.secret)
         commits = [ch.commit for _, ch in unique if ch]
         extra: dict[str, Any] = dict(first.extra)
         extra["commit"] = change.commit.as_dict() if change else None
         extra["first_seen"] = min((c.date for c in commits), key=_when) if commits else None
         extra["still_in_head"] = bool(holders.get(key, set()) & at_tip)
-        extra["refs"] = history.refs_containing(git, (c.sha for c in commits))
+        extra["refs"] = reach
         extra["also"] = {
             "count": len(unique) - 1,
             "locations": [

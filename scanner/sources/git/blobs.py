@@ -20,18 +20,20 @@ FORMAT = "--batch=%(objectname) %(objecttype) %(objectsize) %(rest)"
 ExactPrefilter = Callable[[bytes, str], bool]
 
 
-def needles(keywords: Iterable[str], length: int = 5) -> tuple[bytes, ...]:
+def needles(keywords: Iterable[str], shortest: int = 6) -> tuple[bytes, ...]:
     """A small set of substrings such that every keyword contains at least one of them.
 
-    Searching 29 keywords costs 29 passes over every blob; a cover of about a dozen 5-byte
-    needles is a necessary condition for any of them and halves the work.
+    Each needle costs one pass over a blob, and a longer needle is a faster pass (the search
+    skips further), so: greedily the substring (at least ``shortest`` long, or a whole shorter
+    keyword) shared by the most keywords, the longest of those.  29 keywords -> 15 needles.
     """
     remaining = {k.lower() for k in keywords if k}
     chosen: list[str] = []
     while remaining:
         counts: dict[str, int] = {}
         for k in remaining:
-            subs = {k[i : i + length] for i in range(max(1, len(k) - length + 1))}
+            n = min(shortest, len(k))
+            subs = {k[i:j] for i in range(len(k)) for j in range(i + n, len(k) + 1)}
             for s in subs:
                 counts[s] = counts.get(s, 0) + 1
         best = max(sorted(counts), key=lambda s: (counts[s], len(s)))
@@ -41,17 +43,30 @@ def needles(keywords: Iterable[str], length: int = 5) -> tuple[bytes, ...]:
 
 
 class Prefilter:
-    """Coarse needles first, then the engine's exact keyword test (``Engine.prefilter``)."""
+    """``Engine.prefilter`` on bytes, in fewer passes: a needle, then only the keywords holding it.
 
-    def __init__(self, exact: ExactPrefilter, keywords: Iterable[str], path_words: Iterable[str]):
-        self.exact = exact
-        self.needles = needles(keywords)
+    True when a keyword is in the lowered bytes or a path word is in the lowered path.  Each
+    keyword contains one of the needles, so testing a needle's own keywords only where the
+    needle occurs gives the same answer with about half the passes over the blob.
+    """
+
+    def __init__(self, keywords: Iterable[str], path_words: Iterable[str]) -> None:
+        words = sorted({k.lower() for k in keywords if k})
+        self.groups = tuple(
+            (n, tuple(k.encode() for k in words if n.decode() in k)) for n in needles(words)
+        )
         self.path_words = tuple(path_words)
 
     def __call__(self, low: bytes, path_low: str) -> bool:
-        if any(w in path_low for w in self.path_words):
-            return True
-        return any(n in low for n in self.needles) and self.exact(low, path_low)
+        for w in self.path_words:
+            if w in path_low:
+                return True
+        for needle, group in self.groups:
+            if needle in low:
+                for k in group:
+                    if k in low:
+                        return True
+        return False
 
 
 class Batch:
@@ -167,7 +182,7 @@ def read_objects(
         on_object(sha, kind, size)
         if kind in ("missing", "ambiguous"):
             if len(sha) in (40, 64):
-                warn(f"object {sha} ({path or 'no path'}) is missing from the repository; skipped")
+                warn(f"object {sha}: missing or corrupt, cannot be read; skipped")
             continue
         if kind != "blob":
             batch.skip(size)

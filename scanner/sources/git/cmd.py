@@ -90,8 +90,8 @@ class Git:
             raise SourceError(f"{self.where}: {first_error(p.stderr) or f'git {args[0]} failed'}")
         return p.stdout
 
-    def popen(self, *args: str, stdin: Any = subprocess.DEVNULL) -> Proc:
-        return Proc(self, args, stdin)
+    def popen(self, *args: str, stdin: Any = subprocess.DEVNULL, stdout: Any = None) -> Proc:
+        return Proc(self, args, stdin, stdout)
 
     def run_status(self, *args: str) -> tuple[int, bytes, bytes]:
         """Run; (returncode, stdout, stderr), for commands whose failure is an answer."""
@@ -103,19 +103,18 @@ class Git:
 class Proc:
     """A streaming git process whose stderr goes to a temporary file (a pipe could fill up)."""
 
-    def __init__(self, git: Git, args: Sequence[str], stdin: Any) -> None:
+    def __init__(self, git: Git, args: Sequence[str], stdin: Any, stdout: Any = None) -> None:
         self.args = args
         self.git = git
         self.err: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finish()
         try:
             self.p = subprocess.Popen(
-                git.argv(*args), env=git.env, stdin=stdin, stdout=subprocess.PIPE,
+                git.argv(*args), env=git.env, stdin=stdin, stdout=stdout or subprocess.PIPE,
                 stderr=self.err, bufsize=1 << 16,
             )  # fmt: skip
         except FileNotFoundError:
             raise SourceError("git: command not found (lekk needs git on PATH)") from None
-        assert self.p.stdout is not None
-        self.stdout: IO[bytes] = self.p.stdout
+        self.stdout: IO[bytes] = stdout or self.p.stdout
 
     def finish(self, what: str) -> int:
         """Wait; raise SourceError naming ``what`` with git's first error line on failure."""
@@ -123,7 +122,8 @@ class Proc:
             with contextlib.suppress(OSError):
                 self.p.stdin.close()
         rc = self.p.wait()
-        self.stdout.close()
+        if self.p.stdout is not None:
+            self.p.stdout.close()
         if rc not in (0, -13):  # -13: SIGPIPE after we stopped reading
             raise SourceError(f"{self.git.where}: {what}: {self.stderr() or f'git exited {rc}'}")
         self.err.close()

@@ -10,7 +10,8 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterable, Iterator, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,20 +106,24 @@ def catfile(git: Git) -> Proc:
     return git.popen("cat-file", FORMAT, stdin=subprocess.PIPE)
 
 
-def changes(git: Git, spec: Sequence[str], seen: list[int]) -> Iterator[Change]:
-    """Every blob a commit in SPEC puts at a path, newest commit first (``log --raw -c -z``).
-
-    ``seen[0]`` counts the commits walked.
-    """
-    proc = git.popen("log", *spec, "--raw", "-c", "-z", "--root", "--no-renames", "--no-abbrev",
+def start_log(git: Git, spec: Sequence[str]) -> Proc:
+    """Start ``log --raw -c -z`` into a temporary file: it runs while the blobs are scanned."""
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - closed by changes()
+    return git.popen("log", *spec, "--raw", "-c", "-z", "--root", "--no-renames", "--no-abbrev",
                      "--no-textconv", "--no-ext-diff", "--date-order", "--encoding=UTF-8",
-                     LOG_FORMAT, "--")  # fmt: skip
+                     LOG_FORMAT, "--", stdout=out)  # fmt: skip
+
+
+def changes(log: Proc, seen: list[int], want: Callable[[str, str], bool]) -> Iterator[Change]:
+    """Every blob a commit in SPEC puts at a path, newest commit first, where ``want(blob,
+    path)``.  ``seen[0]`` counts the commits walked."""
+    stream = log.stdout
     try:
-        yield from _parse_log(_tokens(proc.stdout), seen)
-    except GeneratorExit:
-        proc.kill()
-        raise
-    proc.finish("git log")
+        log.finish("git log")
+        stream.seek(0)
+        yield from _parse_log(_tokens(stream), seen, want)
+    finally:
+        stream.close()
 
 
 def _tokens(stream: Any) -> Iterator[bytes]:
@@ -131,30 +136,36 @@ def _tokens(stream: Any) -> Iterator[bytes]:
         yield rest
 
 
-def _parse_log(tokens: Iterator[bytes], seen: list[int]) -> Iterator[Change]:
+def _parse_log(
+    tokens: Iterator[bytes], seen: list[int], want: Callable[[str, str], bool]
+) -> Iterator[Change]:
+    raw: list[bytes] = []
     commit: Commit | None = None
     seq = 0
     for tok in tokens:
-        tok = tok.lstrip(b"\n")
+        if tok[:1] == b"\n":
+            tok = tok[1:]
         if not tok:
             continue
-        if tok.startswith(b"\x01"):
+        if tok[0] == 1:  # \x01: a commit header
             raw = [tok[1:]] + [next(tokens, b"") for _ in range(4)]
-            sha, author, email, date, summary = (f.decode("utf-8", "replace") for f in raw)
-            commit = Commit(sha, author, email, date, summary)
+            commit = None  # built only when one of its changes is wanted
             seq += 1
             seen[0] = seq
-        elif tok.startswith(b":") and commit is not None:
+        elif tok[0] == 58 and raw:  # ":": a raw diff line, then its path
             path = next(tokens, b"").decode("utf-8", "surrogateescape")
             meta = tok.decode("ascii", "replace")
             n = len(meta) - len(meta.lstrip(":"))  # number of parents (combined format: n > 1)
-            fields = meta.lstrip(":").split()
+            fields = meta[n:].split()
             modes, shas = fields[: n + 1], fields[n + 1 : 2 * n + 2]
             if len(shas) != n + 1 or modes[-1] in ("160000", "000000"):
                 continue  # a submodule, or a deletion
             blob = shas[-1]
-            if blob in EMPTY:
+            if blob in EMPTY or not want(blob, path):
                 continue
+            if commit is None:
+                sha, author, email, date, summary = (f.decode("utf-8", "replace") for f in raw)
+                commit = Commit(sha, author, email, date, summary)
             parents = tuple("" if s in EMPTY else s for s in shas[:-1])
             yield Change(commit, seq, path, blob, parents)
 

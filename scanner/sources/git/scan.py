@@ -45,14 +45,17 @@ class _Scanner:
         self.warn = warn
         rules = engine.rules
         words = list(engine.keywords)
-        self.prefilter = blobs.Prefilter(engine.prefilter, [*words, *_b64()], [])
+        self.prefilter = blobs.Prefilter([*words, *_b64()], words)
         self.globs = [g for r in rules for g in r.paths]
         self.words = words
         self.hits: dict[str, dict[str, list[Finding]]] = {}  # blob -> path scanned -> findings
 
     def sensitive(self, path: str) -> bool:
         low = path.lower()
-        return any(w in low for w in self.words) or any(path_matches(path, g) for g in self.globs)
+        for w in self.words:
+            if w in low:
+                return True
+        return any(path_matches(path, g) for g in self.globs) if self.globs else False
 
     def handle(self, sha: str, path: str, frags: Iterator[Fragment]) -> None:
         found = [f for frag in frags for f in self.engine.scan(frag)]
@@ -108,13 +111,14 @@ def scan_history(
     def on_object(sha: str, kind: str, size: int) -> None:
         progress.object(kind, size)
 
-    # 1. every blob once
+    # 1. every blob once (the log for step 2 is written meanwhile)
+    log = history.start_log(git, spec)
     revlist, catfile = history.objects(git, spec)
     try:
         blobs.read_objects(blobs.Batch(catfile.stdout), sc.prefilter, warn, on_object, sc.handle)
     except OSError as exc:
-        catfile.kill()
-        revlist.kill()
+        for proc in (catfile, revlist, log):
+            proc.kill()
         raise _catfile_error(git, catfile.stderr() or str(exc)) from None
     revlist.finish("git rev-list")
     catfile.finish("git cat-file")
@@ -125,7 +129,11 @@ def scan_history(
     intro: list[Change] = []
     again: dict[tuple[str, str], None] = {}
     walked = [0]
-    for ch in history.changes(git, spec, walked):
+
+    def want(blob: str, path: str) -> bool:
+        return blob in sc.hits or sc.sensitive(path)
+
+    for ch in history.changes(log, walked, want):
         if ch.blob in sc.hits:
             intro.append(ch)
             if ch.path not in sc.hits[ch.blob] and sc.sensitive(ch.path):
