@@ -179,6 +179,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                    "reason": f"the scan step failed: {exc}"}  # fmt: skip
     _outputs(env.get("GITHUB_OUTPUT"), outputs)
     print(f"lekk: {outputs.get('reason', '')}")
+    if not outputs.get("sarif-file") and env.get("GITHUB_STEP_SUMMARY"):
+        with open(env["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as fh:
+            fh.write(f"## ❌ lekk could not scan\n\n{outputs.get('reason', '')}\n")
     return 0
 
 

@@ -215,6 +215,8 @@ def test_bad_input_fails_the_job_with_a_reason(tmp_path: Path, pr_repo: dict) ->
     assert run.codes["scan"] == 0
     assert run.codes["verdict"] == 1
     assert "mode must be one of files, history, pull-request" in run.logs["verdict"]
+    summary = (tmp_path / "runner" / "summary.md").read_text(encoding="utf-8")
+    assert "lekk could not scan" in summary and "mode must be one of" in summary
     assert "upload (would run)" not in run.skipped and run.action_outputs["sarif-file"] == ""
 
 
