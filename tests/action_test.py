@@ -260,3 +260,20 @@ def test_action_passes_inputs_through_env_only() -> None:
     upload = next(s for s in ACTION["runs"]["steps"] if "uses" in s)
     assert upload["if"].startswith("always()")
     assert ACTION["runs"]["steps"][-1]["if"] == "always()"
+
+
+@needs_git
+def test_push_of_a_new_branch_scans_the_commits_not_on_the_default_branch(
+    tmp_path: Path, pr_repo: dict
+) -> None:
+    repo = pr_repo["repo"]
+    git(repo, "update-ref", "refs/remotes/origin/main", pr_repo["base"])
+    event = {"ref": "refs/heads/feature", "before": ZEROS, "after": pr_repo["head"],
+             "created": True, "repository": {"default_branch": "main"}}  # fmt: skip
+    run = run_action(tmp_path, repo, "push", event, mode="pull-request", fail_on="warning")
+    assert run.codes["scan"] == 0, run.logs["scan"]
+    assert run.codes["verdict"] == 1
+    (res,) = check(load(repo / "lekk.sarif"), category="lekk/pull-request")["results"]
+    assert where(res) == ("sagapay-api-key", "app/config.env", 2)
+    summary = (tmp_path / "runner" / "summary.md").read_text(encoding="utf-8")
+    assert "a new branch: the commits not on main" in summary
