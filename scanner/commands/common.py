@@ -38,6 +38,9 @@ def output_options(fn: F) -> F:
                      help="Also say what was dropped and why (allowlists, placeholders)."),
         click.option("--color/--no-color", default=None,
                      help="Colour the text report (default: only on a terminal)."),
+        click.option("--sarif-category", metavar="CATEGORY", default=None,
+                     help="SARIF: the analysis category (automationDetails.id; default "
+                          "lekk/COMMAND), so GitHub keeps separate scans apart."),
     ]  # fmt: skip
     for d in reversed(decorators):
         fn = d(fn)
@@ -53,13 +56,14 @@ class Output:
     quiet: bool
     verbose: bool
     color: bool | None
+    sarif_category: str | None = None
 
     @classmethod
     def from_kwargs(cls, kw: dict[str, Any]) -> Output:
         return cls(
             fmt=kw.pop("fmt"), output=kw.pop("output"), show_secrets=kw.pop("show_secrets"),
             exit_zero=kw.pop("exit_zero"), quiet=kw.pop("quiet"), verbose=kw.pop("verbose"),
-            color=kw.pop("color"),
+            color=kw.pop("color"), sarif_category=kw.pop("sarif_category", None),
         )  # fmt: skip
 
 
@@ -105,7 +109,7 @@ def report(
     ctx = ReportContext(
         show_secrets=out.show_secrets, color=bool(color) and out.fmt == "text",
         verbose=out.verbose, command=command, rules=rules, warnings=warnings, files=files,
-        bytes=nbytes, properties=properties or {},
+        bytes=nbytes, properties=properties or {}, sarif_category=out.sarif_category,
     )  # fmt: skip
     writer = REPORTERS[out.fmt]
     if out.output:
