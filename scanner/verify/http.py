@@ -6,6 +6,7 @@ header value (the caller scrubs it once more anyway).
 
 from __future__ import annotations
 
+import functools
 import http.client
 import socket
 import ssl
@@ -43,14 +44,13 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+@functools.cache
 def _opener(direct: bool) -> urllib.request.OpenerDirector:
-    handlers: list[urllib.request.BaseHandler] = [
-        _NoRedirect(),
-        urllib.request.HTTPSHandler(context=ssl.create_default_context()),
-    ]
-    if direct:  # a loopback test server: never through a proxy from the environment
-        handlers.append(urllib.request.ProxyHandler({}))
-    return urllib.request.build_opener(*handlers)
+    """Built once (loading the CA store is the slow part) and shared by the worker threads."""
+    if direct:  # a loopback test server: plain HTTP, never through a proxy from the environment
+        return urllib.request.build_opener(_NoRedirect(), urllib.request.ProxyHandler({}))
+    tls = urllib.request.HTTPSHandler(context=ssl.create_default_context())
+    return urllib.request.build_opener(_NoRedirect(), tls)
 
 
 def _headers(msg: Message | None) -> dict[str, str]:

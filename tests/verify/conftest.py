@@ -89,7 +89,9 @@ def _handler(fake: FakeProviders) -> type[BaseHTTPRequestHandler]:
                 return self._send(404, {"error": "not found"})
             secret = self.headers.get("client_secret", "")
             how = fake.behaviour.get(secret, REVOKED)
-            if not (self.headers.get("client_id") and self.headers.get("Ocp-Apim-Subscription-Key")):
+            if not (
+                self.headers.get("client_id") and self.headers.get("Ocp-Apim-Subscription-Key")
+            ):
                 how = REVOKED
             if how == RATE_LIMITED_ONCE:
                 how = "429" if self._first_time(secret) else LIVE
@@ -114,8 +116,8 @@ def _handler(fake: FakeProviders) -> type[BaseHTTPRequestHandler]:
                 self._record(500, t)
                 return self._send(500, {"message": f"bad request {dict(self.headers)}"})
             self._record(401, t)
-            return self._send(401, {"error": "unauthorized_client",
-                                    "error_description": f"AADSTS7000215 for {secret}"})  # fmt: skip
+            body = {"error": "unauthorized_client", "error_description": f"bad secret {secret}"}
+            return self._send(401, body)
 
         def do_GET(self) -> None:
             t = time.monotonic()
@@ -140,7 +142,10 @@ def _handler(fake: FakeProviders) -> type[BaseHTTPRequestHandler]:
             if how == SLOW:
                 time.sleep(fake.slow_seconds)
                 how = LIVE
-            rl = {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(limit - len(recent) - 1)}
+            rl = {
+                "X-RateLimit-Limit": str(limit),
+                "X-RateLimit-Remaining": str(limit - len(recent) - 1),
+            }
             if how == LIVE:
                 self._record(200, t)
                 return self._send(200, {"status": "SUCCESS", "data": [{"terminalId": "t_1"}]}, rl)
@@ -152,7 +157,7 @@ def _handler(fake: FakeProviders) -> type[BaseHTTPRequestHandler]:
             if how == FORBIDDEN:
                 self._record(403, t)
                 return self._send(403, {"status": "ERROR", "error": {
-                    "code": "FORBIDDEN", "message": "Key not valid for this merchant"}})  # fmt: skip
+                    "code": "FORBIDDEN", "message": "Not for this merchant"}})  # fmt: skip
             if how == GARBLED:
                 self._record(0, t)
                 self.wfile.write(b"NOT-HTTP garbage " + secret.encode() + b"\r\n\r\n")
@@ -168,14 +173,22 @@ def _handler(fake: FakeProviders) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # the default 5 drops a burst's connections (a 1 s SYN retry)
+
+
+def serve(fp: FakeProviders) -> _Server:
+    server = _Server(("127.0.0.1", 0), _handler(fp))
+    fp.url = f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    return server
+
+
 @pytest.fixture
 def fake() -> Iterator[FakeProviders]:
     fp = FakeProviders()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fp))
-    server.daemon_threads = True
-    fp.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = serve(fp)
     try:
         yield fp
     finally:
@@ -223,8 +236,10 @@ class Vipps:
     def new(cls) -> Vipps:
         while True:
             s = base64.b64encode(secrets.token_bytes(16)).decode()
-            if any(c.islower() for c in s) and any(c.isupper() for c in s) and any(
-                c.isdigit() or c in "+/" for c in s
+            if (
+                any(c.islower() for c in s)
+                and any(c.isupper() for c in s)
+                and any(c.isdigit() or c in "+/" for c in s)
             ):
                 break
         return cls(str(uuid.uuid4()), s, secrets.token_hex(16), str(random.randint(100000, 999999)))

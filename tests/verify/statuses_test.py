@@ -6,13 +6,24 @@ import json
 from pathlib import Path
 
 from conftest import (
-    FORBIDDEN, GARBLED, LIVE, MALFORMED, RATE_LIMITED_ONCE, REVOKED, FakeProviders, SagaPay, Vipps,
+    FORBIDDEN,
+    GARBLED,
+    LIVE,
+    MALFORMED,
+    RATE_LIMITED_ONCE,
+    REVOKED,
+    FakeProviders,
+    SagaPay,
+    Vipps,
     fake_env,
 )  # fmt: skip
+
 from tests.conftest import lekk
 
 
-def _scan(fp: FakeProviders, root: Path, *extra: str) -> tuple[int, dict[tuple[str, str, int], dict], str]:
+def _scan(
+    fp: FakeProviders, root: Path, *extra: str
+) -> tuple[int, dict[tuple[str, str, int], dict], str]:
     r = lekk("scan", str(root), "--verify", "--format", "json", *extra, env=fake_env(fp))
     assert r.returncode in (0, 1), r.stderr
     doc = json.loads(r.stdout)
@@ -39,8 +50,14 @@ def test_sagapay_statuses(fake: FakeProviders, tmp_path: Path) -> None:
             assert f["verification"]["status"] == status, (how, f["verification"])
             assert f["severity"] == severity, (how, rule)
             assert f["verification"]["checked_at"].endswith("Z")
-    assert "HTTP 401 UNAUTHORIZED" in found[("revoked.env", "sagapay-api-key", 1)]["verification"]["detail"]
-    assert "HTTP 403 FORBIDDEN" in found[("forbidden.env", "sagapay-api-key", 1)]["verification"]["detail"]
+    assert (
+        "HTTP 401 UNAUTHORIZED"
+        in found[("revoked.env", "sagapay-api-key", 1)]["verification"]["detail"]
+    )
+    assert (
+        "HTTP 403 FORBIDDEN"
+        in found[("forbidden.env", "sagapay-api-key", 1)]["verification"]["detail"]
+    )
     unknown = found[("key-only.env", "sagapay-api-key", 1)]["verification"]
     assert unknown["status"] == "unknown" and "api_secret" in unknown["detail"]
     assert code == 1
@@ -146,7 +163,10 @@ def test_only_live_and_text_report(fake: FakeProviders, tmp_path: Path) -> None:
 
     code, found, _ = _scan(fake, tmp_path, "--only-live")
     assert code == 1
-    assert sorted(found) == [("live.env", "sagapay-api-key", 1), ("live.env", "sagapay-api-secret", 2)]
+    assert sorted(found) == [
+        ("live.env", "sagapay-api-key", 1),
+        ("live.env", "sagapay-api-secret", 2),
+    ]
 
     r = lekk("scan", str(tmp_path), "--verify", env=fake_env(fake))
     assert r.returncode == 1
