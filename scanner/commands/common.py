@@ -112,9 +112,15 @@ def report(
     command gets it.
     """
     if out.verify or out.only_live:
-        from scanner.verify import only_live, verify_findings
+        from scanner.verify import only_live, summary, verify_findings
 
-        findings = verify_findings(findings, say=warn(out.quiet, "lekk"))
+        say = warn(out.quiet, "lekk")
+        findings = verify_findings(findings, say=say)
+        counts = summary(findings)
+        if any(counts.values()):
+            said = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+            say(f"verification of {sum(counts.values())} finding(s): {said}")
+        properties = {**(properties or {}), "verification": counts}
         if out.only_live:
             findings = only_live(findings)
     if out.verbose and not out.quiet:

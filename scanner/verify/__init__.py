@@ -8,9 +8,9 @@ within the provider's published rate limits.  See docs/verify.md.
 from __future__ import annotations
 
 from scanner.verify.providers import ERROR, FORBIDDEN, LIVE, REVOKED, STATUSES, UNKNOWN
-from scanner.verify.runner import ACTIVE, Settings, only_live, verify_findings
+from scanner.verify.runner import ACTIVE, Settings, only_live, summary, verify_findings
 
 __all__ = [
     "ACTIVE", "ERROR", "FORBIDDEN", "LIVE", "REVOKED", "STATUSES", "UNKNOWN",
-    "Settings", "only_live", "verify_findings",
+    "Settings", "only_live", "summary", "verify_findings",
 ]  # fmt: skip

@@ -19,6 +19,10 @@ from collections.abc import Callable, Mapping
 Clock = Callable[[], float]
 
 
+class Closed(Exception):
+    """The run is over (interrupted): no more requests."""
+
+
 class RateLimiter:
     def __init__(self, limit: int, window: float = 60.0, *, clock: Clock = time.monotonic) -> None:
         if limit < 1 or window <= 0:
@@ -30,6 +34,7 @@ class RateLimiter:
         self._done: deque[float] = deque()  # answer times, in the order they came back
         self._in_flight = 0
         self._paused_until = 0.0
+        self._closed = False
 
     def _wait_time(self, now: float) -> float | None:
         """Seconds to wait before a slot frees, None to wait for an answer, 0 to go now."""
@@ -55,6 +60,8 @@ class RateLimiter:
         """Block until a request may be sent, then take a slot (give it back with ``release``)."""
         with self._cond:
             while True:
+                if self._closed:
+                    raise Closed
                 wait = self._wait_time(self._clock())
                 if wait == 0.0:
                     self._in_flight += 1
@@ -66,6 +73,12 @@ class RateLimiter:
         with self._cond:
             self._in_flight -= 1
             self._done.append(self._clock())
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        """Wake every waiting thread and refuse further requests."""
+        with self._cond:
+            self._closed = True
             self._cond.notify_all()
 
     def pause(self, seconds: float) -> None:

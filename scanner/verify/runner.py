@@ -23,7 +23,7 @@ from scanner.verify.providers import (
     UNKNOWN,
     Outcome,
 )
-from scanner.verify.ratelimit import RateLimiter
+from scanner.verify.ratelimit import Closed, RateLimiter
 
 ACTIVE = (LIVE, FORBIDDEN)
 """Statuses that mean the credential works (``--only-live`` keeps these)."""
@@ -94,6 +94,8 @@ class Verifier:
     def safe_check(self, cred: Credential) -> Outcome:
         try:
             out = self.check(cred)
+        except Closed:
+            out = Outcome(ERROR, "not checked: interrupted")
         except Exception as exc:  # one credential's failure never stops the others
             out = Outcome(ERROR, f"check failed: {type(exc).__name__}: {exc}")
         return Outcome(out.status, scrub(out.detail, cred.values))
@@ -136,12 +138,16 @@ def verify_findings(
     verifier = Verifier(ep, settings)
     results: dict[str, tuple[Outcome, str]] = {}
     if todo:
-        workers = max(1, min(settings.workers, len(todo)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lekk-verify") as pool:
-            keys = list(todo)
+        keys = list(todo)
+        pool = ThreadPoolExecutor(max(1, min(settings.workers, len(keys))), "lekk-verify")
+        try:
             checked = pool.map(lambda k: verifier.safe_check(todo[k]), keys)
             for key, outcome in zip(keys, checked, strict=True):
                 results[key] = (outcome, _now())
+        finally:  # on Ctrl-C: wake the threads waiting for a slot, send nothing more
+            for limiter in verifier.limiters.values():
+                limiter.close()
+            pool.shutdown(wait=True, cancel_futures=True)
     out: list[Finding] = []
     for f, cred in zip(findings, creds, strict=True):
         if cred is None:
@@ -171,6 +177,16 @@ def describe(creds: Any, ep: endpoints.Endpoints) -> str:
         counts[host] = counts.get(host, 0) + 1
     where = ", ".join(f"{n} to {h}" for h, n in sorted(counts.items()))
     return f"verifying {sum(counts.values())} credential(s): {where}"
+
+
+def summary(findings: Sequence[Finding]) -> dict[str, int]:
+    """How many findings got each status (for the report and the one-line summary)."""
+    counts = dict.fromkeys((LIVE, FORBIDDEN, REVOKED, UNKNOWN, ERROR), 0)
+    for f in findings:
+        v = f.extra.get("verification")
+        if isinstance(v, Mapping) and v.get("status") in counts:
+            counts[v["status"]] += 1
+    return counts
 
 
 def only_live(findings: Sequence[Finding]) -> list[Finding]:

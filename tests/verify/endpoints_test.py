@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import LIVE, FakeProviders, SagaPay, Vipps, fake_env
+from fakeproviders import LIVE, FakeProviders, SagaPay, Vipps, fake_env
 
 from scanner.errors import ConfigError
 from scanner.verify.endpoints import SAGAPAY_ENV, VIPPS_ENV, loopback_base, resolve

@@ -3,7 +3,7 @@ SagaPay credentials checked against the fake server's own request log."""
 
 from __future__ import annotations
 
-from conftest import LIVE, FakeProviders, SagaPay, fake_env
+from fakeproviders import LIVE, FakeProviders, SagaPay, fake_env
 
 from scanner.engine import Engine
 from scanner.finding import Finding

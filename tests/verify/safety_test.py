@@ -6,7 +6,7 @@ import json
 import socket
 from pathlib import Path
 
-from conftest import (
+from fakeproviders import (
     ECHO,
     GARBLED,
     LIVE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import (
+from fakeproviders import (
     FORBIDDEN,
     GARBLED,
     LIVE,
@@ -20,15 +20,15 @@ from conftest import (
 
 from tests.conftest import lekk
 
+Found = dict[tuple[str, str, int], dict]
 
-def _scan(
-    fp: FakeProviders, root: Path, *extra: str
-) -> tuple[int, dict[tuple[str, str, int], dict], str]:
+
+def _scan(fp: FakeProviders, root: Path, *extra: str) -> tuple[int, Found, str, dict]:
     r = lekk("scan", str(root), "--verify", "--format", "json", *extra, env=fake_env(fp))
     assert r.returncode in (0, 1), r.stderr
     doc = json.loads(r.stdout)
     found = {(f["path"], f["rule"], f["line"]): f for f in doc["findings"]}
-    return r.returncode, found, r.stderr
+    return r.returncode, found, r.stderr, doc
 
 
 def test_sagapay_statuses(fake: FakeProviders, tmp_path: Path) -> None:
@@ -39,7 +39,7 @@ def test_sagapay_statuses(fake: FakeProviders, tmp_path: Path) -> None:
     lonely = SagaPay.new()
     (tmp_path / "key-only.env").write_text(f"SAGAPAY_API_KEY={lonely.key}  # sagapay\n")
 
-    code, found, _ = _scan(fake, tmp_path)
+    code, found, stderr, doc = _scan(fake, tmp_path)
 
     expect = {LIVE: ("live", "error"), REVOKED: ("revoked_or_invalid", "warning"),
               FORBIDDEN: ("unauthorized_for_resource", "error"),
@@ -61,6 +61,10 @@ def test_sagapay_statuses(fake: FakeProviders, tmp_path: Path) -> None:
     unknown = found[("key-only.env", "sagapay-api-key", 1)]["verification"]
     assert unknown["status"] == "unknown" and "api_secret" in unknown["detail"]
     assert code == 1
+    assert doc["verification"] == {"live": 4, "unauthorized_for_resource": 2,
+                                   "revoked_or_invalid": 2, "unknown": 1, "error": 2}  # fmt: skip
+    assert "lekk: verifying 5 credential(s): 5 to 127.0.0.1:" in stderr
+    assert "verification of 11 finding(s): 4 live, 2 unauthorized_for_resource" in stderr
 
     # What was sent: the three headers, to the terminals endpoint, never the lonely key.
     sent = fake.requests("/v1/terminals")
@@ -89,7 +93,7 @@ def test_vipps_statuses_and_hosts(fake: FakeProviders, tmp_path: Path) -> None:
     lonely = Vipps.new()
     (tmp_path / "no-key.env").write_text(lonely.env_file(sub_key=False))
 
-    _, found, stderr = _scan(fake, tmp_path)
+    _, found, stderr, _ = _scan(fake, tmp_path)
 
     def v(path: str, line: int = 2) -> dict:
         return found[(path, "vipps-client-secret", line)]
@@ -131,7 +135,7 @@ def test_each_distinct_credential_is_checked_once(fake: FakeProviders, tmp_path:
     for i in range(4):
         (tmp_path / f"copy{i}.env").write_text(saga.env_file() + "\n" + vipps.env_file())
 
-    _, found, _ = _scan(fake, tmp_path)
+    _, found, _, _ = _scan(fake, tmp_path)
 
     assert len(found) == 16
     assert {f["verification"]["status"] for f in found.values()} == {"live"}
@@ -144,7 +148,7 @@ def test_pairs_by_proximity_in_one_file(fake: FakeProviders, tmp_path: Path) -> 
     fake.behaviour.update({a.secret: LIVE, b.secret: REVOKED})
     (tmp_path / "two.env").write_text(a.env_file(merchant=False) + b.env_file(merchant=False))
 
-    _, found, _ = _scan(fake, tmp_path)
+    _, found, _, _ = _scan(fake, tmp_path)
 
     status = {k[1:]: f["verification"]["status"] for k, f in found.items()}
     assert status == {("sagapay-api-key", 1): "live", ("sagapay-api-secret", 2): "live",
@@ -161,7 +165,7 @@ def test_only_live_and_text_report(fake: FakeProviders, tmp_path: Path) -> None:
     (tmp_path / "live.env").write_text(live.env_file())
     (tmp_path / "dead.env").write_text(dead.env_file())
 
-    code, found, _ = _scan(fake, tmp_path, "--only-live")
+    code, found, _, _ = _scan(fake, tmp_path, "--only-live")
     assert code == 1
     assert sorted(found) == [
         ("live.env", "sagapay-api-key", 1),
