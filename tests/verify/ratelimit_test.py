@@ -97,3 +97,29 @@ def test_burst_of_300_stays_inside_the_limit(fake: FakeProviders) -> None:
     assert all(times[i + limit] - times[i] >= window for i in range(len(times) - limit))
     # And the burst really was spread: the 201st request waited for the window.
     assert times[limit] - times[0] >= window
+
+
+def test_close_wakes_and_refuses_waiting_threads() -> None:
+    import threading
+
+    import pytest
+
+    from scanner.verify.ratelimit import Closed
+
+    rl = RateLimiter(1, 3600.0)
+    rl.acquire()
+    raised: list[bool] = []
+
+    def waiter() -> None:
+        try:
+            rl.acquire()  # would wait for the answer of the first request
+        except Closed:
+            raised.append(True)
+
+    t = threading.Thread(target=waiter)
+    t.start()
+    rl.close()
+    t.join(timeout=5)
+    assert raised == [True]
+    with pytest.raises(Closed):
+        rl.acquire()
