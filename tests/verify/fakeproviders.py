@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 LIVE, REVOKED, FORBIDDEN, RATE_LIMITED_ONCE, SLOW, MALFORMED, ECHO, GARBLED = (
     "live", "revoked", "forbidden", "rate_limited_once", "slow", "malformed", "echo", "garbled",
 )  # fmt: skip
+REDIRECT = "redirect"
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class FakeProviders:
     """SagaPay's limit the fake enforces (requests, window seconds): over it, 429 RATE_LIMITED."""
     retry_after: int = 1
     slow_seconds: float = 3.0
+    redirect_to: str = ""
+    """Where a REDIRECT credential is sent (302 Location)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
     _seen: set[str] = field(default_factory=set)
 
@@ -155,6 +158,9 @@ def _handler(fake: FakeProviders) -> type[BaseHTTPRequestHandler]:
                 self._record(403, t)
                 return self._send(403, {"status": "ERROR", "error": {
                     "code": "FORBIDDEN", "message": "Not for this merchant"}})  # fmt: skip
+            if how == REDIRECT:
+                self._record(302, t)
+                return self._send(302, {}, {"Location": f"{fake.redirect_to}/v1/terminals"})
             if how == GARBLED:
                 self._record(0, t)
                 self.wfile.write(b"NOT-HTTP garbage " + secret.encode() + b"\r\n\r\n")

@@ -11,12 +11,14 @@ from fakeproviders import (
     GARBLED,
     LIVE,
     MALFORMED,
+    REDIRECT,
     REVOKED,
     SLOW,
     FakeProviders,
     SagaPay,
     Vipps,
     fake_env,
+    serve,
 )  # fmt: skip
 
 from scanner.engine import Engine
@@ -93,3 +95,21 @@ def test_a_provider_that_is_down_is_an_error(tmp_path: Path) -> None:
     assert [f.extra["verification"]["status"] for f in out] == ["error", "error"]
     assert "connection failed" in out[0].extra["verification"]["detail"]
     assert out[0].severity == "error"  # unchanged: an error says nothing about the credential
+
+
+def test_a_redirect_is_never_followed(fake: FakeProviders) -> None:
+    elsewhere = FakeProviders()
+    server = serve(elsewhere)
+    try:
+        c = SagaPay.new()
+        fake.behaviour[c.secret] = REDIRECT
+        elsewhere.behaviour[c.secret] = LIVE
+        fake.redirect_to = elsewhere.url
+        out = verify_findings(_one(c), env=fake_env(fake), settings=Settings(timeout=2))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [f.extra["verification"]["status"] for f in out] == ["error", "error"]
+    assert "redirect; not followed" in out[0].extra["verification"]["detail"]
+    assert [r.status for r in fake.requests()] == [302]
+    assert elsewhere.requests() == []  # the credential went nowhere else
