@@ -92,14 +92,20 @@ class RateLimiter:
         with self._cond:
             self.limit = max(1, min(self.limit, limit))
 
-    def observe(self, headers: Mapping[str, str], now_epoch: float | None = None) -> None:
+    def observe(
+        self,
+        headers: Mapping[str, str],
+        now_epoch: float | None = None,
+        *,
+        pause_when_empty: bool = True,
+    ) -> None:
         """Honour ``X-RateLimit-Limit`` / ``-Remaining`` / ``-Reset`` from any answer."""
         low = {k.lower(): v for k, v in headers.items()}
         limit = _number(low.get("x-ratelimit-limit"))
         if limit is not None and limit >= 1:
             self.lower_limit(int(limit))
         remaining = _number(low.get("x-ratelimit-remaining"))
-        if remaining is not None and remaining <= 0:
+        if remaining is not None and remaining <= 0 and pause_when_empty:
             reset = reset_seconds(low.get("x-ratelimit-reset"), now_epoch)
             self.pause(reset if reset is not None else self.window)
 

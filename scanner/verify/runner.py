@@ -80,8 +80,9 @@ class Verifier:
                 )  # fmt: skip
             finally:
                 limiter.release()
-            limiter.observe(resp.headers)
             outcome = provider.outcome(cred, resp)
+            # A 429's own retryAfter wins over "no requests remaining" (which waits a window).
+            limiter.observe(resp.headers, pause_when_empty=outcome.retry_after is None)
             if outcome.retry_after is None:
                 break
             if outcome.retry_after > MAX_RETRY_WAIT:

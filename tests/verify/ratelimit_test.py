@@ -123,3 +123,30 @@ def test_close_wakes_and_refuses_waiting_threads() -> None:
     assert raised == [True]
     with pytest.raises(Closed):
         rl.acquire()
+
+
+def test_a_provider_limit_below_the_published_one_is_learned(fake: FakeProviders) -> None:
+    # The fake allows 4 a second and says so (X-RateLimit-Limit, 429 RATE_LIMITED retryAfter 1);
+    # lekk starts from 200 a second, is told off once, and then keeps to 4.
+    fake.terminals_limit = (4, 1.0)
+    creds = [SagaPay.new() for _ in range(12)]
+    for c in creds:
+        fake.behaviour[c.secret] = LIVE
+
+    out = verify_findings(
+        _findings(creds), env=fake_env(fake),
+        settings=Settings(workers=8, limits={"sagapay": (200, 1.0)}),
+    )  # fmt: skip
+
+    assert {f.extra["verification"]["status"] for f in out} == {"live"}
+    log = fake.requests("/v1/terminals")
+    limited = [r for r in log if r.status == 429]
+    assert 0 < len(limited) <= 8  # only the first burst, before lekk had heard the limit
+    first_429 = min(r.t for r in limited)
+    later = [r for r in log if r.t >= first_429 + 0.5]
+    assert later and all(r.status == 200 for r in later)
+    for c in creds:  # a refused credential was retried no sooner than retryAfter
+        mine = [r for r in log if r.h("X-API-Secret") == c.secret]
+        assert mine[-1].status == 200
+        if mine[0].status == 429:
+            assert mine[1].t - mine[0].t >= fake.retry_after
