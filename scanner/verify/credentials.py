@@ -1,8 +1,9 @@
 """Turn findings into credentials: the parts a provider needs, found together, never guessed.
 
 - Vipps MobilePay: a ``client_secret`` finding and a subscription-key finding in the same file
-  within ``NEAR_LINES`` lines of each other form one set; the ``client_id`` and the
-  ``merchant_serial_number`` come from what the engine captured beside either of them.
+  (and commit, for history) within ``NEAR_LINES`` lines of each other form one set; the
+  ``client_id`` and the ``merchant_serial_number`` come from what the engine captured beside
+  either of them.
 - SagaPay: an API key and an API secret in the same file within ``NEAR_LINES`` lines; the
   merchant id comes from what the engine captured beside either.
 
@@ -67,6 +68,18 @@ def vipps_environment(f: Finding) -> str:
     return "production"
 
 
+def _place(f: Finding) -> tuple[str, int]:
+    """Where a finding sits, for pairing: the file (and the commit, for history findings; the
+    original source, for a value from a source map) and the line there."""
+    where = [f.path, repr(f.extra.get("commit"))]
+    line = f.line
+    if f.origin:
+        where.append(str(f.origin.get("path")))
+        origin_line = f.origin.get("line")
+        line = origin_line if isinstance(origin_line, int) else line
+    return "\0".join(where), line
+
+
 def pair(firsts: Sequence[Finding], seconds: Sequence[Finding]) -> dict[int, Finding]:
     """Pair each finding with its partner of the other kind: same file, within ``NEAR_LINES``.
 
@@ -77,10 +90,12 @@ def pair(firsts: Sequence[Finding], seconds: Sequence[Finding]) -> dict[int, Fin
     """
     cands: list[tuple[tuple[int, int, int, int], Finding, Finding]] = []
     for a in firsts:
+        where_a, line_a = _place(a)
         for b in seconds:
-            if a.path != b.path or abs(a.line - b.line) > NEAR_LINES:
+            where_b, line_b = _place(b)
+            if where_a != where_b or abs(line_a - line_b) > NEAR_LINES:
                 continue
-            score = (abs(a.line - b.line), a.severity != b.severity, a.line > b.line, a.line)
+            score = (abs(line_a - line_b), a.severity != b.severity, line_a > line_b, line_a)
             cands.append((score, a, b))
     cands.sort(key=lambda c: c[0])
     out: dict[int, Finding] = {}
