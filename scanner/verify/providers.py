@@ -54,7 +54,6 @@ class Provider:
     window: float
     call: Callable[[Credential, Endpoints], Call]
     outcome: Callable[[Credential, Response], Outcome]
-    host: Callable[[Credential], str]
 
 
 def _json(body: bytes) -> Any:
@@ -193,15 +192,11 @@ def sagapay_outcome(cred: Credential, resp: Response) -> Outcome:
     return _unexpected(host, resp)
 
 
-def _sagapay_host(cred: Credential) -> str:
-    return SAGAPAY.split("//")[1]
-
-
 PROVIDERS: dict[str, Provider] = {
     # Vipps MobilePay publishes no limit for the access-token endpoint: lekk keeps to a modest
     # 60 a minute of its own and honours 429 Retry-After.
-    "vipps": Provider("Vipps MobilePay", 60, 60.0, vipps_call, vipps_outcome, _vipps_host),
+    "vipps": Provider("Vipps MobilePay", 60, 60.0, vipps_call, vipps_outcome),
     "sagapay": Provider(
-        "SagaPay", SAGAPAY_LIMITS["terminals"], 60.0, sagapay_call, sagapay_outcome, _sagapay_host
+        "SagaPay", SAGAPAY_LIMITS["terminals"], 60.0, sagapay_call, sagapay_outcome
     ),
 }
