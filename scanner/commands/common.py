@@ -21,7 +21,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def output_options(fn: F) -> F:
-    """--format, --output, --show-secrets, --exit-zero, --config, --quiet/--verbose, --color."""
+    """--format, --output, --show-secrets, --exit-zero, --config, --quiet/--verbose, --color,
+    --verify, --only-live."""
     decorators = [
         click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text",
                      show_default=True, help="Report format."),
@@ -41,6 +42,12 @@ def output_options(fn: F) -> F:
         click.option("--sarif-category", metavar="CATEGORY", default=None,
                      help="SARIF: the analysis category (automationDetails.id; default "
                           "lekk/COMMAND), so GitHub keeps separate scans apart."),
+        click.option("--verify", is_flag=True,
+                     help="Check each distinct credential once against its own provider's "
+                          "official API (read-only; sends the credential there; see "
+                          "docs/verify.md)."),
+        click.option("--only-live", is_flag=True,
+                     help="Report only credentials verification found active (implies --verify)."),
     ]  # fmt: skip
     for d in reversed(decorators):
         fn = d(fn)
@@ -57,6 +64,8 @@ class Output:
     verbose: bool
     color: bool | None
     sarif_category: str | None = None
+    verify: bool = False
+    only_live: bool = False
 
     @classmethod
     def from_kwargs(cls, kw: dict[str, Any]) -> Output:
@@ -64,6 +73,8 @@ class Output:
             fmt=kw.pop("fmt"), output=kw.pop("output"), show_secrets=kw.pop("show_secrets"),
             exit_zero=kw.pop("exit_zero"), quiet=kw.pop("quiet"), verbose=kw.pop("verbose"),
             color=kw.pop("color"), sarif_category=kw.pop("sarif_category", None),
+            verify=kw.pop("verify", False),
+            only_live=kw.pop("only_live", False),
         )  # fmt: skip
 
 
@@ -80,10 +91,10 @@ def load_config_and_rules(config_file: str | None, roots: Sequence[Path]) -> tup
     return cfg, rules
 
 
-def warn(quiet: bool) -> Callable[[str], None]:
+def warn(quiet: bool, prefix: str = "lekk: warning") -> Callable[[str], None]:
     def say(msg: str) -> None:
         if not quiet:
-            click.echo(f"lekk: warning: {msg}", err=True)
+            click.echo(f"{prefix}: {msg}", err=True)
 
     return say
 
@@ -100,7 +111,23 @@ def report(
     dropped: Sequence[tuple[Finding, str]] = (),
     properties: dict[str, Any] | None = None,
 ) -> int:
-    """Write the report and return the exit code (0 clean, 1 findings)."""
+    """Write the report and return the exit code (0 clean, 1 findings).
+
+    With ``--verify``/``--only-live`` the findings are verified here first, so every scanning
+    command gets it.
+    """
+    if out.verify or out.only_live:
+        from scanner.verify import only_live, summary, verify_findings
+
+        say = warn(out.quiet, "lekk")
+        findings = verify_findings(findings, say=say)
+        counts = summary(findings)
+        if any(counts.values()):
+            said = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+            say(f"verification of {sum(counts.values())} finding(s): {said}")
+        properties = {**(properties or {}), "verification": counts}
+        if out.only_live:
+            findings = only_live(findings)
     if out.verbose and not out.quiet:
         for f, why in dropped:
             click.echo(f"lekk: dropped {f.rule.id} at {f.path}:{f.line}: {why}", err=True)
