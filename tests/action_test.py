@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import ROOT
+from helpers import ROOT
 from sarif_checks import check, fake, load, where
 
 from scanner.action import ZEROS, plan

@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import lekk, lekk_json
 from git_builder import Repo, fake_secret
+from helpers import lekk, lekk_json
 
 
 def _one(report: dict, rule: str, path: str, line: int) -> dict:

@@ -12,8 +12,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from conftest import lekk
 from git_builder import Repo, fake_secret
+from helpers import lekk
 
 HOOKS = ("pre-commit", "post-checkout", "post-commit", "pre-push", "post-index-change",
          "reference-transaction", "pre-auto-gc", "post-merge")  # fmt: skip

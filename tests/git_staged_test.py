@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import lekk, lekk_json
 from git_builder import Repo, fake_secret
+from helpers import lekk, lekk_json
 
 
 def test_staged_content_not_working_tree(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from conftest import SHARED
+from helpers import SHARED
 
 SCHEMA = SHARED / "schemas" / "sarif-schema-2.1.0.json"
 

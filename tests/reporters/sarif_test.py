@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import lekk, lekk_json
+from helpers import lekk, lekk_json
 from sarif_checks import check, fake, where
 
 from scanner.finding import Finding

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from fakeproviders import LIVE, FakeProviders, SagaPay, Vipps, fake_env
+from helpers import lekk
 
 from scanner.errors import ConfigError
 from scanner.verify.endpoints import SAGAPAY_ENV, VIPPS_ENV, loopback_base, resolve
-from tests.conftest import lekk
 
 
 @pytest.mark.parametrize(

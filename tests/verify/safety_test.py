@@ -20,13 +20,13 @@ from fakeproviders import (
     fake_env,
     serve,
 )  # fmt: skip
+from helpers import lekk
 
 from scanner.engine import Engine
 from scanner.rules import load_rules
 from scanner.sources import Fragment
 from scanner.verify import Settings, verify_findings
 from scanner.verify.runner import scrub
-from tests.conftest import lekk
 
 
 def _values(*creds: SagaPay | Vipps) -> list[str]:

@@ -17,8 +17,7 @@ from fakeproviders import (
     Vipps,
     fake_env,
 )  # fmt: skip
-
-from tests.conftest import lekk
+from helpers import lekk
 
 Found = dict[tuple[str, str, int], dict]
 
