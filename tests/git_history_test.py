@@ -25,8 +25,9 @@ def test_acceptance_history_repo(shared: Path, tmp_path: Path) -> None:
                    check=True, capture_output=True)  # fmt: skip
     r = lekk("git", str(dest), "--format", "json", "--show-secrets", "-o", str(tmp_path / "r.json"))
     assert r.returncode == 1, r.stderr
+    expected = tmp_path / "history.expected.json"
     check = subprocess.run(
-        [sys.executable, str(shared / "corpus" / "check.py"), str(tmp_path / "history.expected.json"),
+        [sys.executable, str(shared / "corpus" / "check.py"), str(expected),
          str(tmp_path / "r.json")], capture_output=True, text=True,
     )  # fmt: skip
     assert check.returncode == 0, check.stdout

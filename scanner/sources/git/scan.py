@@ -19,7 +19,7 @@ from scanner.engine import Engine
 from scanner.filters import path_matches
 from scanner.finding import Finding
 from scanner.sources import Fragment, Warn
-from scanner.sources.git import blobs, history
+from scanner.sources.git import blobs, history, parallel
 from scanner.sources.git.cmd import Git
 from scanner.sources.git.history import Change, RepoInfo
 from scanner.sources.git.progress import Progress
@@ -56,6 +56,9 @@ class _Scanner:
             if w in low:
                 return True
         return any(path_matches(path, g) for g in self.globs) if self.globs else False
+
+    def any_finding(self, frags: Iterator[Fragment]) -> bool:
+        return any(self.engine.scan(frag) for frag in frags)
 
     def handle(self, sha: str, path: str, frags: Iterator[Fragment]) -> None:
         found = [f for frag in frags for f in self.engine.scan(frag)]
@@ -100,8 +103,9 @@ def _catfile_error(git: Git, msg: str) -> Exception:
 
 
 def scan_history(
-    repo: RepoInfo, spec: Sequence[str], engine: Engine, warn: Warn, progress: Progress
-) -> HistoryScan:
+    repo: RepoInfo, spec: Sequence[str], engine: Engine, warn: Warn, progress: Progress,
+    jobs: int = 1,
+) -> HistoryScan:  # fmt: skip
     git = repo.git
     out = HistoryScan()
     if not history.has_commits(git):
@@ -113,16 +117,25 @@ def scan_history(
 
     # 1. every blob once (the log for step 2 is written meanwhile)
     log = history.start_log(git, spec)
-    revlist, catfile = history.objects(git, spec)
-    try:
-        blobs.read_objects(blobs.Batch(catfile.stdout), sc.prefilter, warn, on_object, sc.handle)
-    except OSError as exc:
-        for proc in (catfile, revlist, log):
-            proc.kill()
-        raise _catfile_error(git, catfile.stderr() or str(exc)) from None
-    revlist.finish("git rev-list")
-    catfile.finish("git cat-file")
-    out.blobs, out.bytes = progress.blobs, progress.bytes
+    if parallel.worth_it(git, jobs):
+        try:
+            pairs, out.blobs, out.bytes = parallel.scan(git, spec, sc, jobs, warn, progress)
+        except Exception:
+            log.kill()
+            raise
+        sc.lookup(git, pairs, Progress(False))
+    else:
+        revlist, catfile = history.objects(git, spec)
+        try:
+            blobs.read_objects(blobs.Batch(catfile.stdout), sc.prefilter, warn, on_object,
+                               sc.handle)  # fmt: skip
+        except OSError as exc:
+            for proc in (catfile, revlist, log):
+                proc.kill()
+            raise _catfile_error(git, catfile.stderr() or str(exc)) from None
+        revlist.finish("git rev-list")
+        catfile.finish("git cat-file")
+        out.blobs, out.bytes = progress.blobs, progress.bytes
 
     # 2. who introduced what; blobs at keyword paths again under those paths
     progress.note("attributing findings to commits")
