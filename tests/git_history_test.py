@@ -189,3 +189,28 @@ def test_corrupt_object_warns_and_the_scan_goes_on(tmp_path: Path) -> None:
         r.stderr == f"lekk: warning: object {blob}: missing or corrupt, cannot be read; skipped\n"
     )
     assert [f["secret"] for f in json.loads(r.stdout)["findings"]] == [good]
+
+
+def test_parallel_workers_find_the_same(tmp_path: Path, monkeypatch) -> None:
+    """The per-core workers (used on large repositories) report exactly what one process does."""
+    from scanner.engine import Engine
+    from scanner.rules import load_rules
+    from scanner.sources.git import history, parallel, scan
+    from scanner.sources.git.progress import Progress
+
+    repo = Repo(tmp_path / "r")
+    for i in range(12):
+        repo.commit(f"c{i}", {f"d{i % 3}/k{i}.env": f"SAGAPAY_API_SECRET={fake_secret()}\n",
+                              "notes.txt": f"{i}\n"})  # fmt: skip
+    engine = Engine(load_rules())
+
+    def run(jobs: int) -> set[tuple[str, str, int, str, str | None]]:
+        info = history.open_repo(str(repo.path))
+        hs = scan.scan_history(info, ["--all"], engine, print, Progress(False), jobs)
+        return {(f.rule.id, f.path, f.line, f.secret, ch.commit.sha if ch else None)
+                for f, ch in hs.found}  # fmt: skip
+
+    one = run(1)
+    monkeypatch.setattr(parallel, "MIN_PACK_KB", 0)
+    assert parallel.worth_it(history.open_repo(str(repo.path)).git, 3)
+    assert run(3) == one and len(one) == 12

@@ -19,7 +19,7 @@ from scanner.engine import Engine
 from scanner.filters import path_matches
 from scanner.finding import Finding
 from scanner.sources import Fragment, Warn
-from scanner.sources.git import blobs, history, parallel
+from scanner.sources.git import blobs, history
 from scanner.sources.git.cmd import Git
 from scanner.sources.git.history import Change, RepoInfo
 from scanner.sources.git.progress import Progress
@@ -117,6 +117,8 @@ def scan_history(
 
     # 1. every blob once (the log for step 2 is written meanwhile)
     log = history.start_log(git, spec)
+    from scanner.sources.git import parallel  # multiprocessing: not for `lekk staged`
+
     if parallel.worth_it(git, jobs):
         try:
             pairs, out.blobs, out.bytes = parallel.scan(git, spec, sc, jobs, warn, progress)
