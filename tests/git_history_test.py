@@ -214,3 +214,20 @@ def test_parallel_workers_find_the_same(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(parallel, "MIN_PACK_KB", 0)
     assert parallel.worth_it(history.open_repo(str(repo.path)).git, 3)
     assert run(3) == one and len(one) == 12
+
+
+def test_blob_copied_to_a_path_that_makes_it_a_finding(tmp_path: Path) -> None:
+    """Rules can depend on the path (a provider name in it): a blob is scanned once per such
+    path too, not only under the first path git lists it at."""
+    import base64
+    import os as _os
+
+    repo = Repo(tmp_path / "r")
+    value = base64.b64encode(_os.urandom(16)).decode()
+    text = f'CLIENT_SECRET = "{value}"\n'
+    repo.commit("generic", {"app/settings.py": text})
+    copy = repo.commit("vipps", {"vipps/settings.py": text})
+    report = lekk_json("git", str(repo.path))
+    f = _one(report, "vipps-client-secret", "vipps/settings.py", 1)
+    assert f["secret"] == value and f["commit"]["sha"] == copy
+    assert len(report["findings"]) == 1

@@ -67,7 +67,7 @@ def open_repo(path: str, env: dict[str, str] | None = None) -> RepoInfo:
         elif "cannot change to" in msg or "No such file" in msg:
             msg = "no such directory"
         raise SourceError(f"{path}: {msg or 'cannot read the repository'}")
-    lines = out.decode("utf-8", "surrogateescape").splitlines()
+    lines = out.decode("utf-8", "replace").splitlines()
     return RepoInfo(git=git, path=path, git_dir=lines[0], shallow=lines[-1].strip() == "true")
 
 
@@ -158,7 +158,7 @@ def _parse_log(
             seq += 1
             seen[0] = seq
         elif tok[0] == 58 and raw:  # ":": a raw diff line, then its path
-            path = next(tokens, b"").decode("utf-8", "surrogateescape")
+            path = next(tokens, b"").decode("utf-8", "replace")
             meta = tok.decode("ascii", "replace")
             n = len(meta) - len(meta.lstrip(":"))  # number of parents (combined format: n > 1)
             fields = meta[n:].split()

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from multiprocessing.connection import Connection
 from typing import IO, Any, Protocol
 
+from scanner.engine import Engine
 from scanner.sources import Fragment, Warn
 from scanner.sources.git import blobs, history
 from scanner.sources.git.cmd import Git, Proc
@@ -26,6 +27,7 @@ MIN_PACK_KB = 4096  # below this, forking workers costs more than it saves
 
 class Scans(Protocol):
     prefilter: blobs.Prefilter
+    engine: Engine
 
     def any_finding(self, frags: Iterator[Fragment]) -> bool: ...
 
@@ -62,7 +64,7 @@ def _work(i: int, cats: list[Proc], send: Connection, stats: Any, sc: Scans) -> 
                            on_object, handle)  # fmt: skip
     except OSError as exc:
         error = str(exc)
-    send.send((hits, warnings, error))
+    send.send((hits, [*warnings, *sc.engine.timeouts], error))
     send.close()
 
 

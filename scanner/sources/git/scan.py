@@ -79,7 +79,8 @@ class _Scanner:
             return
         proc = history.catfile(git)
         assert proc.p.stdin is not None
-        writer = blobs.feed(proc.p.stdin, (f"{sha} {path}" for sha, path in pairs))
+        names = (f"{sha} {path}".replace("\n", "?") for sha, path in pairs)  # one per line
+        writer = blobs.feed(proc.p.stdin, names)
         try:
             blobs.read_objects(blobs.Batch(proc.stdout), self.prefilter, self.warn,
                                lambda s, k, n: progress.object(k, n), self.handle)  # fmt: skip
@@ -138,6 +139,9 @@ def scan_history(
         revlist.finish("git rev-list")
         catfile.finish("git cat-file")
         out.blobs, out.bytes = progress.blobs, progress.bytes
+    for msg in engine.timeouts:
+        warn(msg)
+    engine.timeouts.clear()
 
     # 2. who introduced what; blobs at keyword paths again under those paths
     progress.note("attributing findings to commits")
