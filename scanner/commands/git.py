@@ -27,7 +27,7 @@ from scanner.commands.common import Output, load_config_and_rules, output_option
     help="Scan only history reachable from REF (repeatable; default: every ref).",
 )
 @click.option("-j", "--jobs", type=click.IntRange(1), default=None,
-              help="Worker processes for large histories (default: one per core).")  # fmt: skip
+              help="Worker processes for large histories (default: half the cores).")  # fmt: skip
 @output_options
 def git(repo: str | None, rev_range: str | None, since_commit: str | None,
         branches: tuple[str, ...], jobs: int | None, config_file: str | None,
