@@ -231,3 +231,36 @@ def test_blob_copied_to_a_path_that_makes_it_a_finding(tmp_path: Path) -> None:
     f = _one(report, "vipps-client-secret", "vipps/settings.py", 1)
     assert f["secret"] == value and f["commit"]["sha"] == copy
     assert len(report["findings"]) == 1
+
+
+def test_progress_only_on_a_terminal(tmp_path: Path) -> None:
+    import os as _os
+    import pty
+
+    repo = Repo(tmp_path / "r")
+    repo.commit("add", {"a.txt": "hello\n"})
+
+    def stderr_of(*args: str) -> bytes:
+        master, slave = pty.openpty()
+        try:
+            p = subprocess.run([sys.executable, "-m", "scanner", "git", str(repo.path), *args],
+                               stdout=subprocess.DEVNULL, stderr=slave, timeout=60)  # fmt: skip
+            assert p.returncode == 0
+        finally:
+            _os.close(slave)
+        chunks = []
+        while True:
+            try:
+                data = _os.read(master, 4096)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+        _os.close(master)
+        return b"".join(chunks)
+
+    shown = stderr_of()
+    assert b"lekk: git: 1 blobs" in shown and shown.endswith(b"\r\x1b[K")
+    assert stderr_of("--quiet") == b""
+    assert lekk("git", str(repo.path)).stderr == ""  # not a terminal: nothing
