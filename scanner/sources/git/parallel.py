@@ -28,6 +28,9 @@ MIN_PACK_KB = 4096  # below this, forking workers costs more than it saves
 class Scans(Protocol):
     prefilter: blobs.Prefilter
     engine: Engine
+    scanned: dict[str, Any]
+
+    def sig(self, path: str) -> Any: ...
 
     def any_finding(self, frags: Iterator[Fragment]) -> bool: ...
 
@@ -55,7 +58,12 @@ def _work(i: int, cats: list[Proc], send: Connection, stats: Any, sc: Scans) -> 
             stats[2 * i] += 1
             stats[2 * i + 1] += size
 
+    scanned = {}
+
     def handle(sha: str, path: str, frags: Iterator[Fragment]) -> None:
+        sig = sc.sig(path)
+        if any(sig):
+            scanned[sha] = sig
         if sc.any_finding(frags):
             hits.append((sha, path))
 
@@ -64,7 +72,7 @@ def _work(i: int, cats: list[Proc], send: Connection, stats: Any, sc: Scans) -> 
                            on_object, handle)  # fmt: skip
     except OSError as exc:
         error = str(exc)
-    send.send((hits, [*warnings, *sc.engine.timeouts], error))
+    send.send((hits, [*warnings, *sc.engine.timeouts], error, scanned))
     send.close()
 
 
@@ -104,10 +112,11 @@ def scan(
     errors = []
     for recv, w in zip(results, workers, strict=True):
         try:
-            found, warnings, error = recv.recv()
+            found, warnings, error, scanned = recv.recv()
         except EOFError:
-            found, warnings, error = [], [], "a scanning worker died"
+            found, warnings, error, scanned = [], [], "a scanning worker died", {}
         hits.extend(found)
+        sc.scanned.update(scanned)
         for msg in warnings:
             warn(msg)
         if error:
