@@ -264,3 +264,17 @@ def test_progress_only_on_a_terminal(tmp_path: Path) -> None:
     assert b"lekk: git: 1 blobs" in shown and shown.endswith(b"\r\x1b[K")
     assert stderr_of("--quiet") == b""
     assert lekk("git", str(repo.path)).stderr == ""  # not a terminal: nothing
+
+
+def test_blob_only_a_tag_reaches_is_reported_without_commit(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "r")
+    repo.commit("init", {"README.md": "x\n"})
+    secret = fake_secret()
+    (tmp_path / "loose.env").write_text(f"SAGAPAY_API_SECRET={secret}\n")
+    blob = repo.git("hash-object", "-w", str(tmp_path / "loose.env"))
+    repo.git("tag", "just-a-blob", blob)
+    report = lekk_json("git", str(repo.path))
+    [f] = report["findings"]
+    assert (f["secret"], f["line"], f["commit"], f["refs"]) == (secret, 1, None, [])
+    assert f["path"] == f"(blob {blob[:12]})"
+    assert lekk_json("git", str(repo.path), "--branch", "main")["findings"] == []

@@ -214,7 +214,8 @@ def scan_history(
     if "--all" in spec:
         for blob in scanned_hits:
             if blob not in introduced:
-                out.found.extend((f, None) for f in next(iter(sc.hits[blob].values()), []))
+                for f in next(iter(sc.hits[blob].values()), []):
+                    out.found.append((f.with_(path=f.path or f"(blob {blob[:12]})"), None))
     progress.done()
     return out
 
