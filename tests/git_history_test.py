@@ -25,8 +25,9 @@ def test_acceptance_history_repo(shared: Path, tmp_path: Path) -> None:
                    check=True, capture_output=True)  # fmt: skip
     r = lekk("git", str(dest), "--format", "json", "--show-secrets", "-o", str(tmp_path / "r.json"))
     assert r.returncode == 1, r.stderr
+    expected = tmp_path / "history.expected.json"
     check = subprocess.run(
-        [sys.executable, str(shared / "corpus" / "check.py"), str(tmp_path / "history.expected.json"),
+        [sys.executable, str(shared / "corpus" / "check.py"), str(expected),
          str(tmp_path / "r.json")], capture_output=True, text=True,
     )  # fmt: skip
     assert check.returncode == 0, check.stdout
@@ -188,3 +189,92 @@ def test_corrupt_object_warns_and_the_scan_goes_on(tmp_path: Path) -> None:
         r.stderr == f"lekk: warning: object {blob}: missing or corrupt, cannot be read; skipped\n"
     )
     assert [f["secret"] for f in json.loads(r.stdout)["findings"]] == [good]
+
+
+def test_parallel_workers_find_the_same(tmp_path: Path, monkeypatch) -> None:
+    """The per-core workers (used on large repositories) report exactly what one process does."""
+    from scanner.engine import Engine
+    from scanner.rules import load_rules
+    from scanner.sources.git import history, parallel, scan
+    from scanner.sources.git.progress import Progress
+
+    repo = Repo(tmp_path / "r")
+    for i in range(12):
+        repo.commit(f"c{i}", {f"d{i % 3}/k{i}.env": f"SAGAPAY_API_SECRET={fake_secret()}\n",
+                              "notes.txt": f"{i}\n"})  # fmt: skip
+    engine = Engine(load_rules())
+
+    def run(jobs: int) -> set[tuple[str, str, int, str, str | None]]:
+        info = history.open_repo(str(repo.path))
+        hs = scan.scan_history(info, ["--all"], engine, print, Progress(False), jobs)
+        return {(f.rule.id, f.path, f.line, f.secret, ch.commit.sha if ch else None)
+                for f, ch in hs.found}  # fmt: skip
+
+    one = run(1)
+    monkeypatch.setattr(parallel, "MIN_PACK_KB", 0)
+    assert parallel.worth_it(history.open_repo(str(repo.path)).git, 3)
+    assert run(3) == one and len(one) == 12
+
+
+def test_blob_copied_to_a_path_that_makes_it_a_finding(tmp_path: Path) -> None:
+    """Rules can depend on the path (a provider name in it): a blob is scanned once per such
+    path too, not only under the first path git lists it at."""
+    import base64
+    import os as _os
+
+    repo = Repo(tmp_path / "r")
+    value = base64.b64encode(_os.urandom(16)).decode()
+    text = f'CLIENT_SECRET = "{value}"\n'
+    repo.commit("generic", {"app/settings.py": text})
+    copy = repo.commit("vipps", {"vipps/settings.py": text})
+    report = lekk_json("git", str(repo.path))
+    f = _one(report, "vipps-client-secret", "vipps/settings.py", 1)
+    assert f["secret"] == value and f["commit"]["sha"] == copy
+    assert len(report["findings"]) == 1
+
+
+def test_progress_only_on_a_terminal(tmp_path: Path) -> None:
+    import os as _os
+    import pty
+
+    repo = Repo(tmp_path / "r")
+    repo.commit("add", {"a.txt": "hello\n"})
+
+    def stderr_of(*args: str) -> bytes:
+        master, slave = pty.openpty()
+        try:
+            p = subprocess.run([sys.executable, "-m", "scanner", "git", str(repo.path), *args],
+                               stdout=subprocess.DEVNULL, stderr=slave, timeout=60)  # fmt: skip
+            assert p.returncode == 0
+        finally:
+            _os.close(slave)
+        chunks = []
+        while True:
+            try:
+                data = _os.read(master, 4096)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+        _os.close(master)
+        return b"".join(chunks)
+
+    shown = stderr_of()
+    assert b"lekk: git: 1 blobs" in shown and shown.endswith(b"\r\x1b[K")
+    assert stderr_of("--quiet") == b""
+    assert lekk("git", str(repo.path)).stderr == ""  # not a terminal: nothing
+
+
+def test_blob_only_a_tag_reaches_is_reported_without_commit(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "r")
+    repo.commit("init", {"README.md": "x\n"})
+    secret = fake_secret()
+    (tmp_path / "loose.env").write_text(f"SAGAPAY_API_SECRET={secret}\n")
+    blob = repo.git("hash-object", "-w", str(tmp_path / "loose.env"))
+    repo.git("tag", "just-a-blob", blob)
+    report = lekk_json("git", str(repo.path))
+    [f] = report["findings"]
+    assert (f["secret"], f["line"], f["commit"], f["refs"]) == (secret, 1, None, [])
+    assert f["path"] == f"(blob {blob[:12]})"
+    assert lekk_json("git", str(repo.path), "--branch", "main")["findings"] == []

@@ -96,8 +96,10 @@ def test_hostile_repository_runs_nothing(tmp_path: Path) -> None:
     # The trap is armed: ordinary git commands in this repository run the planted programs.
     env = dict(os.environ, GIT_PAGER="", PAGER="")
     no_process = ["-c", "filter.evil.process="]  # its failure would stop the diffs below early
-    for args in (["status"], ["log", "-1"], [*no_process, "diff", "HEAD~2", "HEAD"],
-                 [*no_process, "-c", "diff.evil.command=", "log", "-p", "-1", "HEAD~1"]):  # fmt: skip
+    for args in (
+        ["status"], ["log", "-1"], [*no_process, "diff", "HEAD~2", "HEAD"],
+        [*no_process, "-c", "diff.evil.command=", "log", "-p", "-1", "HEAD~1"],
+    ):  # fmt: skip
         subprocess.run(["git", "-C", str(repo.path), *args], capture_output=True, env=env)
     armed = {p.name for p in markers.iterdir()}
     # A partial clone fetches a missing object from its promisor remote (here a command).

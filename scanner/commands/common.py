@@ -84,7 +84,7 @@ def load_config_and_rules(config_file: str | None, roots: Sequence[Path]) -> tup
 
     cfg = config_mod.load(config_file, roots)
     rules = load_rules(cfg.rule_packs, cfg.disable)
-    known = {r.id for r in load_rules(cfg.rule_packs)}
+    known = {r.id for r in load_rules(cfg.rule_packs)} if cfg.disable else set()
     unknown = sorted(cfg.disable - known)
     if unknown:
         raise ConfigError(f"{cfg.source}: 'disable' names unknown rule id(s): {', '.join(unknown)}")

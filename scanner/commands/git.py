@@ -26,9 +26,12 @@ from scanner.commands.common import Output, load_config_and_rules, output_option
     metavar="REF",
     help="Scan only history reachable from REF (repeatable; default: every ref).",
 )
+@click.option("-j", "--jobs", type=click.IntRange(1), default=None,
+              help="Worker processes for large histories (default: half the cores).")  # fmt: skip
 @output_options
 def git(repo: str | None, rev_range: str | None, since_commit: str | None,
-        branches: tuple[str, ...], config_file: str | None, **kw: Any) -> int:  # fmt: skip
+        branches: tuple[str, ...], jobs: int | None, config_file: str | None,
+        **kw: Any) -> int:  # fmt: skip
     """Scan the history of a git repository (default: the current one).
 
     Every commit reachable from any branch, tag or other ref is covered; each distinct blob is
@@ -42,7 +45,7 @@ def git(repo: str | None, rev_range: str | None, since_commit: str | None,
     from scanner.engine import Engine
     from scanner.errors import ConfigError
     from scanner.scan import ScanResult, finish
-    from scanner.sources.git import attribute, history, scan
+    from scanner.sources.git import attribute, history, parallel, scan
     from scanner.sources.git.progress import Progress
 
     out = Output.from_kwargs(kw)
@@ -78,7 +81,8 @@ def git(repo: str | None, rev_range: str | None, since_commit: str | None,
              "scan is partial and the oldest commits present may be credited with older "
              "content")  # fmt: skip
     progress = Progress(not out.quiet, "git")
-    hs = scan.scan_history(info, spec, Engine(rules), note, progress)
+    jobs = jobs or parallel.default_jobs()
+    hs = scan.scan_history(info, spec, Engine(rules), note, progress, jobs)
     result = finish([f for f, _ in hs.found], cfg, ScanResult(warnings=warnings))
     head = history.default_head(g) if result.findings else None
     findings = attribute.attribute(hs.found, result.findings, hs.holders, g, head)

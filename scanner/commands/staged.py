@@ -38,7 +38,10 @@ def staged(repo: str, config_file: str | None, **kw: Any) -> int:
         warnings.append(msg)
         say(msg)
 
-    raw = scan.scan_blobs(g, entries, Engine(rules), note) if entries else []
+    engine = Engine(rules)
+    raw = scan.scan_blobs(g, entries, engine, note) if entries else []
+    for msg in engine.timeouts:
+        note(msg)
     result = finish(raw, cfg, ScanResult(warnings=warnings))
     return report(
         result.findings, out, command="staged", rules=rules, warnings=warnings,

@@ -8,9 +8,7 @@ tip of the default branch still holds the value, and when it was first committed
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -62,12 +60,10 @@ def attribute(
                 seen.add(where)
                 unique.append((f, ch))
         ordered.append(unique)
-    # which refs reach each value: one for-each-ref per value, run side by side
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        refs = list(pool.map(lambda u: history.refs_containing(
-            git, (ch.commit.sha for _, ch in u if ch)), ordered))  # fmt: skip
+    reach = history.refs_reaching(git, (ch.commit.sha for u in ordered for _, ch in u if ch))
+    refs = [sorted({r for _, ch in u if ch for r in reach.get(ch.commit.sha, [])}) for u in ordered]
     out = []
-    for unique, reach in zip(ordered, refs, strict=True):
+    for unique, reached in zip(ordered, refs, strict=True):
         first, change = unique[0]
         key = (first.rule.id, first.secret)
         commits = [ch.commit for _, ch in unique if ch]
@@ -75,7 +71,7 @@ def attribute(
         extra["commit"] = change.commit.as_dict() if change else None
         extra["first_seen"] = min((c.date for c in commits), key=_when) if commits else None
         extra["still_in_head"] = bool(holders.get(key, set()) & at_tip)
-        extra["refs"] = reach
+        extra["refs"] = reached
         extra["also"] = {
             "count": len(unique) - 1,
             "locations": [

@@ -80,7 +80,7 @@ class Batch:
         line = self.r.readline()
         if not line:
             return None
-        parts = line.rstrip(b"\n").decode("utf-8", "surrogateescape").split(" ", 3)
+        parts = line.rstrip(b"\n").decode("utf-8", "replace").split(" ", 3)
         if len(parts) >= 2 and parts[1] in ("missing", "ambiguous"):
             return parts[0], parts[1], 0, ""
         if len(parts) < 3:
@@ -155,7 +155,7 @@ def feed(stdin: IO[bytes], names: Iterable[str]) -> threading.Thread:
     def run() -> None:
         try:
             for name in names:
-                stdin.write(name.encode("utf-8", "surrogateescape") + b"\n")
+                stdin.write(name.encode("utf-8", "replace") + b"\n")
             stdin.close()
         except (BrokenPipeError, ValueError, OSError):
             pass

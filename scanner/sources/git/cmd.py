@@ -114,7 +114,7 @@ class Proc:
             )  # fmt: skip
         except FileNotFoundError:
             raise SourceError("git: command not found (lekk needs git on PATH)") from None
-        self.stdout: IO[bytes] = stdout or self.p.stdout
+        self.stdout: IO[bytes] = stdout or self.p.stdout  # type: ignore[assignment]
 
     def finish(self, what: str) -> int:
         """Wait; raise SourceError naming ``what`` with git's first error line on failure."""
@@ -124,7 +124,7 @@ class Proc:
         rc = self.p.wait()
         if self.p.stdout is not None:
             self.p.stdout.close()
-        if rc not in (0, -13):  # -13: SIGPIPE after we stopped reading
+        if rc not in (0, -9, -13):  # killed, or SIGPIPE after we stopped reading
             raise SourceError(f"{self.git.where}: {what}: {self.stderr() or f'git exited {rc}'}")
         self.err.close()
         return rc

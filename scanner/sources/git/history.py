@@ -67,7 +67,7 @@ def open_repo(path: str, env: dict[str, str] | None = None) -> RepoInfo:
         elif "cannot change to" in msg or "No such file" in msg:
             msg = "no such directory"
         raise SourceError(f"{path}: {msg or 'cannot read the repository'}")
-    lines = out.decode("utf-8", "surrogateescape").splitlines()
+    lines = out.decode("utf-8", "replace").splitlines()
     return RepoInfo(git=git, path=path, git_dir=lines[0], shallow=lines[-1].strip() == "true")
 
 
@@ -92,13 +92,18 @@ def has_commits(git: Git) -> bool:
 
 def objects(git: Git, spec: Sequence[str]) -> tuple[Proc, Proc]:
     """``rev-list --objects SPEC | cat-file --batch``: the blob stream (and commit headers)."""
-    revlist = git.popen(
+    revlist_ = revlist(git, spec)
+    catfile = git.popen("cat-file", FORMAT, stdin=revlist_.stdout)
+    revlist_.stdout.close()  # cat-file owns the read end now
+    return revlist_, catfile
+
+
+def revlist(git: Git, spec: Sequence[str]) -> Proc:
+    """``rev-list --objects``: each reachable blob once, as "<id> <first path>" lines."""
+    return git.popen(
         "rev-list", "--objects", "--filter=object:type=blob", "--filter-provided-objects",
         "--missing=allow-any", *spec, "--",
     )  # fmt: skip
-    catfile = git.popen("cat-file", FORMAT, stdin=revlist.stdout)
-    revlist.stdout.close()  # cat-file owns the read end now
-    return revlist, catfile
 
 
 def catfile(git: Git) -> Proc:
@@ -153,7 +158,7 @@ def _parse_log(
             seq += 1
             seen[0] = seq
         elif tok[0] == 58 and raw:  # ":": a raw diff line, then its path
-            path = next(tokens, b"").decode("utf-8", "surrogateescape")
+            path = next(tokens, b"").decode("utf-8", "replace")
             meta = tok.decode("ascii", "replace")
             n = len(meta) - len(meta.lstrip(":"))  # number of parents (combined format: n > 1)
             fields = meta[n:].split()
@@ -192,10 +197,35 @@ def default_head(git: Git) -> tuple[str, str] | None:
     return None
 
 
-def refs_containing(git: Git, commits: Iterable[str]) -> list[str]:
-    """The refs from which any of ``commits`` is reachable."""
-    args = [f"--contains={c}" for c in sorted(set(commits))]
-    if not args:
-        return []
-    out = git.run("for-each-ref", "--format=%(refname)", *args)
-    return [r for r in out.decode("utf-8", "replace").splitlines() if r]
+def refs_reaching(git: Git, targets: Iterable[str]) -> dict[str, list[str]]:
+    """For each target commit, the refs it is reachable from, in one walk of the history.
+
+    ``rev-list --topo-order --parents --all`` lists every commit before its parents; each
+    commit's set of refs (a bit mask) is passed on to its parents and dropped once used, so
+    only the walk's frontier is held.  The walk stops once every target has been reached.
+    """
+    wanted = set(targets)
+    if not wanted:
+        return {}
+    out = git.run("for-each-ref", "--format=%(refname)%00%(objectname)%00%(*objectname)")
+    names: list[str] = []
+    at: dict[str, int] = {}
+    for line in out.decode("utf-8", "replace").splitlines():
+        name, sha, peeled = line.split("\0")
+        at[peeled or sha] = at.get(peeled or sha, 0) | (1 << len(names))
+        names.append(name)
+    found: dict[str, list[str]] = {}
+    masks: dict[str, int] = {}
+    walk = git.popen("rev-list", "--topo-order", "--parents", "--all")
+    for raw in walk.stdout:
+        sha, *parents = raw.decode().split()
+        mask = masks.pop(sha, 0) | at.get(sha, 0)
+        if sha in wanted:
+            found[sha] = [n for i, n in enumerate(names) if mask >> i & 1]
+            if len(found) == len(wanted):
+                break
+        for p in parents:
+            masks[p] = masks.get(p, 0) | mask
+    walk.kill()
+    walk.finish("git rev-list")
+    return found

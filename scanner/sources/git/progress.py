@@ -29,7 +29,8 @@ class Progress:
     def _draw(self, now: float) -> None:
         mb = self.bytes / 1e6
         rate = mb / max(now - self.start, 1e-6)
-        sys.stderr.write(f"\rlekk: {self.what}: {self.commits} commits, {self.blobs} blobs, "
+        commits = f"{self.commits} commits, " if self.commits else ""
+        sys.stderr.write(f"\rlekk: {self.what}: {commits}{self.blobs} blobs, "
                          f"{mb:.1f} MB ({rate:.0f} MB/s)\x1b[K")  # fmt: skip
         sys.stderr.flush()
 

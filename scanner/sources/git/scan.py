@@ -39,36 +39,65 @@ class HistoryScan:
     bytes: int = 0
 
 
+Sig = tuple[frozenset[str], frozenset[int], frozenset[int]]
+PLAIN: Sig = (frozenset(), frozenset(), frozenset())
+
+
 class _Scanner:
+    """The engine over blobs, remembering only blobs with findings (``hits``).
+
+    The rules can look at a path three ways: a keyword in it, a rule's ``paths`` glob, a
+    ``context.any`` pattern.  A path's *signature* is what those see; a blob scanned under one
+    path has the same findings under any path with the same signature, so it is scanned once
+    per signature, not once per path.  Most paths have the plain (empty) signature.
+    """
+
     def __init__(self, engine: Engine, warn: Warn) -> None:
         self.engine = engine
         self.warn = warn
-        rules = engine.rules
         words = list(engine.keywords)
         self.prefilter = blobs.Prefilter([*words, *_b64()], words)
-        self.globs = [g for r in rules for g in r.paths]
         self.words = words
-        self.hits: dict[str, dict[str, list[Finding]]] = {}  # blob -> path scanned -> findings
+        self.globs = [g for r in engine.rules for g in r.paths]
+        self.contexts = [p for r in engine.rules for p in r.context_any]
+        self._sigs: dict[str, Sig] = {}
+        self.hits: dict[str, dict[Sig, list[Finding]]] = {}  # blob -> signature -> findings
+        self.scanned: dict[str, Sig] = {}  # blob -> signature of its first scan, if not plain
 
-    def sensitive(self, path: str) -> bool:
-        low = path.lower()
-        for w in self.words:
-            if w in low:
-                return True
-        return any(path_matches(path, g) for g in self.globs) if self.globs else False
+    def sig(self, path: str) -> Sig:
+        s = self._sigs.get(path)
+        if s is None:
+            low = path.lower()
+            s = (
+                frozenset(w for w in self.words if w in low),
+                frozenset(i for i, g in enumerate(self.globs) if path_matches(path, g)),
+                frozenset(i for i, p in enumerate(self.contexts) if p.search(path)),
+            )
+            s = PLAIN if s == PLAIN else s
+            if len(self._sigs) < 100_000:
+                self._sigs[path] = s
+        return s
+
+    def seen_as(self, blob: str) -> set[Sig]:
+        """The signatures a blob has been scanned under."""
+        return set(self.hits.get(blob, ())) | {self.scanned.get(blob, PLAIN)}
+
+    def any_finding(self, frags: Iterator[Fragment]) -> bool:
+        return any(self.engine.scan(frag) for frag in frags)
 
     def handle(self, sha: str, path: str, frags: Iterator[Fragment]) -> None:
         found = [f for frag in frags for f in self.engine.scan(frag)]
+        sig = self.sig(path)
+        if sig is not PLAIN and sha not in self.scanned:
+            self.scanned[sha] = sig
         if found or sha in self.hits:
-            self.hits.setdefault(sha, {})[path] = found
+            self.hits.setdefault(sha, {})[sig] = found
 
     def findings(self, blob: str, path: str) -> list[Finding]:
-        by_path = self.hits.get(blob)
-        if not by_path:
+        by_sig = self.hits.get(blob)
+        if not by_sig:
             return []
-        if path in by_path:
-            return by_path[path]
-        return next(iter(by_path.values()))
+        return by_sig.get(self.sig(path), [])
 
     def lookup(self, git: Git, pairs: Sequence[tuple[str, str]], progress: Progress) -> None:
         """Scan ``(blob, path)`` pairs through a cat-file we feed."""
@@ -76,7 +105,8 @@ class _Scanner:
             return
         proc = history.catfile(git)
         assert proc.p.stdin is not None
-        writer = blobs.feed(proc.p.stdin, (f"{sha} {path}" for sha, path in pairs))
+        names = (f"{sha} {path}".replace("\n", "?") for sha, path in pairs)  # one per line
+        writer = blobs.feed(proc.p.stdin, names)
         try:
             blobs.read_objects(blobs.Batch(proc.stdout), self.prefilter, self.warn,
                                lambda s, k, n: progress.object(k, n), self.handle)  # fmt: skip
@@ -100,8 +130,9 @@ def _catfile_error(git: Git, msg: str) -> Exception:
 
 
 def scan_history(
-    repo: RepoInfo, spec: Sequence[str], engine: Engine, warn: Warn, progress: Progress
-) -> HistoryScan:
+    repo: RepoInfo, spec: Sequence[str], engine: Engine, warn: Warn, progress: Progress,
+    jobs: int = 1,
+) -> HistoryScan:  # fmt: skip
     git = repo.git
     out = HistoryScan()
     if not history.has_commits(git):
@@ -113,42 +144,62 @@ def scan_history(
 
     # 1. every blob once (the log for step 2 is written meanwhile)
     log = history.start_log(git, spec)
-    revlist, catfile = history.objects(git, spec)
-    try:
-        blobs.read_objects(blobs.Batch(catfile.stdout), sc.prefilter, warn, on_object, sc.handle)
-    except OSError as exc:
-        for proc in (catfile, revlist, log):
-            proc.kill()
-        raise _catfile_error(git, catfile.stderr() or str(exc)) from None
-    revlist.finish("git rev-list")
-    catfile.finish("git cat-file")
-    out.blobs, out.bytes = progress.blobs, progress.bytes
+    from scanner.sources.git import parallel  # multiprocessing: not for `lekk staged`
 
-    # 2. who introduced what; blobs at keyword paths again under those paths
+    if parallel.worth_it(git, jobs):
+        try:
+            pairs, out.blobs, out.bytes = parallel.scan(git, spec, sc, jobs, warn, progress)
+        except Exception:
+            log.kill()
+            raise
+        sc.lookup(git, pairs, Progress(False))
+    else:
+        revlist, catfile = history.objects(git, spec)
+        try:
+            blobs.read_objects(blobs.Batch(catfile.stdout), sc.prefilter, warn, on_object,
+                               sc.handle)  # fmt: skip
+        except OSError as exc:
+            for proc in (catfile, revlist, log):
+                proc.kill()
+            raise _catfile_error(git, catfile.stderr() or str(exc)) from None
+        revlist.finish("git rev-list")
+        catfile.finish("git cat-file")
+        out.blobs, out.bytes = progress.blobs, progress.bytes
+    for msg in engine.timeouts:
+        warn(msg)
+    engine.timeouts.clear()
+
+    # 2. who introduced what; a blob again under a path whose signature it was not scanned with
     progress.note("attributing findings to commits")
     intro: list[Change] = []
-    again: dict[tuple[str, str], None] = {}
+    again: dict[tuple[str, Sig], str] = {}
     walked = [0]
 
     def want(blob: str, path: str) -> bool:
-        return blob in sc.hits or sc.sensitive(path)
+        if blob in sc.hits:
+            return True
+        return sc.sig(path) is not PLAIN or blob in sc.scanned
 
     for ch in history.changes(log, walked, want):
-        if ch.blob in sc.hits:
-            intro.append(ch)
-            if ch.path not in sc.hits[ch.blob] and sc.sensitive(ch.path):
-                again[(ch.blob, ch.path)] = None
-        elif sc.sensitive(ch.path):
-            intro.append(ch)  # kept only if the rescan below finds something
-            again[(ch.blob, ch.path)] = None
+        sig = sc.sig(ch.path)
+        if sig not in sc.seen_as(ch.blob):
+            again.setdefault((ch.blob, sig), ch.path)
+        if ch.blob in sc.hits or (ch.blob, sig) in again:
+            intro.append(ch)  # one without findings after the rescans below is dropped
     out.commits = walked[0]
-    sc.lookup(git, list(again), progress)
+    sc.lookup(git, [(blob, path) for (blob, _), path in again.items()], progress)
     intro = [ch for ch in intro if sc.findings(ch.blob, ch.path)]
     scanned_hits = list(sc.hits)
 
     # 3. only what each commit added: values its parent blobs at that path did not hold
-    parents = {(p, ch.path): None for ch in intro for p in ch.parents if p and p not in sc.hits}
-    sc.lookup(git, list(parents), progress)
+    # (a parent outside a range was never scanned; one without hits is looked at again, cheaply)
+    parents: dict[tuple[str, Sig], str] = {}
+    for ch in intro:
+        sig = sc.sig(ch.path)
+        for p in ch.parents:
+            if p and sig not in sc.hits.get(p, ()):
+                parents.setdefault((p, sig), ch.path)
+    sc.lookup(git, [(blob, path) for (blob, _), path in parents.items()], progress)
     introduced: set[str] = set()
     for ch in intro:
         before = {(f.rule.id, f.secret) for p in ch.parents if p for f in sc.findings(p, ch.path)}
@@ -163,7 +214,8 @@ def scan_history(
     if "--all" in spec:
         for blob in scanned_hits:
             if blob not in introduced:
-                out.found.extend((f, None) for f in next(iter(sc.hits[blob].values()), []))
+                for f in next(iter(sc.hits[blob].values()), []):
+                    out.found.append((f.with_(path=f.path or f"(blob {blob[:12]})"), None))
     progress.done()
     return out
 

@@ -38,7 +38,7 @@ def _parse_raw(out: bytes) -> list[tuple[str, str, str]]:
         _, mode, old, new, status = fields[:5]
         if status[:1] in ("D", "U") or mode == "160000" or new in EMPTY:
             continue
-        found.append((path.decode("utf-8", "surrogateescape"), new, "" if old in EMPTY else old))
+        found.append((path.decode("utf-8", "replace"), new, "" if old in EMPTY else old))
     return found
 
 
@@ -50,5 +50,5 @@ def _parse_ls_files(out: bytes) -> list[tuple[str, str, str]]:
         meta, path = entry.split(b"\t", 1)
         mode, sha, stage = meta.decode().split()
         if stage == "0" and mode != "160000":
-            found.append((path.decode("utf-8", "surrogateescape"), sha, ""))
+            found.append((path.decode("utf-8", "replace"), sha, ""))
     return found
