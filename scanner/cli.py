@@ -17,6 +17,8 @@ from scanner import __version__
 COMMANDS: dict[str, str] = {
     "scan": "scanner.commands.scan:scan",
     "rules": "scanner.commands.rules:rules",
+    "git": "scanner.commands.git:git",
+    "staged": "scanner.commands.staged:staged",
     "web": "scanner.commands.web:web",
     "explain": "scanner.commands.explain:explain",
     "baseline": "scanner.commands.baseline:baseline",

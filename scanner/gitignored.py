@@ -1,7 +1,8 @@
-"""``tracked-dotenv`` in file scans: keep a finding only when git would take the file.
+"""``tracked-dotenv``: keep a finding only when git has, or would take, the file.
 
-The engine reports every credential line in a ``.env``-style file; in ``git`` and ``staged`` scans
-the file is tracked by definition, so those findings stand.  In a file scan, ``settle`` asks git
+The engine reports every credential line in a dotenv file.  In ``staged`` scans the file is about
+to be committed, so those findings stand; in history scans ``still_tracked`` keeps those whose file
+is still in HEAD.  In a file scan, ``settle`` asks git
 whether the file is ignored: ignored files are dropped, and so are files outside any git work
 tree (there is nothing to commit them to).  A tracked file is never "ignored" to git, so it stays.
 
@@ -62,3 +63,18 @@ def settle(
             yield f
         else:
             on_drop(f, why)
+
+
+def still_tracked(
+    findings: Iterable[Finding], on_drop: Callable[[Finding, str], None]
+) -> Iterator[Finding]:
+    """History scans: a ``tracked-dotenv`` finding stands only while its file is in HEAD.
+
+    A dotenv file committed once and since removed is no longer tracked; what it leaked is
+    reported by the secret rules, at the commit that added it.
+    """
+    for f in findings:
+        if f.rule.id == RULE_ID and f.extra.get("still_in_head") is False:
+            on_drop(f, "no longer in HEAD (the secret rules report what it leaked)")
+        else:
+            yield f

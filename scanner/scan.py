@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from scanner import filters, gitignored
 from scanner.config import Config
@@ -17,6 +16,9 @@ from scanner.finding import Finding
 from scanner.rules import Rule
 from scanner.sources import Fragment, Warn, dispatch
 from scanner.sources import files as files_source
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 PARALLEL_MIN_FILES = 64  # below this, a process pool costs more than it saves
 BATCH = 64
@@ -97,6 +99,10 @@ def _batches(items: Iterable[files_source.Target], n: int) -> Iterator[list[file
 
 
 def _pool(rules: Sequence[Rule], jobs: int) -> ProcessPoolExecutor:
+    # imported here: a process pool is only worth it on large scans, and `lekk staged` must start fast
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     return ProcessPoolExecutor(
         max_workers=jobs,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from click.testing import CliRunner
-from conftest import ROOT
+from helpers import ROOT
 
 from scanner.cli import COMMANDS, cli
 from scanner.commands.rules import rule_table

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import secrets
-import string
 from pathlib import Path
 
-from conftest import ROOT, lekk
+import helpers
+from helpers import ROOT, lekk
 
 from scanner import docs
 from scanner.rules import load_rules
@@ -71,7 +70,7 @@ def test_every_rule_renders_its_remediation_link_and_action_for_sarif() -> None:
 
 
 def _fake(prefix: str) -> str:
-    return prefix + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(24))
+    return helpers.fake(prefix, 24)
 
 
 def test_every_finding_in_every_format_carries_link_and_action(tmp_path: Path) -> None:

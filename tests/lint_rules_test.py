@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
-import string
 import subprocess
 from pathlib import Path
 
+import helpers
 import pytest
-from conftest import ROOT, lekk, lekk_json
+from helpers import ROOT, lekk, lekk_json
 
 from scanner.rulecheck import check_packs
 from scanner.rules import load_pack
@@ -20,8 +19,8 @@ LINT_IDS = {
 }  # fmt: skip
 
 
-def fake(prefix: str, n: int = 24) -> str:
-    return prefix + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(n))
+def fake(prefix: str) -> str:
+    return helpers.fake(prefix, 24)
 
 
 def write(root: Path, files: dict[str, str]) -> None:

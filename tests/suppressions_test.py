@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import secrets
-import string
 from pathlib import Path
 
-from conftest import lekk, lekk_json
+import helpers
+from helpers import lekk, lekk_json
 
 from scanner.finding import secret_hash
 
 
 def fake(prefix: str) -> str:
-    return prefix + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(24))
+    return helpers.fake(prefix, 24)
 
 
 def found(root: Path, *args: str) -> set[tuple[str, str, int]]:

@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import json
-import secrets
 import socket
-import string
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import lekk
-
-from scanner.filters import is_obvious_fake, is_placeholder
-
-
-def fake(prefix: str, n: int) -> str:
-    while True:
-        value = prefix + "".join(
-            secrets.choice(string.ascii_letters + string.digits) for _ in range(n)
-        )
-        if not is_placeholder(value) and not is_obvious_fake(value):
-            return value
+from helpers import fake, lekk
 
 
 class Site:

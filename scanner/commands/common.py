@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
+from scanner import gitignored
 from scanner.config import Config
 from scanner.errors import ConfigError
 from scanner.finding import Finding
@@ -21,7 +22,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def output_options(fn: F) -> F:
-    """--format, --output, --show-secrets, --exit-zero, --config, --quiet/--verbose, --color."""
+    """--format, --output, --show-secrets, --exit-zero, --config, --quiet/--verbose, --color,
+    --baseline, --sarif-category, --verify, --only-live."""
     decorators = [
         click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text",
                      show_default=True, help="Report format."),
@@ -40,6 +42,15 @@ def output_options(fn: F) -> F:
                      help="Colour the text report (default: only on a terminal)."),
         click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
                      help="Report only findings not in this baseline file (see `lekk baseline`)."),
+        click.option("--sarif-category", metavar="CATEGORY", default=None,
+                     help="SARIF: the analysis category (automationDetails.id; default "
+                          "lekk/COMMAND), so GitHub keeps separate scans apart."),
+        click.option("--verify", is_flag=True,
+                     help="Check each distinct credential once against its own provider's "
+                          "official API (read-only; sends the credential there; see "
+                          "docs/verify.md)."),
+        click.option("--only-live", is_flag=True,
+                     help="Report only credentials verification found active (implies --verify)."),
     ]  # fmt: skip
     for d in reversed(decorators):
         fn = d(fn)
@@ -56,6 +67,9 @@ class Output:
     verbose: bool
     color: bool | None
     baseline: str | None = None
+    sarif_category: str | None = None
+    verify: bool = False
+    only_live: bool = False
 
     @classmethod
     def from_kwargs(cls, kw: dict[str, Any]) -> Output:
@@ -63,6 +77,9 @@ class Output:
             fmt=kw.pop("fmt"), output=kw.pop("output"), show_secrets=kw.pop("show_secrets"),
             exit_zero=kw.pop("exit_zero"), quiet=kw.pop("quiet"), verbose=kw.pop("verbose"),
             color=kw.pop("color"), baseline=kw.pop("baseline_file", None),
+            sarif_category=kw.pop("sarif_category", None),
+            verify=kw.pop("verify", False),
+            only_live=kw.pop("only_live", False),
         )  # fmt: skip
 
 
@@ -72,17 +89,17 @@ def load_config_and_rules(config_file: str | None, roots: Sequence[Path]) -> tup
 
     cfg = config_mod.load(config_file, roots)
     rules = load_rules(cfg.rule_packs, cfg.disable)
-    known = {r.id for r in load_rules(cfg.rule_packs)}
+    known = {r.id for r in load_rules(cfg.rule_packs)} if cfg.disable else set()
     unknown = sorted(cfg.disable - known)
     if unknown:
         raise ConfigError(f"{cfg.source}: 'disable' names unknown rule id(s): {', '.join(unknown)}")
     return cfg, rules
 
 
-def warn(quiet: bool) -> Callable[[str], None]:
+def warn(quiet: bool, prefix: str = "lekk: warning") -> Callable[[str], None]:
     def say(msg: str) -> None:
         if not quiet:
-            click.echo(f"lekk: warning: {msg}", err=True)
+            click.echo(f"{prefix}: {msg}", err=True)
 
     return say
 
@@ -99,8 +116,15 @@ def report(
     dropped: Sequence[tuple[Finding, str]] = (),
     properties: dict[str, Any] | None = None,
 ) -> int:
-    """Write the report and return the exit code (0 clean, 1 findings)."""
+    """Write the report and return the exit code (0 clean, 1 findings).
+
+    ``--baseline FILE`` drops the findings already in the baseline first; with
+    ``--verify``/``--only-live`` the rest are verified here, so every scanning command gets both.
+    """
     properties = dict(properties or {})
+    gone: list[tuple[Finding, str]] = list(dropped)
+    findings = list(gitignored.still_tracked(findings, lambda f, why: gone.append((f, why))))
+    dropped = gone
     if out.baseline:
         findings, dropped, properties["baseline"] = _apply_baseline(out.baseline, findings, dropped)
     notes = _suppression_warnings(findings, dropped, rules)
@@ -108,6 +132,18 @@ def report(
         for note in notes if not out.quiet else ():
             click.echo(f"lekk: warning: {note}", err=True)
         warnings = [*warnings, *notes]
+    if out.verify or out.only_live:
+        from scanner.verify import only_live, summary, verify_findings
+
+        say = warn(out.quiet, "lekk")
+        findings = verify_findings(findings, say=say)
+        counts = summary(findings)
+        if any(counts.values()):
+            said = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+            say(f"verification of {sum(counts.values())} finding(s): {said}")
+        properties["verification"] = counts
+        if out.only_live:
+            findings = only_live(findings)
     if out.verbose and not out.quiet:
         for f, why in dropped:
             click.echo(f"lekk: dropped {f.rule.id} at {f.path}:{f.line}: {why}", err=True)
@@ -116,7 +152,7 @@ def report(
     ctx = ReportContext(
         show_secrets=out.show_secrets, color=bool(color) and out.fmt == "text",
         verbose=out.verbose, command=command, rules=rules, warnings=warnings, files=files,
-        bytes=nbytes, properties=properties,
+        bytes=nbytes, properties=properties, sarif_category=out.sarif_category,
     )  # fmt: skip
     writer = REPORTERS[out.fmt]
     if out.output:

@@ -21,6 +21,7 @@ class ReportContext:
     files: int = 0
     bytes: int = 0
     properties: Mapping[str, Any] = field(default_factory=dict)
+    sarif_category: str | None = None
 
 
 class Reporter(Protocol):
@@ -39,8 +40,15 @@ def _json(findings: Sequence[Finding], out: TextIO, ctx: ReportContext) -> None:
     json.write(findings, out, ctx)
 
 
+def _sarif(findings: Sequence[Finding], out: TextIO, ctx: ReportContext) -> None:
+    from scanner.reporters import sarif
+
+    sarif.write(findings, out, ctx)
+
+
 # Imports are deferred so `lekk staged` does not pay for formats it does not print.
 REPORTERS: dict[str, Reporter] = {
     "text": _text,
     "json": _json,
+    "sarif": _sarif,
 }

@@ -84,8 +84,8 @@ def write(findings: Sequence[Finding], out: TextIO, ctx: ReportContext) -> None:
                     f"{k}={v if show else redact(v)}" for k, v in sorted(f.context.items())
                 )
                 out.write(f"    context: {ctx_items}\n")
-            for key in ("commit", "still_in_head", "refs", "first_seen", "verification"):
-                if key in f.extra:
+            for key in ("commit", "still_in_head", "refs", "first_seen", "also", "verification"):
+                if key in f.extra and f.extra[key] != {"count": 0, "locations": []}:
                     out.write(f"    {key}: {_fmt(f.extra[key])}\n")
             if f.snippet:
                 snip = _lint_snippet(f, show, secrets)
@@ -104,6 +104,12 @@ def write(findings: Sequence[Finding], out: TextIO, ctx: ReportContext) -> None:
 
 
 def _fmt(value: object) -> str:
+    if isinstance(value, dict) and "locations" in value:  # git history: the same value elsewhere
+        where = [f"{x['path']}:{x['line']}" + (f" ({x['commit'][:10]})" if x.get("commit") else "")
+                 for x in value["locations"]]  # fmt: skip
+        more = value["count"] - len(where)
+        tail = f", and {more} more" if more > 0 else ""
+        return f"{value['count']} more: " + ", ".join(where) + tail
     if isinstance(value, dict):
         return ", ".join(f"{k}={v}" for k, v in value.items())
     if isinstance(value, list | tuple):

@@ -6,26 +6,15 @@ import io
 import json
 import resource
 import secrets
-import string
 import subprocess
 import sys
 import tarfile
 import zipfile
 from pathlib import Path
 
-from conftest import lekk, lekk_json
+from helpers import fake, lekk, lekk_json
 
-from scanner.filters import is_obvious_fake, is_placeholder
 from scanner.sources.archives import Limits, fragments
-
-
-def fake(prefix: str, n: int) -> str:
-    while True:
-        value = prefix + "".join(
-            secrets.choice(string.ascii_letters + string.digits) for _ in range(n)
-        )
-        if not is_placeholder(value) and not is_obvious_fake(value):
-            return value
 
 
 def zip_bytes(members: dict[str, bytes]) -> bytes:

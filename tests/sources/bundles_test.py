@@ -4,27 +4,17 @@ from __future__ import annotations
 
 import base64
 import json
-import secrets
-import string
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, lekk, lekk_json
+from helpers import ROOT, fake, lekk, lekk_json
 
-from scanner.filters import is_obvious_fake, is_placeholder
 from scanner.sources.bundles import is_client_side, map_ref_in_file, map_ref_in_text
 
 BUNDLES = ROOT / "tests" / "testdata" / "bundles"
 PLACEHOLDER = "@@LEKK_SAGAPAY_KEY_PLACEHOLDER@@"
 
 
-def fake(prefix: str, n: int) -> str:
-    """A random value in the shape of a credential (never a real one)."""
-    while True:
-        body = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(n))
-        value = prefix + body
-        if not is_placeholder(value) and not is_obvious_fake(value):
-            return value
 
 
 def line_col(text: str, needle: str) -> tuple[int, int]:

@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 import json
-import secrets
-import string
 from pathlib import Path
 
 import pytest
-from conftest import lekk, lekk_json
+from helpers import fake, lekk, lekk_json
 
-from scanner.filters import is_obvious_fake, is_placeholder
 from scanner.sources.sourcemap import MapError, normalise, parse
-
-
-def fake(prefix: str, n: int) -> str:
-    while True:
-        value = prefix + "".join(
-            secrets.choice(string.ascii_letters + string.digits) for _ in range(n)
-        )
-        if not is_placeholder(value) and not is_obvious_fake(value):
-            return value
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Benchmark: ``lekk staged`` wall time, start-up included, on a one-file change.
+
+Usage: bench/staged_startup.py [--runs N] [--lekk CMD]
+
+Builds a small repository (200 files, 20 commits), stages a change to one file (with a fake
+credential, so the engine runs and a finding is reported), and runs ``lekk staged --quiet``
+N times.  Prints the median and the worst wall time; the target is under 150 ms.
+Results: docs/bench-git.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--lekk", default=str(Path(sys.executable).parent / "lekk"))
+    a = ap.parse_args()
+    env = dict(os.environ, GIT_CONFIG_GLOBAL="/dev/null", GIT_CONFIG_NOSYSTEM="1",
+               GIT_AUTHOR_NAME="B", GIT_AUTHOR_EMAIL="b@example.invalid",
+               GIT_COMMITTER_NAME="B", GIT_COMMITTER_EMAIL="b@example.invalid")  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="lekk-staged-") as tmp:
+        repo = Path(tmp)
+        subprocess.run(["git", "init", "-q", "-b", "main", tmp], check=True, env=env)
+        for c in range(20):
+            for i in range(c * 10, c * 10 + 10):
+                (repo / f"src/m{i % 7}").mkdir(parents=True, exist_ok=True)
+                (repo / f"src/m{i % 7}/f{i}.py").write_text(f"def f{i}():\n    return {i}\n" * 40)
+            subprocess.run(["git", "-C", tmp, "add", "-A"], check=True, env=env)
+            subprocess.run(["git", "-C", tmp, "commit", "-qm", f"c{c}"], check=True, env=env)
+        fake = "sps_live_" + "Q3k9ZpLw2XvT8mRb5NcYa7Hd"  # not a real key
+        (repo / "src/m0/f0.py").write_text(f"SAGAPAY_API_SECRET = '{fake}'\n")
+        subprocess.run(["git", "-C", tmp, "add", "src/m0/f0.py"], check=True, env=env)
+        cmd = [*a.lekk.split(), "staged", "--quiet"]
+        times = []
+        for _ in range(a.runs):
+            t0 = time.perf_counter()
+            r = subprocess.run(cmd, cwd=tmp, capture_output=True, env=env)
+            times.append(time.perf_counter() - t0)
+            assert r.returncode == 1, r.stderr  # the staged fake key is found
+    median, worst = statistics.median(times) * 1000, max(times) * 1000
+    print(f"lekk staged (one staged file, 200-file repo): median {median:.0f} ms, "
+          f"worst {worst:.0f} ms over {a.runs} runs  [{' '.join(cmd)}]")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,189 @@
+"""The GitHub Action's scan step (``python -m scanner.action``), kept in Python so it is testable.
+
+Reads the action's inputs from ``INPUT_*`` environment variables (action.yml passes them through
+``env:``, never through ``${{ }}`` in a script), decides what to scan from the event, runs lekk with
+``--format sarif``, writes the job summary and the step outputs.  It exits 0 whatever it found:
+the action's last step fails the job from the ``outcome`` output, after the SARIF is uploaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scanner.action_summary import markdown, worst_level
+
+MODES = ("files", "history", "pull-request")
+FAIL_ON = ("error", "warning", "never")
+ZEROS = "0" * 40
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to scan: lekk arguments (None: nothing to scan) and a sentence saying what and why."""
+
+    args: tuple[str, ...] | None
+    what: str
+    error: str | None = None
+
+
+def _git(root: Path, *args: str) -> str | None:
+    """Run git on the checkout (read-only plumbing; no hooks, no fsmonitor); None on failure."""
+    cmd = ["git", "-c", "core.fsmonitor=false", "-C", str(root), *args]
+    r = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    return r.stdout.strip() if r.returncode == 0 else None
+
+
+def _has_commit(root: Path, sha: str) -> bool:
+    return bool(sha) and sha != ZEROS and _git(root, "cat-file", "-e", f"{sha}^{{commit}}") == ""
+
+
+def _pull_request(root: Path, event: Mapping[str, Any]) -> Plan:
+    pr = event.get("pull_request") or {}
+    base, head = (pr.get("base") or {}).get("sha", ""), (pr.get("head") or {}).get("sha", "")
+    if not base or not head:
+        return Plan(None, "", "the event file has no pull_request.base.sha/head.sha")
+    for name, sha in (("base", base), ("head", head)):
+        if not _has_commit(root, sha):
+            return Plan(None, "", f"the pull request's {name} commit {sha[:12]} is not in the "
+                        "checkout: use actions/checkout with fetch-depth: 0")  # fmt: skip
+    n = pr.get("commits")
+    count = f"the {n} commit(s)" if isinstance(n, int) else "the commits"
+    return Plan(("git", ".", f"{base}..{head}"),
+                f"{count} this pull request adds ({base[:7]}..{head[:7]})")  # fmt: skip
+
+
+def _push(root: Path, event: Mapping[str, Any], sha: str) -> Plan:
+    after = event.get("after") or sha
+    if event.get("deleted") or not after or after == ZEROS:
+        return Plan(None, "nothing to scan: the push deleted a branch or tag")
+    before = event.get("before") or ""
+    if before == after:
+        return Plan(None, "nothing to scan: the push added no commits")
+    if before and before != ZEROS and _has_commit(root, before):
+        return Plan(("git", ".", f"{before}..{after}"),
+                    f"the pushed commits ({before[:7]}..{after[:7]})")  # fmt: skip
+    why = "a new branch" if not before or before == ZEROS else (
+        f"a force-push (the old tip {before[:7]} is gone)")  # fmt: skip
+    default = (event.get("repository") or {}).get("default_branch")
+    if default and event.get("ref") != f"refs/heads/{default}":
+        for ref in (f"refs/remotes/origin/{default}", f"refs/heads/{default}"):
+            base = _git(root, "merge-base", ref, after)
+            if base and base != after:
+                return Plan(("git", ".", f"{base}..{after}"),
+                            f"{why}: the commits not on {default} ({base[:7]}..{after[:7]})")  # fmt: skip
+    return Plan(("git", ".", "--branch", after), f"{why}: the whole history of {after[:7]}")
+
+
+def plan(mode: str, event_name: str, event: Mapping[str, Any], root: Path, sha: str) -> Plan:
+    if mode == "files":
+        return Plan(("scan", "."), "the files in the checkout")
+    if mode == "history":
+        return Plan(("git", "."), "the whole git history (every branch and tag)")
+    if event_name in ("pull_request", "pull_request_target"):
+        return _pull_request(root, event)
+    if event_name == "push":
+        return _push(root, event, sha)
+    return Plan(("git", "."), f"the whole git history ({event_name or 'this'} event has no range)")
+
+
+def _outputs(path: str | None, values: Mapping[str, str]) -> None:
+    if not path:
+        return
+    with open(path, "a", encoding="utf-8") as fh:
+        for k, v in values.items():
+            fh.write(f"{k}={' '.join(str(v).splitlines())}\n")
+
+
+def _empty_sarif(dest: Path, category: str, note: str) -> None:
+    from scanner.reporters import ReportContext
+    from scanner.reporters.sarif import build
+
+    text, _ = build([], ReportContext(command="git", sarif_category=category, warnings=(note,)))
+    dest.write_text(text, encoding="utf-8")
+
+
+def verdict(doc: Mapping[str, Any], fail_on: str) -> tuple[str, str]:
+    results = doc["runs"][0]["results"]
+    dropped = int((doc["runs"][0].get("properties") or {}).get("dropped", 0))
+    total = len(results) + dropped
+    worst = worst_level(results)
+    failing = {"error": {"error"}, "warning": {"error", "warning"}, "never": set()}[fail_on]
+    if worst in failing:
+        return "fail", f"{total} finding(s), worst level {worst} (fail-on: {fail_on})"
+    return "pass", f"{total} finding(s)" + (f", worst level {worst}" if worst else "")
+
+
+def run(env: Mapping[str, str]) -> dict[str, str]:
+    """Do the step's work; return the step outputs (also the test's entry point)."""
+    mode = env.get("INPUT_MODE", "files").strip() or "files"
+    fail_on = env.get("INPUT_FAIL_ON", "error").strip() or "error"
+    workspace = Path(env.get("GITHUB_WORKSPACE") or os.getcwd())
+    root = (workspace / (env.get("INPUT_PATH", "").strip() or ".")).resolve()
+    sarif = workspace / (env.get("INPUT_SARIF_FILE", "").strip() or "lekk.sarif")
+    category = env.get("INPUT_CATEGORY", "").strip() or f"lekk/{mode}"
+    out = {"findings": "0", "sarif-file": "", "checkout-path": str(root)}
+    if mode not in MODES:
+        return out | {"outcome": "fail", "reason": f"mode must be one of {', '.join(MODES)}, "
+                      f"not {mode!r}"}  # fmt: skip
+    if fail_on not in FAIL_ON:
+        return out | {"outcome": "fail", "reason": f"fail-on must be one of "
+                      f"{', '.join(FAIL_ON)}, not {fail_on!r}"}  # fmt: skip
+    if not root.is_dir():
+        return out | {"outcome": "fail", "reason": f"path {root} is not a directory"}
+    event: dict[str, Any] = {}
+    if env.get("GITHUB_EVENT_PATH") and Path(env["GITHUB_EVENT_PATH"]).is_file():
+        event = json.loads(Path(env["GITHUB_EVENT_PATH"]).read_text(encoding="utf-8"))
+    p = plan(mode, env.get("GITHUB_EVENT_NAME", ""), event, root, env.get("GITHUB_SHA", ""))
+    if p.error:
+        return out | {"outcome": "fail", "reason": p.error}
+    sarif.parent.mkdir(parents=True, exist_ok=True)
+    if p.args is None:
+        print(f"lekk: {p.what}")
+        _empty_sarif(sarif, category, p.what)
+    else:
+        extra = shlex.split(env.get("INPUT_ARGS", ""))
+        cmd = [sys.executable, "-m", "scanner", *p.args, "--format", "sarif", "-o", str(sarif),
+               "--sarif-category", category, "--exit-zero", *extra]  # fmt: skip
+        print(f"lekk: scanning {p.what}\n$ lekk {shlex.join(cmd[3:])}", flush=True)
+        rc = subprocess.run(cmd, cwd=root, check=False).returncode
+        if rc != 0 or not sarif.is_file():
+            return out | {"outcome": "fail", "reason": f"lekk stopped with exit code {rc}; "
+                          "see the message above"}  # fmt: skip
+    doc = json.loads(sarif.read_text(encoding="utf-8"))
+    outcome, reason = verdict(doc, fail_on)
+    if env.get("GITHUB_STEP_SUMMARY"):
+        with open(env["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as fh:
+            fh.write(markdown(doc, what=p.what, outcome=outcome, reason=reason))
+    return out | {
+        "findings": str(len(doc["runs"][0]["results"])),
+        "sarif-file": str(sarif),
+        "outcome": outcome,
+        "reason": reason,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    env = dict(os.environ)
+    try:
+        outputs = run(env)
+    except (OSError, ValueError) as exc:  # a broken event file, an unwritable output ...
+        outputs = {"findings": "0", "sarif-file": "", "outcome": "fail",
+                   "reason": f"the scan step failed: {exc}"}  # fmt: skip
+    _outputs(env.get("GITHUB_OUTPUT"), outputs)
+    print(f"lekk: {outputs.get('reason', '')}")
+    if not outputs.get("sarif-file") and env.get("GITHUB_STEP_SUMMARY"):
+        with open(env["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as fh:
+            fh.write(f"## ❌ lekk could not scan\n\n{outputs.get('reason', '')}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

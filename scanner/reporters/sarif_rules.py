@@ -1,0 +1,135 @@
+"""SARIF rule descriptors: what GitHub shows beside an alert (help, severity, tags, precision).
+
+GitHub reads ``security-severity`` only from the rule, never from a result, so a rule whose test
+keys are reported at a lower severity gets a second descriptor, ``<rule-id>.test``: test-key
+alerts then show as *medium* and live keys as *critical*.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from scanner.finding import Finding
+from scanner.rules import Rule
+
+TEST_SUFFIX = ".test"
+
+# security-severity (GitHub: >= 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low).
+_SECRET_SEVERITY = {"error": "9.1", "warning": "5.5", "note": "3.0"}
+_LINT_SEVERITY = {"error": "6.5", "warning": "4.0", "note": "2.0"}
+LIVE_SEVERITY = "9.8"
+"""A credential that verification proved live (``extra["verification"]["status"] == "live"``)."""
+PRECISION = {"high": "high", "medium": "medium", "low": "low"}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One SARIF rule: a lekk rule, or its test-key variant."""
+
+    rule: Rule
+    test: bool
+
+    @property
+    def id(self) -> str:
+        return self.rule.id + (TEST_SUFFIX if self.test else "")
+
+    @property
+    def level(self) -> str:
+        if self.test and self.rule.test_severity:
+            return self.rule.test_severity
+        return self.rule.severity
+
+    @property
+    def security_severity(self) -> str:
+        table = _SECRET_SEVERITY if self.rule.is_secret else _LINT_SEVERITY
+        return table[self.level]
+
+
+def is_live(f: Finding) -> bool:
+    v = f.extra.get("verification")
+    return isinstance(v, dict) and v.get("status") == "live"
+
+
+def variant_of(f: Finding) -> Variant:
+    """Test keys (severity lowered to the rule's ``test_severity``) get the test variant."""
+    r = f.rule
+    test = (
+        r.test_severity is not None
+        and r.test_severity != r.severity
+        and f.severity == r.test_severity
+        and not f.client_side
+        and not is_live(f)
+    )
+    return Variant(r, test)
+
+
+def _first_sentence(text: str, limit: int = 1024) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def help_text(rule: Rule) -> str:
+    """Plain-text help: what leaked, why it matters, how to fix, the provider's steps and link."""
+    rem = rule.remediation
+    parts = [rule.what, "Why it matters: " + rule.why, "Fix: " + rule.fix]
+    parts.append("What to do now: " + rem.action)
+    if rem.steps:
+        parts.append("\n".join(f"{i}. {s}" for i, s in enumerate(rem.steps, 1)))
+    parts.append("Provider documentation: " + rem.url)
+    parts += [f"See also: {u}" for u in rem.urls if u != rem.url]
+    return "\n\n".join(parts)
+
+
+def help_markdown(rule: Rule) -> str:
+    """Markdown help; GitHub ignores helpUri, so the provider's link is written out here."""
+    rem = rule.remediation
+    who = f" ({rule.provider})" if rule.provider and rule.provider not in rule.name else ""
+    md = [f"## {rule.name}{who}", "", rule.what, "", "### Why it matters", "", rule.why, "",
+          "### How to fix it", "", rule.fix, "", f"**{rem.action}**", ""]  # fmt: skip
+    md += [f"{i}. {s}" for i, s in enumerate(rem.steps, 1)]
+    if rem.steps:
+        md.append("")
+    label = f"{rule.provider}: how to regenerate or revoke" if rule.provider else "Documentation"
+    md.append(f"[{label}]({rem.url})")
+    md += [f"- <{u}>" for u in (*rem.urls, *rule.references) if u != rem.url]
+    if rule.example:
+        md += ["", "### Example", "", "```", rule.example, "```"]
+    md += ["", f"Silence a reviewed false positive with `lekk:ignore {rule.id}` on the line."]
+    return "\n".join(md)
+
+
+def descriptor(v: Variant) -> dict[str, Any]:
+    """The reportingDescriptor as plain SARIF JSON (built with sarif-om by the caller)."""
+    rule = v.rule
+    tags = ["security", "secret"] if rule.is_secret else ["security", "secret", "lint"]
+    if rule.provider:
+        tags.append(rule.provider.lower().replace(" ", "-"))
+    if rule.is_secret:
+        tags.append("external/cwe/cwe-798")  # use of hard-coded credentials
+    if v.test:
+        tags.append("test-key")
+    name = rule.name + (" (test key)" if v.test else "")
+    short = name + (f" ({rule.provider})" if rule.provider and rule.provider not in name else "")
+    return {
+        "id": v.id,
+        "name": _camel(name),
+        "short": _first_sentence(short),
+        "full": _first_sentence(rule.what),
+        "help_text": help_text(rule),
+        "help_markdown": help_markdown(rule),
+        "help_uri": rule.remediation.url,
+        "level": v.level,
+        "properties": {
+            "tags": tags,
+            "precision": PRECISION[rule.confidence],
+            "security-severity": v.security_severity,
+        },
+    }
+
+
+def _camel(name: str) -> str:
+    """GitHub filters by ``name``; SARIF suggests an identifier-like one (``SagaPayApiKey``)."""
+    words = "".join(c if c.isalnum() else " " for c in name).split()
+    words = [w.capitalize() if w.isupper() else w[:1].upper() + w[1:] for w in words]
+    return "".join(words)[:255]

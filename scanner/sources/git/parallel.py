@@ -1,0 +1,141 @@
+"""Step 1 of the history scan across cores: one ``cat-file --batch`` per worker.
+
+The main process reads ``rev-list --objects`` and deals the blob names out round-robin to N
+``cat-file`` processes; a forked worker per ``cat-file`` reads its stream, prefilters and scans.
+Workers send back only which (blob, path) pairs have findings (a handful), and the main process
+scans those again itself, so no Finding (or compiled rule) crosses a process boundary.
+Needs ``fork`` (Linux); elsewhere the single-process pipeline runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+from collections.abc import Iterator, Sequence
+from multiprocessing.connection import Connection
+from typing import IO, Any, Protocol
+
+from scanner.engine import Engine
+from scanner.sources import Fragment, Warn
+from scanner.sources.git import blobs, history
+from scanner.sources.git.cmd import Git, Proc
+from scanner.sources.git.progress import Progress
+
+MIN_PACK_KB = 4096  # below this, forking workers costs more than it saves
+
+
+class Scans(Protocol):
+    prefilter: blobs.Prefilter
+    engine: Engine
+    scanned: dict[str, Any]
+
+    def sig(self, path: str) -> Any: ...
+
+    def any_finding(self, frags: Iterator[Fragment]) -> bool: ...
+
+
+def worth_it(git: Git, jobs: int) -> bool:
+    if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    out = git.run("count-objects", "-v").decode()
+    sizes = dict(line.split(": ", 1) for line in out.splitlines() if ": " in line)
+    return int(sizes.get("size-pack", 0)) + int(sizes.get("size", 0)) >= MIN_PACK_KB
+
+
+def _work(i: int, cats: list[Proc], send: Connection, stats: Any, sc: Scans) -> None:
+    for j, c in enumerate(cats):  # drop inherited pipe ends, or a cat-file never sees EOF
+        if c.p.stdin is not None:
+            c.p.stdin.close()
+        if j != i:
+            c.stdout.close()
+    hits: list[tuple[str, str]] = []
+    warnings: list[str] = []
+    error = ""
+
+    def on_object(sha: str, kind: str, size: int) -> None:
+        if kind == "blob":
+            stats[2 * i] += 1
+            stats[2 * i + 1] += size
+
+    scanned = {}
+
+    def handle(sha: str, path: str, frags: Iterator[Fragment]) -> None:
+        sig = sc.sig(path)
+        if any(sig):
+            scanned[sha] = sig
+        if sc.any_finding(frags):
+            hits.append((sha, path))
+
+    try:
+        blobs.read_objects(blobs.Batch(cats[i].stdout), sc.prefilter, warnings.append,
+                           on_object, handle)  # fmt: skip
+    except OSError as exc:
+        error = str(exc)
+    send.send((hits, [*warnings, *sc.engine.timeouts], error, scanned))
+    send.close()
+
+
+def scan(
+    git: Git, spec: Sequence[str], sc: Scans, jobs: int, warn: Warn, progress: Progress
+) -> tuple[list[tuple[str, str]], int, int]:
+    """(blob, path) pairs with findings, blob count, bytes."""
+    ctx = multiprocessing.get_context("fork")
+    stats = ctx.RawArray("q", 2 * jobs)
+    cats = [history.catfile(git) for _ in range(jobs)]
+    workers, results = [], []
+    for i in range(jobs):
+        recv, send = ctx.Pipe(duplex=False)
+        w = ctx.Process(target=_work, args=(i, cats, send, stats, sc), daemon=True)
+        w.start()
+        send.close()
+        workers.append(w)
+        results.append(recv)
+    for c in cats:
+        c.stdout.close()  # the workers read them
+    revlist = history.revlist(git, spec)
+    ins: list[IO[bytes]] = [c.p.stdin for c in cats if c.p.stdin is not None]
+    try:
+        for n, line in enumerate(revlist.stdout):
+            ins[n % jobs].write(line)
+            if progress.on and n % 256 == 0:
+                progress.blobs, progress.bytes = sum(stats[0::2]), sum(stats[1::2])
+                progress.object("", 0)
+    except BrokenPipeError:
+        pass
+    finally:
+        for f in ins:
+            with contextlib.suppress(OSError):
+                f.close()
+    revlist.finish("git rev-list")
+    hits: list[tuple[str, str]] = []
+    errors = []
+    for recv, w in zip(results, workers, strict=True):
+        try:
+            found, warnings, error, scanned = recv.recv()
+        except EOFError:
+            found, warnings, error, scanned = [], [], "a scanning worker died", {}
+        hits.extend(found)
+        sc.scanned.update(scanned)
+        for msg in warnings:
+            warn(msg)
+        if error:
+            errors.append(error)
+        w.join()
+    for c in cats:
+        if errors:
+            c.kill()
+        else:
+            c.finish("git cat-file")
+    if errors:
+        from scanner.errors import SourceError
+
+        raise SourceError(f"{git.where}: cannot read an object: {errors[0]}")
+    return hits, sum(stats[0::2]), sum(stats[1::2])
+
+
+def default_jobs() -> int:
+    """Workers to use: each comes with its own cat-file, so half the cores (one pipeline of
+    cat-file and Python already keeps two cores busy)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, (cores or 1) // 2)

@@ -1,0 +1,237 @@
+"""Scan a repository's history (or a range of it) blob by blob, then attribute the findings.
+
+1. ``rev-list --objects | cat-file --batch``: each reachable blob once, prefiltered on raw
+   bytes, scanned by the engine under the path git first saw it at.  Only blobs with findings
+   (hits) are remembered, so memory does not grow with the number of commits.
+2. ``log --raw -c``: every (commit, path, blob) introduction.  Those of hit blobs are kept;
+   a blob seen at a path that can change what rules apply (a keyword in the path, a rule's
+   ``paths`` glob) is scanned again under that path.
+3. Each introduction keeps only the values its parent blobs at that path did not already hold
+   (content the commit added, not content it carried along).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from scanner.engine import Engine
+from scanner.filters import path_matches
+from scanner.finding import Finding
+from scanner.sources import Fragment, Warn
+from scanner.sources.git import blobs, history
+from scanner.sources.git.cmd import Git
+from scanner.sources.git.history import Change, RepoInfo
+from scanner.sources.git.progress import Progress
+
+Key = tuple[str, str]  # (rule id, secret)
+
+
+@dataclass
+class HistoryScan:
+    """Raw findings, each with the introduction it belongs to (None: no commit adds it)."""
+
+    found: list[tuple[Finding, Change | None]] = field(default_factory=list)
+    # every blob holding a value, for "is it still at the tip" (rule id, secret) -> blob ids
+    holders: dict[Key, set[str]] = field(default_factory=dict)
+    commits: int = 0
+    blobs: int = 0
+    bytes: int = 0
+
+
+Sig = tuple[frozenset[str], frozenset[int], frozenset[int]]
+PLAIN: Sig = (frozenset(), frozenset(), frozenset())
+
+
+class _Scanner:
+    """The engine over blobs, remembering only blobs with findings (``hits``).
+
+    The rules can look at a path three ways: a keyword in it, a rule's ``paths`` glob, a
+    ``context.any`` pattern.  A path's *signature* is what those see; a blob scanned under one
+    path has the same findings under any path with the same signature, so it is scanned once
+    per signature, not once per path.  Most paths have the plain (empty) signature.
+    """
+
+    def __init__(self, engine: Engine, warn: Warn) -> None:
+        self.engine = engine
+        self.warn = warn
+        words = list(engine.keywords)
+        self.prefilter = blobs.Prefilter([*words, *_b64()], words)
+        self.words = words
+        self.globs = [g for r in engine.rules for g in r.paths]
+        self.contexts = [p for r in engine.rules for p in r.context_any]
+        self._sigs: dict[str, Sig] = {}
+        self.hits: dict[str, dict[Sig, list[Finding]]] = {}  # blob -> signature -> findings
+        self.scanned: dict[str, Sig] = {}  # blob -> signature of its first scan, if not plain
+
+    def sig(self, path: str) -> Sig:
+        s = self._sigs.get(path)
+        if s is None:
+            low = path.lower()
+            s = (
+                frozenset(w for w in self.words if w in low),
+                frozenset(i for i, g in enumerate(self.globs) if path_matches(path, g)),
+                frozenset(i for i, p in enumerate(self.contexts) if p.search(path)),
+            )
+            s = PLAIN if s == PLAIN else s
+            if len(self._sigs) < 100_000:
+                self._sigs[path] = s
+        return s
+
+    def seen_as(self, blob: str) -> set[Sig]:
+        """The signatures a blob has been scanned under."""
+        return set(self.hits.get(blob, ())) | {self.scanned.get(blob, PLAIN)}
+
+    def any_finding(self, frags: Iterator[Fragment]) -> bool:
+        return any(self.engine.scan(frag) for frag in frags)
+
+    def handle(self, sha: str, path: str, frags: Iterator[Fragment]) -> None:
+        found = [f for frag in frags for f in self.engine.scan(frag)]
+        sig = self.sig(path)
+        if sig is not PLAIN and sha not in self.scanned:
+            self.scanned[sha] = sig
+        if found or sha in self.hits:
+            self.hits.setdefault(sha, {})[sig] = found
+
+    def findings(self, blob: str, path: str) -> list[Finding]:
+        by_sig = self.hits.get(blob)
+        if not by_sig:
+            return []
+        return by_sig.get(self.sig(path), [])
+
+    def lookup(self, git: Git, pairs: Sequence[tuple[str, str]], progress: Progress) -> None:
+        """Scan ``(blob, path)`` pairs through a cat-file we feed."""
+        if not pairs:
+            return
+        proc = history.catfile(git)
+        assert proc.p.stdin is not None
+        names = (f"{sha} {path}".replace("\n", "?") for sha, path in pairs)  # one per line
+        writer = blobs.feed(proc.p.stdin, names)
+        try:
+            blobs.read_objects(blobs.Batch(proc.stdout), self.prefilter, self.warn,
+                               lambda s, k, n: progress.object(k, n), self.handle)  # fmt: skip
+        except OSError as exc:
+            proc.kill()
+            raise _catfile_error(git, proc.stderr() or str(exc)) from None
+        writer.join()
+        proc.finish("git cat-file")
+
+
+def _b64() -> tuple[str, ...]:
+    from scanner.engine import B64_TRIGGERS
+
+    return B64_TRIGGERS
+
+
+def _catfile_error(git: Git, msg: str) -> Exception:
+    from scanner.errors import SourceError
+
+    return SourceError(f"{git.where}: cannot read an object: {msg}")
+
+
+def scan_history(
+    repo: RepoInfo, spec: Sequence[str], engine: Engine, warn: Warn, progress: Progress,
+    jobs: int = 1,
+) -> HistoryScan:  # fmt: skip
+    git = repo.git
+    out = HistoryScan()
+    if not history.has_commits(git):
+        return out
+    sc = _Scanner(engine, warn)
+
+    def on_object(sha: str, kind: str, size: int) -> None:
+        progress.object(kind, size)
+
+    # 1. every blob once (the log for step 2 is written meanwhile)
+    log = history.start_log(git, spec)
+    from scanner.sources.git import parallel  # multiprocessing: not for `lekk staged`
+
+    if parallel.worth_it(git, jobs):
+        try:
+            pairs, out.blobs, out.bytes = parallel.scan(git, spec, sc, jobs, warn, progress)
+        except Exception:
+            log.kill()
+            raise
+        sc.lookup(git, pairs, Progress(False))
+    else:
+        revlist, catfile = history.objects(git, spec)
+        try:
+            blobs.read_objects(blobs.Batch(catfile.stdout), sc.prefilter, warn, on_object,
+                               sc.handle)  # fmt: skip
+        except OSError as exc:
+            for proc in (catfile, revlist, log):
+                proc.kill()
+            raise _catfile_error(git, catfile.stderr() or str(exc)) from None
+        revlist.finish("git rev-list")
+        catfile.finish("git cat-file")
+        out.blobs, out.bytes = progress.blobs, progress.bytes
+    for msg in engine.timeouts:
+        warn(msg)
+    engine.timeouts.clear()
+
+    # 2. who introduced what; a blob again under a path whose signature it was not scanned with
+    progress.note("attributing findings to commits")
+    intro: list[Change] = []
+    again: dict[tuple[str, Sig], str] = {}
+    walked = [0]
+
+    def want(blob: str, path: str) -> bool:
+        if blob in sc.hits:
+            return True
+        return sc.sig(path) is not PLAIN or blob in sc.scanned
+
+    for ch in history.changes(log, walked, want):
+        sig = sc.sig(ch.path)
+        if sig not in sc.seen_as(ch.blob):
+            again.setdefault((ch.blob, sig), ch.path)
+        if ch.blob in sc.hits or (ch.blob, sig) in again:
+            intro.append(ch)  # one without findings after the rescans below is dropped
+    out.commits = walked[0]
+    sc.lookup(git, [(blob, path) for (blob, _), path in again.items()], progress)
+    intro = [ch for ch in intro if sc.findings(ch.blob, ch.path)]
+    scanned_hits = list(sc.hits)
+
+    # 3. only what each commit added: values its parent blobs at that path did not hold
+    # (a parent outside a range was never scanned; one without hits is looked at again, cheaply)
+    parents: dict[tuple[str, Sig], str] = {}
+    for ch in intro:
+        sig = sc.sig(ch.path)
+        for p in ch.parents:
+            if p and sig not in sc.hits.get(p, ()):
+                parents.setdefault((p, sig), ch.path)
+    sc.lookup(git, [(blob, path) for (blob, _), path in parents.items()], progress)
+    introduced: set[str] = set()
+    for ch in intro:
+        before = {(f.rule.id, f.secret) for p in ch.parents if p for f in sc.findings(p, ch.path)}
+        for f in sc.findings(ch.blob, ch.path):
+            if (f.rule.id, f.secret) not in before:
+                out.found.append((f.with_(path=ch.path), ch))
+        introduced.add(ch.blob)
+    # a blob no commit in the set introduces (a tag pointing straight at it): keep, unattributed
+    for blob, by_path in sc.hits.items():
+        for f in next(iter(by_path.values()), []):
+            out.holders.setdefault((f.rule.id, f.secret), set()).add(blob)
+    if "--all" in spec:
+        for blob in scanned_hits:
+            if blob not in introduced:
+                for f in next(iter(sc.hits[blob].values()), []):
+                    out.found.append((f.with_(path=f.path or f"(blob {blob[:12]})"), None))
+    progress.done()
+    return out
+
+
+def scan_blobs(
+    git: Git, entries: Sequence[tuple[str, str, str]], engine: Engine, warn: Warn
+) -> list[Finding]:
+    """Findings in staged blobs: ``entries`` = (path, blob, blob it replaces or "")."""
+    sc = _Scanner(engine, warn)
+    progress = Progress(False)
+    sc.lookup(git, [(blob, path) for path, blob, _ in entries], progress)
+    hit = [(p, b, old) for p, b, old in entries if sc.findings(b, p)]
+    sc.lookup(git, [(old, p) for p, _, old in hit if old], progress)
+    found: list[Finding] = []
+    for path, blob, old in hit:
+        before = {(f.rule.id, f.secret) for f in sc.findings(old, path)} if old else set()
+        found.extend(f.with_(path=path) for f in sc.findings(blob, path)
+                     if (f.rule.id, f.secret) not in before)  # fmt: skip
+    return found

@@ -1,0 +1,54 @@
+"""What is staged: the index against HEAD (or everything in the index before the first commit).
+
+Paths are as they will be committed (relative to the top of the work tree); the content is the
+staged blob, not the working-tree file, which may differ.
+"""
+
+from __future__ import annotations
+
+from scanner.errors import SourceError
+from scanner.sources.git.cmd import Git, first_error
+from scanner.sources.git.history import EMPTY
+
+
+def entries(git: Git) -> list[tuple[str, str, str]]:
+    """(path, staged blob, blob in HEAD or "") for every added or modified staged file."""
+    code, out, err = git.run_status(
+        "diff-index", "--cached", "--raw", "-z", "--no-renames", "--no-abbrev", "--no-ext-diff",
+        "--no-textconv", "HEAD", "--",
+    )  # fmt: skip
+    if code == 0:
+        return _parse_raw(out)
+    msg = first_error(err)
+    if "bad revision" in msg or "ambiguous argument 'HEAD'" in msg:  # no commit yet
+        out = git.run("ls-files", "-s", "-z")
+        return _parse_ls_files(out)
+    if "not a git repository" in msg:
+        msg = "not a git repository"
+    raise SourceError(f"{git.where}: {msg or 'cannot read the index'}")
+
+
+def _parse_raw(out: bytes) -> list[tuple[str, str, str]]:
+    toks = out.split(b"\0")
+    found = []
+    for meta, path in zip(toks[0::2], toks[1::2], strict=False):
+        fields = meta.lstrip(b":").decode("ascii", "replace").split()
+        if len(fields) < 5:
+            continue
+        _, mode, old, new, status = fields[:5]
+        if status[:1] in ("D", "U") or mode == "160000" or new in EMPTY:
+            continue
+        found.append((path.decode("utf-8", "replace"), new, "" if old in EMPTY else old))
+    return found
+
+
+def _parse_ls_files(out: bytes) -> list[tuple[str, str, str]]:
+    found = []
+    for entry in out.split(b"\0"):
+        if not entry:
+            continue
+        meta, path = entry.split(b"\t", 1)
+        mode, sha, stage = meta.decode().split()
+        if stage == "0" and mode != "160000":
+            found.append((path.decode("utf-8", "replace"), sha, ""))
+    return found

@@ -1,0 +1,96 @@
+"""``lekk staged``: the index, not the working tree; paths and lines as they will be committed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from git_builder import Repo, fake_secret
+from helpers import lekk, lekk_json
+
+
+def test_staged_content_not_working_tree(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "r")
+    repo.commit("init", {"README.md": "x\n"})
+    staged, unstaged = fake_secret(), fake_secret()
+    repo.stage({"conf/app.env": f"# app\nDEBUG=0\nSAGAPAY_API_SECRET={staged}\n"})
+    repo.write({"conf/app.env": f"SAGAPAY_API_SECRET={unstaged}\n",  # edited after `git add`
+                "untracked.env": f"SAGAPAY_API_SECRET={fake_secret()}\n"})  # fmt: skip
+    report = lekk_json("staged", cwd=repo.path)
+    assert [(f["rule"], f["path"], f["line"], f["secret"]) for f in report["findings"]] == [
+        ("sagapay-api-secret", "conf/app.env", 3, staged)
+    ]
+    assert report["command"] == "staged"
+    # run from a subdirectory: paths stay relative to the top of the work tree
+    sub = repo.path / "conf"
+    assert lekk_json("staged", cwd=sub)["findings"][0]["path"] == "conf/app.env"
+
+
+def test_staged_reports_only_values_the_change_adds(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "r")
+    old, new = fake_secret(), fake_secret()
+    repo.commit("old", {"a.env": f"SAGAPAY_API_SECRET={old}\n"})
+    repo.stage({"a.env": f"SAGAPAY_API_SECRET={old}\nOTHER_SECRET={new}\nX=1\n"})
+    r = lekk("staged", "--format", "json", "--show-secrets", cwd=repo.path)
+    assert r.returncode == 1
+    assert [(f["path"], f["line"], f["secret"]) for f in json.loads(r.stdout)["findings"]] == [
+        ("a.env", 2, new)
+    ]
+    repo.stage({"a.env": f"X=1\nSAGAPAY_API_SECRET={old}\n"})  # moved, not added
+    r = lekk("staged", cwd=repo.path)
+    assert r.returncode == 0, r.stdout
+
+
+def test_staged_before_first_commit_and_nothing_staged(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "r")
+    assert lekk("staged", cwd=repo.path).returncode == 0
+    secret = fake_secret()
+    repo.stage({"k.env": f"SAGAPAY_API_SECRET={secret}\n"})
+    report = lekk_json("staged", cwd=repo.path)
+    assert [(f["path"], f["line"], f["secret"]) for f in report["findings"]] == [
+        ("k.env", 1, secret)
+    ]
+    repo.commit("commit it")
+    assert lekk("staged", cwd=repo.path).returncode == 0  # nothing staged any more
+
+
+def test_staged_in_a_real_pre_commit_hook(tmp_path: Path) -> None:
+    """git runs the hook with GIT_INDEX_FILE (and for `commit -a`/`commit PATH` a temporary
+    index): lekk must read the index git is about to commit, and stop the commit."""
+    repo = Repo(tmp_path / "r")
+    repo.commit("init", {"a.env": "X=1\n"})
+    hook = repo.path / ".git" / "hooks" / "pre-commit"
+    hook.write_text(f"#!/bin/sh\nenv | grep -q '^GIT_INDEX_FILE=' || exit 9\n"
+                    f"exec {sys.executable} -m scanner staged --quiet\n")  # fmt: skip
+    hook.chmod(0o755)
+    secret = fake_secret()
+    (repo.path / "a.env").write_text(f"X=1\nSAGAPAY_API_SECRET={secret}\n")
+    env = dict(os.environ, GIT_AUTHOR_NAME="K", GIT_AUTHOR_EMAIL="k@example.invalid",
+               GIT_COMMITTER_NAME="K", GIT_COMMITTER_EMAIL="k@example.invalid")  # fmt: skip
+    # `commit -a` stages into a temporary index named by GIT_INDEX_FILE only
+    r = subprocess.run(["git", "commit", "-a", "-m", "leak"], cwd=repo.path, env=env,
+                       capture_output=True, text=True)  # fmt: skip
+    assert r.returncode != 0, r.stdout + r.stderr
+    assert "a.env:2:" in r.stdout + r.stderr
+    (repo.path / "a.env").write_text("X=2\n")
+    r = subprocess.run(["git", "commit", "-a", "-m", "fine"], cwd=repo.path, env=env,
+                       capture_output=True, text=True)  # fmt: skip
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_hook_environment_does_not_redirect_lekk_git(tmp_path: Path) -> None:
+    """A hook's GIT_DIR/GIT_INDEX_FILE point at the committing repository; `lekk git OTHER` must
+    still read OTHER."""
+    other = Repo(tmp_path / "other")
+    secret = fake_secret()
+    other.commit("add", {"k.env": f"SAGAPAY_API_SECRET={secret}\n"})
+    here = Repo(tmp_path / "here")
+    here.commit("init", {"README.md": "x\n"})
+    env = dict(os.environ, GIT_DIR=str(here.path / ".git"), GIT_WORK_TREE=str(here.path),
+               GIT_INDEX_FILE=str(here.path / ".git" / "index"))  # fmt: skip
+    r = lekk("git", str(other.path), "--format", "json", "--show-secrets", env=env)
+    assert r.returncode == 1, r.stderr
+    assert [f["secret"] for f in json.loads(r.stdout)["findings"]] == [secret]
