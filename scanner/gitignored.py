@@ -1,8 +1,8 @@
 """``tracked-dotenv``: keep a finding only when git has, or would take, the file.
 
 The engine reports every credential line in a dotenv file.  In ``staged`` scans the file is about
-to be committed, so those findings stand; in history scans ``still_tracked`` keeps those whose file
-is still in HEAD.  In a file scan, ``settle`` asks git
+to be committed, so those findings stand; history scans drop them (``still_tracked``).  In a file
+scan, ``settle`` asks git
 whether the file is ignored: ignored files are dropped, and so are files outside any git work
 tree (there is nothing to commit them to).  A tracked file is never "ignored" to git, so it stays.
 
@@ -68,13 +68,13 @@ def settle(
 def still_tracked(
     findings: Iterable[Finding], on_drop: Callable[[Finding, str], None]
 ) -> Iterator[Finding]:
-    """History scans: a ``tracked-dotenv`` finding stands only while its file is in HEAD.
-
-    A dotenv file committed once and since removed is no longer tracked; what it leaked is
-    reported by the secret rules, at the commit that added it.
+    """History scans report what leaked, not what is tracked now: ``tracked-dotenv`` findings
+    attributed to a commit are dropped (``lekk scan`` reports a dotenv file tracked at HEAD,
+    ``lekk staged`` one about to be committed; the secret rules report what history leaked).
+    History merges findings by value, and a lint span (a variable name) is no value.
     """
     for f in findings:
-        if f.rule.id == RULE_ID and f.extra.get("still_in_head") is False:
-            on_drop(f, "no longer in HEAD (the secret rules report what it leaked)")
+        if f.rule.id == RULE_ID and "still_in_head" in f.extra:
+            on_drop(f, "history scan: `lekk scan` and `lekk staged` report tracked dotenv files")
         else:
             yield f

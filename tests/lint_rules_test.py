@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -251,3 +252,37 @@ def test_lint_rules_reach_into_source_maps_with_the_original_line(tmp_path: Path
         ("secret-header-in-browser-code", "dist/app.js.map", 1, 3),
     }
     assert {f["origin"]["path"] for f in report["findings"]} == {"src/pay.ts"}
+
+
+def test_tracked_dotenv_when_staged_for_commit(tmp_path: Path) -> None:
+    from git_builder import Repo, fake_secret
+
+    repo = Repo(tmp_path / "r")
+    repo.commit("init", {"README.md": "x\n"})
+    repo.stage({
+        ".env": f"# local\nSAGAPAY_API_SECRET={fake_secret()}\n",
+        ".env.example": f"SAGAPAY_API_SECRET={fake_secret()}\n",
+    })  # fmt: skip
+    report = lekk_json("staged", cwd=repo.path)
+    got = {(f["rule"], f["path"], f["line"]) for f in report["findings"]}
+    assert got == {
+        ("tracked-dotenv", ".env", 2),
+        ("sagapay-api-secret", ".env", 2),
+        ("sagapay-api-secret", ".env.example", 1),
+    }
+
+
+def test_tracked_dotenv_is_left_to_scan_and_staged_in_history(tmp_path: Path) -> None:
+    from git_builder import Repo, fake_secret
+
+    repo = Repo(tmp_path / "r")
+    repo.commit("keys", {".env": f"SAGAPAY_API_SECRET={fake_secret()}\n"})
+    repo.commit("oops", delete=(".env",))
+    repo.commit("local", {"web/.env.local": f"X=1\nSAGAPAY_API_SECRET={fake_secret()}\n"})
+    r = lekk("git", "--format", "json", "-v", cwd=repo.path)
+    assert r.returncode == 1, r.stderr
+    got = {(f["rule"], f["path"], f["line"]) for f in json.loads(r.stdout)["findings"]}
+    assert got == {("sagapay-api-secret", ".env", 1), ("sagapay-api-secret", "web/.env.local", 2)}
+    assert "dropped tracked-dotenv at .env:1: history scan" in r.stderr
+    # the checkout itself: the dotenv file tracked at HEAD is reported
+    assert ("tracked-dotenv", "web/.env.local", 2) in lint_hits(repo.path)
