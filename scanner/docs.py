@@ -128,7 +128,13 @@ def _md_remediation(rule: Rule) -> list[str]:
     if rem.steps:
         out += [f"{i}. {step}" for i, step in enumerate(rem.steps, 1)]
         out.append("")
-    links = [f"Link: <{rem.url}>"] + [f"Also: <{u}>" for u in rem.urls if u != rem.url]
+    # a [label](url) link first: the GitHub Action's job summary shows it as "what to do"
+    label = (
+        f"{rule.provider}: how to regenerate or revoke"
+        if rule.is_secret and rule.provider
+        else "How to fix it"
+    )
+    links = [f"Link: [{label}]({rem.url})"] + [f"Also: <{u}>" for u in rem.urls if u != rem.url]
     out.append("  \n".join(links))  # a hard line break between the links
     return out
 

@@ -70,33 +70,18 @@ def _first_sentence(text: str, limit: int = 1024) -> str:
 
 
 def help_text(rule: Rule) -> str:
-    """Plain-text help: what leaked, why it matters, how to fix, the provider's steps and link."""
-    rem = rule.remediation
-    parts = [rule.what, "Why it matters: " + rule.why, "Fix: " + rule.fix]
-    parts.append("What to do now: " + rem.action)
-    if rem.steps:
-        parts.append("\n".join(f"{i}. {s}" for i, s in enumerate(rem.steps, 1)))
-    parts.append("Provider documentation: " + rem.url)
-    parts += [f"See also: {u}" for u in rem.urls if u != rem.url]
-    return "\n\n".join(parts)
+    """Plain-text help: ``lekk explain``'s text (what, why, example, fix, steps and link)."""
+    from scanner.docs import render_text
+
+    return render_text(rule)
 
 
 def help_markdown(rule: Rule) -> str:
-    """Markdown help; GitHub ignores helpUri, so the provider's link is written out here."""
-    rem = rule.remediation
-    who = f" ({rule.provider})" if rule.provider and rule.provider not in rule.name else ""
-    md = [f"## {rule.name}{who}", "", rule.what, "", "### Why it matters", "", rule.why, "",
-          "### How to fix it", "", rule.fix, "", f"**{rem.action}**", ""]  # fmt: skip
-    md += [f"{i}. {s}" for i, s in enumerate(rem.steps, 1)]
-    if rem.steps:
-        md.append("")
-    label = f"{rule.provider}: how to regenerate or revoke" if rule.provider else "Documentation"
-    md.append(f"[{label}]({rem.url})")
-    md += [f"- <{u}>" for u in (*rem.urls, *rule.references) if u != rem.url]
-    if rule.example:
-        md += ["", "### Example", "", "```", rule.example, "```"]
-    md += ["", f"Silence a reviewed false positive with `lekk:ignore {rule.id}` on the line."]
-    return "\n".join(md)
+    """Markdown help, as in docs/rules.md; GitHub ignores helpUri, so the link is written out."""
+    from scanner.docs import render_markdown
+
+    silence = f"Silence a reviewed false positive with `lekk:ignore {rule.id}` on the line."
+    return render_markdown(rule) + "\n" + silence + "\n"
 
 
 def descriptor(v: Variant) -> dict[str, Any]:
