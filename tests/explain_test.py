@@ -93,6 +93,17 @@ def test_every_finding_in_every_format_carries_link_and_action(tmp_path: Path) -
     for f in findings:
         rem = rules[f["rule"]].remediation
         assert f"    fix: {rem.action}\n" in text and f"    see: {rem.url}\n" in text
+    sarif = json.loads(lekk("scan", ".", "--format", "sarif", cwd=tmp_path).stdout)
+    run = sarif["runs"][0]
+    assert len(run["results"]) == len(findings)
+    for res in run["results"]:
+        rem = rules[res["ruleId"]].remediation
+        assert rem.action in res["message"]["text"] and rem.url in res["message"]["text"]
+    lint = [r for r in run["results"] if r["ruleId"] == "public-env-secret"]
+    assert "NEXT_PUBLIC_SAGAPAY_API_SECRET" in lint[0]["message"]["text"]
+    for rule in run["tool"]["driver"]["rules"]:
+        assert rule["help"]["text"] == docs.render_text(rules[rule["id"]])
+        assert rule["help"]["markdown"].startswith(docs.render_markdown(rules[rule["id"]]))
 
 
 def test_a_lint_span_is_shown_as_is_and_the_value_beside_it_is_not(tmp_path: Path) -> None:

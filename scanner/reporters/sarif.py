@@ -68,8 +68,8 @@ def _message(f: Finding, v: Variant) -> str:
     rule = v.rule
     what = rule.name if not rule.provider or rule.provider in rule.name else (
         f"{rule.name} ({rule.provider})")  # fmt: skip
-    if not rule.is_secret:
-        return f"{what}. {rule.fix}"
+    if not rule.is_secret:  # the span is a name, a host or a header: shown as-is
+        return f"{what}: {f.secret}. {rule.remediation.action} See {rule.remediation.url}"
     notes = []
     commit = _commit(f)
     if commit and commit.get("sha"):
@@ -219,7 +219,7 @@ def _related(f: Finding) -> list[dict[str, Any]]:
 def _scrub(text: str, findings: Sequence[Finding]) -> str:
     """Belt and braces: no finding's raw value survives into the bytes, whatever carried it."""
     for f in findings:
-        if len(f.secret) < 4:
+        if len(f.secret) < 4 or not f.rule.is_secret:  # a lint span is no secret
             continue
         for form in (f.secret, json.dumps(f.secret, ensure_ascii=False)[1:-1]):
             if form in text:
