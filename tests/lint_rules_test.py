@@ -286,3 +286,23 @@ def test_tracked_dotenv_is_left_to_scan_and_staged_in_history(tmp_path: Path) ->
     assert "dropped tracked-dotenv at .env:1: history scan" in r.stderr
     # the checkout itself: the dotenv file tracked at HEAD is reported
     assert ("tracked-dotenv", "web/.env.local", 2) in lint_hits(repo.path)
+
+
+def test_secret_in_log_ignores_a_name_inside_a_message(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "pay.js": "console.error('Missing SAGAPAY_API_SECRET in the environment');\n"
+                  "console.debug(`sagapay: ${sagapaySecret}`);\n",
+        "vipps.py": 'logger.warning("VIPPS_CLIENT_SECRET is not set")\nprint(f"key {VIPPS_SUBSCRIPTION_KEY}")\n',
+    })  # fmt: skip
+    assert lint_hits(tmp_path) == {("secret-in-log", "pay.js", 2), ("secret-in-log", "vipps.py", 2)}
+
+
+def test_secret_header_in_server_files_beside_components(tmp_path: Path) -> None:
+    call = 'fetch("https://api.sagapay.no/v1/orders", { headers: { "X-API-Secret": secret } })\n'
+    write(tmp_path, {
+        "src/components/api/orders.tsx": call,
+        "src/components/Pay.server.tsx": call,
+        "src/components/Pay.tsx": '"use server";\n' + "\n" * 20 + call,
+        "src/components/Cart.tsx": call,
+    })  # fmt: skip
+    assert lint_hits(tmp_path) == {("secret-header-in-browser-code", "src/components/Cart.tsx", 1)}
