@@ -131,6 +131,20 @@ def test_squashing_history_keeps_it_suppressed(tmp_path: Path) -> None:
     r = scan(root)
     assert r.returncode == 0, r.stdout
     assert hits(r) == set()
+    # the history scan of the squashed repository: the same values, in a commit the baseline
+    # never saw, are still known; a value only history holds is not
+    r = lekk("git", "--baseline", ".lekk-baseline.json", "--format", "json", cwd=root)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert json.loads(r.stdout)["baseline"]["suppressed"] == 3
+    gone = fake("sps_live_")
+    (root / "old.py").write_text(f'SAGAPAY_API_SECRET = "{gone}"\n', encoding="utf-8")
+    git(root, "add", "old.py")
+    git(root, "commit", "-qm", "old")
+    git(root, "rm", "-q", "old.py")
+    git(root, "commit", "-qm", "rm old")
+    r = lekk("git", "--baseline", ".lekk-baseline.json", "--format", "json", cwd=root)
+    assert r.returncode == 1
+    assert hits(r) == {("sagapay-api-secret", "old.py", 1)}
 
 
 def test_update_drops_entries_that_no_longer_match_and_adds_nothing(tmp_path: Path) -> None:
