@@ -122,17 +122,29 @@ class Engine:
         self.rules = tuple(rules)
         self.keywords = tuple(sorted({k for r in self.rules for k in r.keywords}))
         self.timeouts: list[str] = []
+        words = (*self.keywords, *B64_TRIGGERS)
+        # needle -> the words that contain it (checked only when the needle is present)
+        self._needles = tuple(
+            (n.encode(), tuple(w.encode() for w in words if n in w)) for n in _cover(words)
+        )
 
     def prefilter(self, low: str | bytes, path_low: str = "") -> bool:
-        """True when any rule could match: the cheap test run over raw bytes before decoding."""
-        if isinstance(low, bytes):
-            return any(k.encode() in low for k in self.keywords) or any(
-                k in path_low for k in self.keywords
-            ) or any(k.encode() in low for k in B64_TRIGGERS)  # fmt: skip
-        return (
-            any(k in low or k in path_low for k in self.keywords)
-            or any(k in low for k in B64_TRIGGERS)
-        )  # fmt: skip
+        """True when any rule could match: the cheap test run over raw bytes before decoding.
+
+        The hot path of a scan.  A few needles that between them occur in every keyword (e.g.
+        ``_live_`` for all the SagaPay prefixes) are searched first; only when one is present
+        does the exact test run, so an ordinary file costs ~14 substring searches, not ~30.
+        """
+        data = low.encode("utf-8", "surrogatepass") if isinstance(low, str) else low
+        for k in self.keywords:
+            if k in path_low:
+                return True
+        for needle, words in self._needles:
+            if needle in data:
+                for w in words:
+                    if w in data:
+                        return True
+        return False
 
     def scan(self, frag: Fragment) -> list[Finding]:
         t = _Text(frag, frag.text, _lower(frag.text), frag.path.lower())
@@ -288,6 +300,18 @@ class Engine:
                         suppressions=_suppressions(t, orig_s),
                     )  # fmt: skip
                     break
+
+
+def _cover(words: Sequence[str]) -> list[str]:
+    """A few substrings (of 4+ characters) such that every word contains one: greedy set cover."""
+    left, out = set(words), []
+    while left:
+        cands = {w[i:j] for w in left for i in range(len(w))
+                 for j in range(i + min(4, len(w)), len(w) + 1)}  # fmt: skip
+        best = max(sorted(cands), key=lambda c: (sum(c in w for w in left), len(c)))
+        out.append(best)
+        left = {w for w in left if best not in w}
+    return out
 
 
 def _path_ok(path: str, globs: Sequence[str]) -> bool:
