@@ -57,7 +57,9 @@ def test_client_side_raises_to_error() -> None:
 
 def test_context_captures_client_id_and_msn() -> None:
     cs, cid = fakes.b64(RNG), fakes.guid(RNG)
-    text = f'vipps:\n  client_id: "{cid}"\n  client_secret: "{cs}"\n  merchant_serial_number: 123456\n'
+    text = (
+        f'vipps:\n  client_id: "{cid}"\n  client_secret: "{cs}"\n  merchant_serial_number: 123456\n'
+    )
     [f] = scan(text, "config.yml")
     assert f.context == {"client_id": cid, "merchant_serial_number": "123456"}
 
@@ -67,7 +69,9 @@ def test_kubernetes_secret_base64_data_is_decoded() -> None:
     enc_k, enc_s = (base64.b64encode(v.encode()).decode() for v in (key, sec))
     text = ("apiVersion: v1\nkind: Secret\nmetadata:\n  name: payments\ntype: Opaque\ndata:\n"
             f"  API_KEY: {enc_k}\n  API_SECRET: {enc_s}\n")  # fmt: skip
-    found = sorted((f.rule.id, f.line, f.column, f.secret, f.encoding) for f in scan(text, "k.yaml"))
+    found = sorted(
+        (f.rule.id, f.line, f.column, f.secret, f.encoding) for f in scan(text, "k.yaml")
+    )
     assert found == [
         ("sagapay-api-key", 7, 12, key, "base64"),
         ("sagapay-api-secret", 8, 15, sec, "base64"),
