@@ -29,10 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-WORDS = ("order user payment amount customer invoice item cart total price status config client "
-         "request response handler service repository factory builder logger cache session token "
-         "value result error message count index buffer stream parse render update delete create "
-         "fetch load save merchant refund capture product address shipping").split()
+WORDS = ["order", "user", "payment", "amount", "customer", "invoice", "item", "cart", "total", "price", "status", "config", "client", "request", "response", "handler", "service", "repository", "factory", "builder", "logger", "cache", "session", "token", "value", "result", "error", "message", "count", "index", "buffer", "stream", "parse", "render", "update", "delete", "create", "fetch", "load", "save", "merchant", "refund", "capture", "product", "address", "shipping"]
 
 
 def _ident(rng: random.Random) -> str:

@@ -26,6 +26,10 @@ AFTER = 480  # characters after it (separator, quoting and the value; a postman 
 NEARBY_CHARS = 1500  # "nearby" is capped in characters too, for minified one-line files
 REGEX_TIMEOUT = 5.0  # seconds per region; a pathological input warns instead of hanging
 MAX_ANCHORS = 20_000
+# A region never ends inside a token: a value cut at the region's end would look complete to the
+# regex's closing look-ahead (a prefix of a longer blob reported as a secret).
+_TOKEN_END = regex.compile(r"[^\w+/=~.&#;-]")
+TOKEN_MAX = 512
 
 _IGNORE = regex.compile(r"lekk:ignore(-next-line)?(?:[ \t]+([a-z0-9-]+(?:[ \t]*,[ \t]*[a-z0-9-]+)*))?")
 _B64_TOKEN = regex.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
@@ -179,6 +183,8 @@ class Engine:
         regions: list[tuple[int, int]] = []
         for h in hits:
             lo, hi = max(0, h - BEFORE), min(len(t.text), h + AFTER)
+            end = _TOKEN_END.search(t.text, hi, hi + TOKEN_MAX)
+            hi = end.start() if end else min(len(t.text), hi + TOKEN_MAX)
             if regions and lo <= regions[-1][1]:
                 regions[-1] = (regions[-1][0], max(hi, regions[-1][1]))
             else:
@@ -197,8 +203,8 @@ class Engine:
                 for m in matches:
                     group = "secret" if "secret" in rule.pattern.groupindex else 1
                     span = m.span(group)
-                    if span in seen or span[0] < 0:
-                        continue
+                    if span in seen or span[0] < 0 or m.end() == hi < len(t.text):
+                        continue  # seen, unset, or cut short by a region inside a long token
                     seen.add(span)
                     f = self._candidate(rule, t, m, span)
                     if f is not None:

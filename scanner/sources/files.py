@@ -21,6 +21,7 @@ from scanner.sources import Fragment, Warn
 
 CHUNK = 1 << 20  # bytes decoded and scanned at a time: memory stays bounded on huge files
 OVERLAP = 4096  # carried from one chunk into the next, so a match on a boundary is still seen
+TOKEN_MAX = 512  # longest token kept whole across a chunk boundary (a value, a base64 blob)
 SNIFF = 8192  # bytes looked at to tell text from binary
 SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 
@@ -157,9 +158,12 @@ def _chunked(
         if not data:
             text += decoder.decode(b"", final=True)
         piece = carry + text
-        if prefilter(piece.encode("utf-8", "replace").lower(), path_low):
-            yield Fragment(piece, target.rel, line=line, column=column)
         keep = piece[-OVERLAP:] if data else ""
+        # a fragment never ends inside a token (a value cut in two would look complete); the
+        # cut-off tail is in `keep` and scanned whole with the next chunk
+        seen = piece[: len(piece) - _token_tail(keep)] if data else piece
+        if prefilter(seen.encode("utf-8", "replace").lower(), path_low):
+            yield Fragment(seen, target.rel, line=line, column=column)
         done = piece[: len(piece) - len(keep)]
         nl = done.count("\n")
         if nl:
@@ -168,6 +172,16 @@ def _chunked(
         else:
             column += len(done)
         carry = keep
+
+
+def _token_tail(text: str) -> int:
+    """Length of the unbroken run of token characters at the end of ``text`` (capped)."""
+    n = 0
+    for ch in reversed(text[-TOKEN_MAX:]):
+        if not (ch.isalnum() or ch in "_+/=~.&#;-"):
+            break
+        n += 1
+    return n
 
 
 def read_stdin(prefilter: Prefilter) -> Iterator[Fragment]:
