@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: ``lekk scan`` throughput and peak memory on a generated tree, beside the floor.
 
-    python bench/scan_tree.py                      # 200 MB tree in /tmp/lekk-bench, all cores
+    python bench/scan_tree.py                      # 200 MB tree in /tmp/lekk-scan-bench-tree, all cores
     python bench/scan_tree.py --size-mb 400 --dir /tmp/big --jobs 2 --runs 3
 
 The tree (outside the repository) is mixed, realistic source: Python, JS/TS, Java, Go, PHP, C#,
@@ -232,7 +232,7 @@ def floor(dest: Path) -> float:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--dir", default="/tmp/lekk-bench", type=Path)
+    ap.add_argument("--dir", default="/tmp/lekk-scan-bench-tree", type=Path)
     ap.add_argument("--size-mb", type=int, default=200)
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--jobs", type=int, default=None)

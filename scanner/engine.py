@@ -26,6 +26,7 @@ AFTER = 480  # characters after it (separator, quoting and the value; a postman 
 NEARBY_CHARS = 1500  # "nearby" is capped in characters too, for minified one-line files
 REGEX_TIMEOUT = 5.0  # seconds per region; a pathological input warns instead of hanging
 MAX_ANCHORS = 20_000
+PREFILTER_PROBES = 64  # occurrences of a needle checked in place before one search per keyword
 # A region never ends inside a token: a value cut at the region's end would look complete to the
 # regex's closing look-ahead (a prefix of a longer blob reported as a secret).
 _TOKEN_END = regex.compile(r"[^\w+/=~.&#;-]")
@@ -127,27 +128,36 @@ class Engine:
         self.keywords = tuple(sorted({k for r in self.rules for k in r.keywords}))
         self.timeouts: list[str] = []
         words = (*self.keywords, *B64_TRIGGERS)
-        # needle -> the words that contain it (checked only when the needle is present)
+        # needle -> (word, offset of the needle in the word) for the words that contain it
         self._needles = tuple(
-            (n.encode(), tuple(w.encode() for w in words if n in w)) for n in _cover(words)
+            (n.encode(), tuple((w.encode(), w.index(n)) for w in words if n in w))
+            for n in _cover(words)
         )
 
     def prefilter(self, low: str | bytes, path_low: str = "") -> bool:
         """True when any rule could match: the cheap test run over raw bytes before decoding.
 
         The hot path of a scan.  A few needles that between them occur in every keyword (e.g.
-        ``_live_`` for all the SagaPay prefixes) are searched first; only when one is present
-        does the exact test run, so an ordinary file costs ~14 substring searches, not ~30.
+        ``_live_`` for all the SagaPay prefixes) are searched first, so an ordinary file costs
+        ~14 substring searches, not ~30; where a needle occurs, the keywords that contain it are
+        checked in place (a common needle such as ``merchant`` costs no extra pass).
         """
         data = low.encode("utf-8", "surrogatepass") if isinstance(low, str) else low
         for k in self.keywords:
             if k in path_low:
                 return True
+        probes = PREFILTER_PROBES + len(data) // 1024  # in-place checks cost less than a pass
         for needle, words in self._needles:
-            if needle in data:
-                for w in words:
-                    if w in data:
+            i = data.find(needle)
+            seen = 0
+            while i >= 0 and seen < probes:
+                for w, off in words:
+                    if i >= off and data.startswith(w, i - off):
                         return True
+                seen += 1
+                i = data.find(needle, i + 1)
+            if i >= 0 and any(w in data for w, _ in words):
+                return True
         return False
 
     def scan(self, frag: Fragment) -> list[Finding]:

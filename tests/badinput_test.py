@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
-import shutil
 from pathlib import Path
 
 import pytest

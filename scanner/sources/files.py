@@ -132,7 +132,11 @@ def read_fragments(
         path_low = target.rel.lower()
         encoding, skip = _decoder(head)
         if len(head) < chunk:  # the common case: a small file, one fragment
-            if prefilter(head.lower(), path_low):
+            if encoding == "utf-16":  # keywords are not visible in the raw bytes: decode first
+                text = head.decode(encoding, "replace")
+                if prefilter(text.lower().encode("utf-8", "replace"), path_low):
+                    yield Fragment(text, target.rel)
+            elif prefilter(head.lower(), path_low):
                 yield Fragment(head[skip:].decode(encoding, "replace"), target.rel)
             return
         yield from _chunked(fh, head[skip:], target, encoding, prefilter, warn, chunk)

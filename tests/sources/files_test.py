@@ -106,3 +106,14 @@ def test_a_file_that_vanishes_is_a_warning_and_the_rest_is_scanned(tmp_path: Pat
     found, warnings, _ = _scan_targets(ENGINE, targets)
     assert warnings == ["gone.env: cannot read: No such file or directory; skipped"]
     assert [(f.path, f.secret) for f in found] == [("ok.env", key)]
+
+
+def test_utf16_files_pass_the_prefilter(tmp_path: Path) -> None:
+    key = fakes.sagapay_key(RNG)
+    for enc in ("utf-16", "utf-16-be"):
+        data = f"# SagaPay\nSAGAPAY_KEY={key}\n".encode(enc)
+        if enc == "utf-16-be":
+            data = b"\xfe\xff" + data
+        (tmp_path / "notes.txt").write_bytes(data)
+        found, warnings, _ = _scan_targets(ENGINE, [files.Target(str(tmp_path / "notes.txt"), "n")])
+        assert [(f.line, f.column, f.secret) for f in found] == [(2, 13, key)], enc
