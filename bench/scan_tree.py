@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import string
 import subprocess
@@ -197,9 +198,15 @@ def _mem_kib(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
-def run_sampled(cmd: list[str]) -> tuple[float, int, int, str]:
-    """Run cmd; return wall seconds, peak summed RSS and PSS (KiB) of its process tree, stdout."""
+def _cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def run_sampled(cmd: list[str]) -> tuple[float, int, int, str, float]:
+    """Run cmd; wall seconds, peak summed RSS and PSS (KiB) of its process tree, stdout, CPU s."""
     peak = [0, 0]
+    cpu0 = _cpu()
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     done = threading.Event()
@@ -221,13 +228,14 @@ def run_sampled(cmd: list[str]) -> tuple[float, int, int, str]:
     th.join()
     if proc.returncode not in (0, 1):
         sys.exit(f"lekk failed ({proc.returncode}): {err.strip()}")
-    return wall, peak[0], peak[1], out
+    return wall, peak[0], peak[1], out, _cpu() - cpu0
 
 
-def floor(dest: Path) -> float:
+def floor(dest: Path) -> tuple[float, float]:
+    cpu0 = _cpu()
     t0 = time.perf_counter()
     subprocess.run(f"find {dest} -type f -print0 | xargs -0 cat > /dev/null", shell=True, check=True)
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, _cpu() - cpu0
 
 
 def main() -> int:
@@ -244,11 +252,13 @@ def main() -> int:
     nbytes = sum(p.stat().st_size for p in args.dir.rglob("*") if p.is_file())
     mb = nbytes / 1e6
     floor(args.dir)  # warm the page cache
-    cat = min(floor(args.dir) for _ in range(args.runs))
+    cats = [floor(args.dir) for _ in range(args.runs)]
+    cat, cat_cpu = min(c[0] for c in cats), min(c[1] for c in cats)
     cmd = [sys.executable, "-m", "scanner", "scan", str(args.dir), "--format", "json",
            "--show-secrets", "--exit-zero", *(["--jobs", str(args.jobs)] if args.jobs else [])]
     runs = [run_sampled(cmd) for _ in range(args.runs)]
     wall = min(r[0] for r in runs)
+    cpu = min(r[4] for r in runs)
     rss = max(r[1] for r in runs) / 1024
     pss = max(r[2] for r in runs) / 1024
     found = {f["secret"] for f in json.loads(runs[0][3])["findings"]}
@@ -258,6 +268,9 @@ def main() -> int:
     print(f"floor (cat, warm, best of {args.runs}): {cat:.2f} s = {mb / cat:.0f} MB/s")
     print(f"lekk scan (best of {args.runs}): {wall:.2f} s = {mb / wall:.0f} MB/s "
           f"({cat / wall:.2f} of the floor)")
+    print(f"CPU time (user+sys, all processes): cat {cat_cpu:.2f} s, lekk {cpu:.2f} s "
+          f"= {mb / cpu:.0f} MB per CPU-second")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
     print(f"peak memory, whole process tree: {pss:.1f} MiB PSS, {rss:.1f} MiB RSS summed")
     print(f"planted keys found: {len(secrets) - len(missed)}/{len(secrets)}"
           f"{' missed ' + ', '.join(missed) if missed else ''}; unplanted findings: {extra}")
