@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: ``lekk scan`` throughput and peak memory on a generated tree, beside the floor.
 
-    python bench/scan_tree.py                      # 200 MB tree in /tmp/lekk-scan-bench-tree, all cores
+    python bench/scan_tree.py         # 200 MB tree in /tmp/lekk-scan-bench-tree, all cores
     python bench/scan_tree.py --size-mb 400 --dir /tmp/big --jobs 2 --runs 3
 
 The tree (outside the repository) is mixed, realistic source: Python, JS/TS, Java, Go, PHP, C#,
@@ -30,7 +30,54 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-WORDS = ["order", "user", "payment", "amount", "customer", "invoice", "item", "cart", "total", "price", "status", "config", "client", "request", "response", "handler", "service", "repository", "factory", "builder", "logger", "cache", "session", "token", "value", "result", "error", "message", "count", "index", "buffer", "stream", "parse", "render", "update", "delete", "create", "fetch", "load", "save", "merchant", "refund", "capture", "product", "address", "shipping"]
+WORDS = [
+    "order",
+    "user",
+    "payment",
+    "amount",
+    "customer",
+    "invoice",
+    "item",
+    "cart",
+    "total",
+    "price",
+    "status",
+    "config",
+    "client",
+    "request",
+    "response",
+    "handler",
+    "service",
+    "repository",
+    "factory",
+    "builder",
+    "logger",
+    "cache",
+    "session",
+    "token",
+    "value",
+    "result",
+    "error",
+    "message",
+    "count",
+    "index",
+    "buffer",
+    "stream",
+    "parse",
+    "render",
+    "update",
+    "delete",
+    "create",
+    "fetch",
+    "load",
+    "save",
+    "merchant",
+    "refund",
+    "capture",
+    "product",
+    "address",
+    "shipping",
+]
 
 
 def _ident(rng: random.Random) -> str:
@@ -40,70 +87,107 @@ def _ident(rng: random.Random) -> str:
 
 def _py(rng: random.Random) -> str:
     f = _ident(rng)
-    return (f"def {f}(self, {rng.choice(WORDS)}, **kwargs):\n"
-            f"    \"\"\"Return the {rng.choice(WORDS)} for this {rng.choice(WORDS)}.\"\"\"\n"
-            f"    result = self.{_ident(rng)}.get({rng.choice(WORDS)!r}, {rng.randint(0, 999)})\n"
-            f"    if result is None:\n        raise ValueError('no {rng.choice(WORDS)}')\n"
-            f"    return [x * {rng.randint(2, 9)} for x in result]\n\n")
+    return (
+        f"def {f}(self, {rng.choice(WORDS)}, **kwargs):\n"
+        f'    """Return the {rng.choice(WORDS)} for this {rng.choice(WORDS)}."""\n'
+        f"    result = self.{_ident(rng)}.get({rng.choice(WORDS)!r}, {rng.randint(0, 999)})\n"
+        f"    if result is None:\n        raise ValueError('no {rng.choice(WORDS)}')\n"
+        f"    return [x * {rng.randint(2, 9)} for x in result]\n\n"
+    )
 
 
 def _js(rng: random.Random) -> str:
-    return (f"export async function {_ident(rng)}({rng.choice(WORDS)}, opts = {{}}) {{\n"
-            f"  const res = await fetch(`/api/{rng.choice(WORDS)}/${{{rng.choice(WORDS)}.id}}`);\n"
-            f"  if (!res.ok) throw new Error('{rng.choice(WORDS)} failed: ' + res.status);\n"
-            f"  return (await res.json()).{rng.choice(WORDS)} ?? {rng.randint(0, 99)};\n}}\n\n")
+    return (
+        f"export async function {_ident(rng)}({rng.choice(WORDS)}, opts = {{}}) {{\n"
+        f"  const res = await fetch(`/api/{rng.choice(WORDS)}/${{{rng.choice(WORDS)}.id}}`);\n"
+        f"  if (!res.ok) throw new Error('{rng.choice(WORDS)} failed: ' + res.status);\n"
+        f"  return (await res.json()).{rng.choice(WORDS)} ?? {rng.randint(0, 99)};\n}}\n\n"
+    )
 
 
 def _java(rng: random.Random) -> str:
-    return (f"    public {rng.choice(['int', 'String', 'long', 'boolean'])} {_ident(rng)}("
-            f"final {rng.choice(['String', 'Order', 'Item'])} {rng.choice(WORDS)}) {{\n"
-            f"        LOG.debug(\"{rng.choice(WORDS)} {{}}\", {rng.choice(WORDS)});\n"
-            f"        return this.{_ident(rng)}.apply({rng.choice(WORDS)});\n    }}\n\n")
+    return (
+        f"    public {rng.choice(['int', 'String', 'long', 'boolean'])} {_ident(rng)}("
+        f"final {rng.choice(['String', 'Order', 'Item'])} {rng.choice(WORDS)}) {{\n"
+        f'        LOG.debug("{rng.choice(WORDS)} {{}}", {rng.choice(WORDS)});\n'
+        f"        return this.{_ident(rng)}.apply({rng.choice(WORDS)});\n    }}\n\n"
+    )
 
 
 def _go(rng: random.Random) -> str:
-    return (f"func (s *Service) {_ident(rng).capitalize()}(ctx context.Context, id string) "
-            f"(*{rng.choice(WORDS).capitalize()}, error) {{\n"
-            f"\tif err := s.db.QueryRowContext(ctx, \"SELECT * FROM {rng.choice(WORDS)} WHERE id = $1\", id)"
-            f".Scan(&x); err != nil {{\n\t\treturn nil, fmt.Errorf(\"{rng.choice(WORDS)}: %w\", err)\n"
-            f"\t}}\n\treturn x, nil\n}}\n\n")
+    return (
+        f"func (s *Service) {_ident(rng).capitalize()}(ctx context.Context, id string) "
+        f"(*{rng.choice(WORDS).capitalize()}, error) {{\n"
+        f'\tif err := s.db.QueryRowContext(ctx, "SELECT * FROM {rng.choice(WORDS)} "'
+        f'"WHERE id = $1", id)'
+        f'.Scan(&x); err != nil {{\n\t\treturn nil, fmt.Errorf("{rng.choice(WORDS)}: %w", err)\n'
+        f"\t}}\n\treturn x, nil\n}}\n\n"
+    )
 
 
 def _php(rng: random.Random) -> str:
-    return (f"    public function {_ident(rng)}(${rng.choice(WORDS)})\n    {{\n"
-            f"        $this->{_ident(rng)}['{rng.choice(WORDS)}'] = ${rng.choice(WORDS)} ?? {rng.randint(0, 9)};\n"
-            f"        return $this->render('{rng.choice(WORDS)}.twig', ['x' => ${rng.choice(WORDS)}]);\n    }}\n\n")
+    return (
+        f"    public function {_ident(rng)}(${rng.choice(WORDS)})\n    {{\n"
+        f"        $this->{_ident(rng)}['{rng.choice(WORDS)}'] = "
+        f"${rng.choice(WORDS)} ?? {rng.randint(0, 9)};\n"
+        f"        return $this->render('{rng.choice(WORDS)}.twig', "
+        f"['x' => ${rng.choice(WORDS)}]);\n    }}\n\n"
+    )
 
 
 def _yaml(rng: random.Random) -> str:
-    return (f"{rng.choice(WORDS)}:\n  {rng.choice(WORDS)}: {rng.randint(0, 9999)}\n"
-            f"  {rng.choice(WORDS)}_url: https://{rng.choice(WORDS)}.example.com/{rng.choice(WORDS)}\n"
-            f"  enabled: {rng.choice(['true', 'false'])}\n")
+    return (
+        f"{rng.choice(WORDS)}:\n  {rng.choice(WORDS)}: {rng.randint(0, 9999)}\n"
+        f"  {rng.choice(WORDS)}_url: https://{rng.choice(WORDS)}.example.com/{rng.choice(WORDS)}\n"
+        f"  enabled: {rng.choice(['true', 'false'])}\n"
+    )
 
 
 def _json(rng: random.Random) -> str:
-    return json.dumps({_ident(rng): rng.randint(0, 10**6), "name": rng.choice(WORDS),
-                       "tags": rng.sample(WORDS, 3), "id": "%032x" % rng.getrandbits(128)}) + ",\n"
+    return (
+        json.dumps(
+            {
+                _ident(rng): rng.randint(0, 10**6),
+                "name": rng.choice(WORDS),
+                "tags": rng.sample(WORDS, 3),
+                "id": f"{rng.getrandbits(128):032x}",
+            }
+        )
+        + ",\n"
+    )
 
 
 def _md(rng: random.Random) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 20))).capitalize() + ".\n\n"
 
 
-KINDS = [(".py", _py), (".js", _js), (".ts", _js), (".java", _java), (".go", _go), (".php", _php),
-         (".yaml", _yaml), (".json", _json), (".md", _md), (".cs", _java), (".rb", _py)]
+KINDS = [
+    (".py", _py),
+    (".js", _js),
+    (".ts", _js),
+    (".java", _java),
+    (".go", _go),
+    (".php", _php),
+    (".yaml", _yaml),
+    (".json", _json),
+    (".md", _md),
+    (".cs", _java),
+    (".rb", _py),
+]
 # Files that mention the providers without leaking anything: they pass the prefilter and run
 # the regexes, as real payment code does.
 MENTIONS = [
     "# Payments go through Vipps MobilePay: https://api.vipps.no/epayment/v1/payments\n"
     "VIPPS_CLIENT_SECRET = os.environ['VIPPS_CLIENT_SECRET']\n",
     "const sagapayKey = process.env.SAGAPAY_API_KEY; // X-API-Key for api.sagapay.no\n",
-    "  vipps:\n    subscription_key: ${VIPPS_SUBSCRIPTION_KEY}\n    merchant_serial_number: 123456\n",
+    "  vipps:\n    subscription_key: ${VIPPS_SUBSCRIPTION_KEY}\n"
+    "    merchant_serial_number: 123456\n",
 ]
 
 
 def _b64(rng: random.Random, n: int) -> str:
     import base64
+
     return base64.b64encode(rng.randbytes(n)).decode()
 
 
@@ -113,7 +197,7 @@ def _alnum(rng: random.Random, n: int) -> str:
 
 def planted(rng: random.Random) -> list[tuple[str, str, str]]:
     """(relative path, text, secret) for each planted key: one per rule and shape."""
-    sub = "%032x" % rng.getrandbits(128)
+    sub = f"{rng.getrandbits(128):032x}"
     cs = _b64(rng, 16)
     cs28 = _b64(rng, 20)
     spk = "spk_live_" + _alnum(rng, 24)
@@ -121,8 +205,12 @@ def planted(rng: random.Random) -> list[tuple[str, str, str]]:
     return [
         ("services/payments/vipps_client.py", f'VIPPS_CLIENT_SECRET = "{cs}"\n', cs),
         ("config/application.yml", f"vipps:\n  client-secret: {cs28}\n", cs28),
-        ("web/src/api/checkout.ts", f'const headers = {{"Ocp-Apim-Subscription-Key": "{sub}"}}; '
-         "// https://api.vipps.no/epayment/v1/payments\n", sub),
+        (
+            "web/src/api/checkout.ts",
+            f'const headers = {{"Ocp-Apim-Subscription-Key": "{sub}"}}; '
+            "// https://api.vipps.no/epayment/v1/payments\n",
+            sub,
+        ),
         ("deploy/.env.production", f"SAGAPAY_API_KEY={spk}\nSAGAPAY_API_SECRET={sps}\n", spk),
         ("deploy/.env.production", "", sps),
     ]
@@ -234,7 +322,9 @@ def run_sampled(cmd: list[str]) -> tuple[float, int, int, str, float]:
 def floor(dest: Path) -> tuple[float, float]:
     cpu0 = _cpu()
     t0 = time.perf_counter()
-    subprocess.run(f"find {dest} -type f -print0 | xargs -0 cat > /dev/null", shell=True, check=True)
+    subprocess.run(
+        f"find {dest} -type f -print0 | xargs -0 cat > /dev/null", shell=True, check=True
+    )
     return time.perf_counter() - t0, _cpu() - cpu0
 
 
@@ -254,8 +344,18 @@ def main() -> int:
     floor(args.dir)  # warm the page cache
     cats = [floor(args.dir) for _ in range(args.runs)]
     cat, cat_cpu = min(c[0] for c in cats), min(c[1] for c in cats)
-    cmd = [sys.executable, "-m", "scanner", "scan", str(args.dir), "--format", "json",
-           "--show-secrets", "--exit-zero", *(["--jobs", str(args.jobs)] if args.jobs else [])]
+    cmd = [
+        sys.executable,
+        "-m",
+        "scanner",
+        "scan",
+        str(args.dir),
+        "--format",
+        "json",
+        "--show-secrets",
+        "--exit-zero",
+        *(["--jobs", str(args.jobs)] if args.jobs else []),
+    ]
     runs = [run_sampled(cmd) for _ in range(args.runs)]
     wall = min(r[0] for r in runs)
     cpu = min(r[4] for r in runs)
@@ -266,14 +366,20 @@ def main() -> int:
     extra = len(found - set(secrets))
     print(f"tree: {nfiles} files, {mb:.1f} MB; cores: {os.cpu_count()}; jobs: {args.jobs or 'all'}")
     print(f"floor (cat, warm, best of {args.runs}): {cat:.2f} s = {mb / cat:.0f} MB/s")
-    print(f"lekk scan (best of {args.runs}): {wall:.2f} s = {mb / wall:.0f} MB/s "
-          f"({cat / wall:.2f} of the floor)")
-    print(f"CPU time (user+sys, all processes): cat {cat_cpu:.2f} s, lekk {cpu:.2f} s "
-          f"= {mb / cpu:.0f} MB per CPU-second")
+    print(
+        f"lekk scan (best of {args.runs}): {wall:.2f} s = {mb / wall:.0f} MB/s "
+        f"({cat / wall:.2f} of the floor)"
+    )
+    print(
+        f"CPU time (user+sys, all processes): cat {cat_cpu:.2f} s, lekk {cpu:.2f} s "
+        f"= {mb / cpu:.0f} MB per CPU-second"
+    )
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
     print(f"peak memory, whole process tree: {pss:.1f} MiB PSS, {rss:.1f} MiB RSS summed")
-    print(f"planted keys found: {len(secrets) - len(missed)}/{len(secrets)}"
-          f"{' missed ' + ', '.join(missed) if missed else ''}; unplanted findings: {extra}")
+    print(
+        f"planted keys found: {len(secrets) - len(missed)}/{len(secrets)}"
+        f"{' missed ' + ', '.join(missed) if missed else ''}; unplanted findings: {extra}"
+    )
     return 1 if missed or extra else 0
 
 

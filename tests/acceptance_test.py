@@ -26,9 +26,15 @@ def test_acceptance_corpus_matches_manifest(shared: Path, tmp_path: Path) -> Non
     report = tmp_path / "report.json"
     report.write_text(r.stdout)
     check = subprocess.run(
-        [sys.executable, str(corpus / "check.py"), str(corpus / "acceptance.expected.json"),
-         str(report)], capture_output=True, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            str(corpus / "check.py"),
+            str(corpus / "acceptance.expected.json"),
+            str(report),
+        ],
+        capture_output=True,
+        text=True,
+    )
     lines = check.stdout.splitlines()
     problems = {line for line in lines[:-1]}
     assert problems <= ALLOWED, "\n".join(sorted(problems - ALLOWED))

@@ -1,4 +1,4 @@
-"""Bad input: each case is one clear line, the right exit code, and never stops the rest of a scan."""
+"""Bad input: one clear line, the right exit code, and never a stop to the rest of a scan."""
 
 from __future__ import annotations
 
@@ -53,9 +53,22 @@ def test_unreadable_file(tmp_path: Path) -> None:
         caps = "-dac_override,-dac_read_search"
         prefix = ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}"]
     r = subprocess.run(
-        [*prefix, sys.executable, "-m", "scanner", "scan", str(tmp_path), "--format", "json",
-         "--show-secrets"], capture_output=True, text=True, cwd=ROOT, timeout=120,
-    )  # fmt: skip
+        [
+            *prefix,
+            sys.executable,
+            "-m",
+            "scanner",
+            "scan",
+            str(tmp_path),
+            "--format",
+            "json",
+            "--show-secrets",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert r.returncode == 1, r.stderr
     assert _findings(r) == [("sagapay-api-key", "good.env", 2, 13)]
     assert json.loads(r.stdout)["findings"][0]["secret"] == key
@@ -98,9 +111,11 @@ def test_invalid_utf8_keeps_line_numbers(tmp_path: Path) -> None:
     (tmp_path / "big.txt").write_bytes(big)
     r = lekk("scan", str(tmp_path), "--format", "json")
     assert sorted(_findings(r)) == [
-        ("sagapay-api-key", "big.txt", 300_006, 13), ("sagapay-api-key", "small.txt", 6, 13),
-        ("vipps-client-secret", "big.txt", 300_008, 24), ("vipps-client-secret", "small.txt", 8, 24),
-    ]  # fmt: skip
+        ("sagapay-api-key", "big.txt", 300_006, 13),
+        ("sagapay-api-key", "small.txt", 6, 13),
+        ("vipps-client-secret", "big.txt", 300_008, 24),
+        ("vipps-client-secret", "small.txt", 8, 24),
+    ]
 
 
 def test_50mb_single_line_bounded_memory_and_right_column(tmp_path: Path) -> None:
@@ -124,9 +139,24 @@ def test_50mb_single_line_bounded_memory_and_right_column(tmp_path: Path) -> Non
         "sys.exit(r.returncode)\n"
     )
     r = subprocess.run(
-        [sys.executable, "-c", probe, sys.executable, "-m", "scanner", "scan", str(tmp_path),
-         "--format", "json", "--show-secrets"], capture_output=True, text=True, cwd=ROOT, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            probe,
+            sys.executable,
+            "-m",
+            "scanner",
+            "scan",
+            str(tmp_path),
+            "--format",
+            "json",
+            "--show-secrets",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
     *warnings, maxrss_kib = r.stderr.splitlines()
     assert warnings == []
     assert r.returncode == 1
@@ -173,8 +203,13 @@ def test_internal_error_is_exit_3_one_line(tmp_path: Path) -> None:
         "from scanner.cli import main\n"
         "sys.exit(main(sys.argv[1:]))\n"
     )
-    r = subprocess.run([sys.executable, "-c", code, "scan", str(tmp_path)], capture_output=True,
-                       text=True, cwd=ROOT, timeout=60)  # fmt: skip
+    r = subprocess.run(
+        [sys.executable, "-c", code, "scan", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert (r.returncode, r.stdout, r.stderr) == (
         3,
         "",

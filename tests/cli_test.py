@@ -13,8 +13,13 @@ RNG = random.Random(5)
 
 
 def _tree(tmp_path: Path) -> dict[str, str]:
-    v = {"key": fakes.sagapay_key(RNG), "sec": fakes.sagapay_secret(RNG),
-         "cs": fakes.b64(RNG), "sub": fakes.hex32(RNG), "cid": fakes.guid(RNG)}  # fmt: skip
+    v = {
+        "key": fakes.sagapay_key(RNG),
+        "sec": fakes.sagapay_secret(RNG),
+        "cs": fakes.b64(RNG),
+        "sub": fakes.hex32(RNG),
+        "cid": fakes.guid(RNG),
+    }
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "pay.py").write_text(
         f"# SagaPay\nAPI_KEY = '{v['key']}'\nAPI_SECRET = '{v['sec']}'\n"
@@ -107,10 +112,12 @@ def test_exit_zero_output_exclude_and_default_path(tmp_path: Path) -> None:
 
 def test_stdin_and_single_files(tmp_path: Path) -> None:
     key = fakes.sagapay_key(RNG)
-    r = lekk("scan", "-", "--format", "json", "--show-secrets",
-             input=f"x\nsagapay: {key}\n".encode())  # fmt: skip
+    r = lekk(
+        "scan", "-", "--format", "json", "--show-secrets", input=f"x\nsagapay: {key}\n".encode()
+    )
     assert [(f["path"], f["line"], f["secret"]) for f in json.loads(r.stdout)["findings"]] == [
-        ("-", 2, key)]  # fmt: skip
+        ("-", 2, key)
+    ]
     v = _tree(tmp_path)
     r = lekk("scan", "src/pay.py", "config/vipps.yml", "--format", "json", cwd=tmp_path)
     assert r.returncode == 1

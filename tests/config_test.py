@@ -122,7 +122,8 @@ def test_broken_pyproject_and_missing_config(tmp_path: Path) -> None:
     r = lekk("scan", str(tmp_path))
     assert (r.returncode, r.stderr) == (
         2,
-        f"lekk: error: {tmp_path}/pyproject.toml [tool.lekk]: 'disable' must be a list of strings\n",
+        f"lekk: error: {tmp_path}/pyproject.toml [tool.lekk]: "
+        "'disable' must be a list of strings\n",
     )
     r = lekk("scan", str(tmp_path), "--config", str(tmp_path / "nope.toml"))
     assert (r.returncode, r.stderr) == (

@@ -40,7 +40,9 @@ def test_test_environment_lowers_severity() -> None:
     cs, sub = fakes.b64(RNG), fakes.hex32(RNG)
     by_name = scan(f"VIPPS_CLIENT_SECRET_TEST={cs}\nVIPPS_SUBSCRIPTION_KEY_TEST={sub}\n")
     assert {(f.rule.id, f.severity) for f in by_name} == {
-        ("vipps-client-secret", "warning"), ("vipps-subscription-key", "warning")}  # fmt: skip
+        ("vipps-client-secret", "warning"),
+        ("vipps-subscription-key", "warning"),
+    }
     near = scan(f"base = 'https://apitest.vipps.no'\nclient_secret = '{cs}'\n")
     assert [(f.line, f.severity) for f in near] == [(2, "warning")]
     prod = scan(f"base = 'https://api.vipps.no'\nclient_secret = '{cs}'\n")
@@ -67,8 +69,10 @@ def test_context_captures_client_id_and_msn() -> None:
 def test_kubernetes_secret_base64_data_is_decoded() -> None:
     key, sec = fakes.sagapay_key(RNG), fakes.sagapay_secret(RNG)
     enc_k, enc_s = (base64.b64encode(v.encode()).decode() for v in (key, sec))
-    text = ("apiVersion: v1\nkind: Secret\nmetadata:\n  name: payments\ntype: Opaque\ndata:\n"
-            f"  API_KEY: {enc_k}\n  API_SECRET: {enc_s}\n")  # fmt: skip
+    text = (
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: payments\ntype: Opaque\ndata:\n"
+        f"  API_KEY: {enc_k}\n  API_SECRET: {enc_s}\n"
+    )
     found = sorted(
         (f.rule.id, f.line, f.column, f.secret, f.encoding) for f in scan(text, "k.yaml")
     )
@@ -90,7 +94,8 @@ def test_lekk_ignore_variants() -> None:
     assert {f.rule.id for f in scan(line)} == {"vipps-client-secret", "sagapay-api-key"}
     assert scan(line + "  # lekk:ignore") == []
     assert [f.rule.id for f in scan(line + "  # lekk:ignore vipps-client-secret")] == [
-        "sagapay-api-key"]  # fmt: skip
+        "sagapay-api-key"
+    ]
     assert scan(line + "  // lekk:ignore vipps-client-secret, sagapay-api-key") == []
     assert scan(line + "  /* lekk:ignore vipps-client-secret,sagapay-api-key */") == []
     assert scan("# lekk:ignore-next-line\n" + line) == []

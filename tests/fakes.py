@@ -25,9 +25,11 @@ def _not_fake(v: str) -> bool:
 def _b64_ok(v: str) -> bool:
     body = v.rstrip("=")
     return (
-        any(c.islower() for c in body) and any(c.isupper() for c in body)
-        and any(c.isdigit() or c in "+/" for c in body) and _not_fake(v)
-    )  # fmt: skip
+        any(c.islower() for c in body)
+        and any(c.isupper() for c in body)
+        and any(c.isdigit() or c in "+/" for c in body)
+        and _not_fake(v)
+    )
 
 
 def b64(rng: random.Random, nbytes: int = 16) -> str:
@@ -38,18 +40,25 @@ def b64(rng: random.Random, nbytes: int = 16) -> str:
 def entra(rng: random.Random) -> str:
     alpha = ALNUM + "_~.-"
     return _retry(
-        lambda: "".join(rng.choices(alpha, k=3)) + rng.choice(string.digits) + "Q~"
-        + "".join(rng.choices(alpha, k=34)), _not_fake, rng,
-    )  # fmt: skip
+        lambda: (
+            "".join(rng.choices(alpha, k=3))
+            + rng.choice(string.digits)
+            + "Q~"
+            + "".join(rng.choices(alpha, k=34))
+        ),
+        _not_fake,
+        rng,
+    )
 
 
 def client_secret(rng: random.Random) -> str:
-    return rng.choice([lambda: b64(rng, 16), lambda: b64(rng, 20), lambda: b64(rng, 32),
-                       lambda: entra(rng)])()  # fmt: skip
+    return rng.choice(
+        [lambda: b64(rng, 16), lambda: b64(rng, 20), lambda: b64(rng, 32), lambda: entra(rng)]
+    )()
 
 
 def hex32(rng: random.Random, upper: bool = False) -> str:
-    v = _retry(lambda: "%032x" % rng.getrandbits(128), _not_fake, rng)
+    v = _retry(lambda: f"{rng.getrandbits(128):032x}", _not_fake, rng)
     return v.upper() if upper else v
 
 
@@ -70,5 +79,5 @@ def sagapay_secret(rng: random.Random, env: str = "live") -> str:
 
 
 def guid(rng: random.Random) -> str:
-    h = "%032x" % rng.getrandbits(128)
+    h = f"{rng.getrandbits(128):032x}"
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

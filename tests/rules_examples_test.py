@@ -18,8 +18,11 @@ CASES = [
 
 def test_every_rule_has_examples_both_ways() -> None:
     assert {r.id for r in RULES} >= {
-        "vipps-client-secret", "vipps-subscription-key", "sagapay-api-key", "sagapay-api-secret",
-    }  # fmt: skip
+        "vipps-client-secret",
+        "vipps-subscription-key",
+        "sagapay-api-key",
+        "sagapay-api-secret",
+    }
     for rule in RULES:
         assert rule.examples and rule.negative_examples, rule.id
 

@@ -1,4 +1,4 @@
-"""Rule packs: the built-ins load and pass their own check; broken packs fail with one exact line."""
+"""Rule packs: the built-ins pass their own check; a broken pack fails with one exact line."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def _like(text: str, pattern: str) -> bool:
 
 
 def _expected(path: Path) -> tuple[bool, str]:
-    """The first line says '# error: MESSAGE'; 'CHECK ' marks a problem found by running examples."""
+    """First line: '# error: MESSAGE'; 'CHECK ' marks a problem found by running the examples."""
     msg = path.read_text().splitlines()[0].removeprefix("# error: ")
     at_check = msg.startswith("CHECK ")
     return at_check, msg.removeprefix("CHECK ").replace("{path}", str(path))
@@ -30,8 +30,12 @@ def _expected(path: Path) -> tuple[bool, str]:
 
 def test_builtin_rules_have_the_public_ids() -> None:
     ids = [r.id for r in load_rules()]
-    assert ids[:4] == ["vipps-client-secret", "vipps-subscription-key", "sagapay-api-key",
-                       "sagapay-api-secret"]  # fmt: skip
+    assert ids[:4] == [
+        "vipps-client-secret",
+        "vipps-subscription-key",
+        "sagapay-api-key",
+        "sagapay-api-secret",
+    ]
     assert len(ids) == len(set(ids))
     for r in load_rules():
         assert r.what and r.why and r.fix and r.remediation.url.startswith("https://")
@@ -47,7 +51,10 @@ def test_builtin_packs_pass_their_check() -> None:
 def test_valid_user_pack() -> None:
     [rule] = load_pack(DATA / "valid.toml")
     assert (rule.id, rule.provider, rule.remediation.action) == (
-        "acme-api-key", "Acme Pay", "Rotate the key in the Acme dashboard.")  # fmt: skip
+        "acme-api-key",
+        "Acme Pay",
+        "Rotate the key in the Acme dashboard.",
+    )
     assert check_packs([DATA / "valid.toml"])[1] == []
 
 

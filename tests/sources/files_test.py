@@ -115,5 +115,5 @@ def test_utf16_files_pass_the_prefilter(tmp_path: Path) -> None:
         if enc == "utf-16-be":
             data = b"\xfe\xff" + data
         (tmp_path / "notes.txt").write_bytes(data)
-        found, warnings, _ = _scan_targets(ENGINE, [files.Target(str(tmp_path / "notes.txt"), "n")])
+        found, _, _ = _scan_targets(ENGINE, [files.Target(str(tmp_path / "notes.txt"), "n")])
         assert [(f.line, f.column, f.secret) for f in found] == [(2, 13, key)], enc
