@@ -163,8 +163,11 @@ class Engine:
     def scan(self, frag: Fragment) -> list[Finding]:
         t = _Text(frag, frag.text, _lower(frag.text), frag.path.lower())
         found = [f for _, f in self._scan_text(t)]
-        found.extend(self._scan_decoded(t))
-        return found
+        decoded = list(self._scan_decoded(t))
+        if decoded:  # a Base64 value that decodes to a secret is reported decoded, not as itself
+            spots = {(f.line, f.column) for f in decoded}
+            found = [f for f in found if (f.line, f.column) not in spots]
+        return found + decoded
 
     # -- plain text -------------------------------------------------------------------------
 

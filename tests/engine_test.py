@@ -82,6 +82,20 @@ def test_kubernetes_secret_base64_data_is_decoded() -> None:
     ]
 
 
+def test_kubernetes_secret_with_vipps_names() -> None:
+    cs, sub = fakes.b64(RNG), fakes.hex32(RNG)
+    enc_cs, enc_sub = (base64.b64encode(v.encode()).decode() for v in (cs, sub))
+    text = (
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: vipps\ndata:\n"
+        f"  VIPPS_CLIENT_SECRET: {enc_cs}\n  VIPPS_SUBSCRIPTION_KEY: {enc_sub}\n"
+    )
+    found = sorted((f.rule.id, f.line, f.secret, f.encoding) for f in scan(text, "k8s/s.yaml"))
+    assert found == [
+        ("vipps-client-secret", 6, cs, "base64"),
+        ("vipps-subscription-key", 7, sub, "base64"),
+    ]
+
+
 def test_html_escaped_value_is_unescaped() -> None:
     cs = fakes.b64(RNG, 16)
     [f] = scan(f"<p>vipps client_secret: {cs[:-2]}&#x3D;&#x3D;</p>", "docs/index.html")
