@@ -114,16 +114,28 @@ def read_fragments(
 ) -> Iterator[Fragment]:
     """The text of one file as fragments; binary files yield nothing, bad bytes become U+FFFD."""
     try:
-        fh = open(target.real, "rb")  # noqa: SIM115 - closed below; read in chunks
+        # unbuffered, and no bigger a read than the file: a 1 MiB buffer per small file costs
+        # more than reading it (the hot path of a tree scan)
+        fh = open(target.real, "rb", buffering=0)  # noqa: SIM115 - closed below; read in chunks
     except OSError as exc:
         warn(f"{target.rel}: cannot read: {exc.strerror or exc}; skipped")
         return
     with fh:
         try:
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            st = os.fstat(fh.fileno())
+            if not stat.S_ISREG(st.st_mode):
                 warn(f"{target.rel}: not a regular file; skipped")
                 return
-            head = fh.read(chunk)
+            want = min(chunk, st.st_size + 1) if st.st_size else chunk  # +1: sees EOF at once
+            parts, got, eof = [], 0, False
+            while got < want:
+                part = fh.read(want - got)
+                if not part:
+                    eof = True
+                    break
+                parts.append(part)
+                got += len(part)
+            head = b"".join(parts)
         except OSError as exc:
             warn(f"{target.rel}: cannot read: {exc.strerror or exc}; skipped")
             return
@@ -131,7 +143,7 @@ def read_fragments(
             return
         path_low = target.rel.lower()
         encoding, skip = _decoder(head)
-        if len(head) < chunk:  # the common case: a small file, one fragment
+        if eof:  # the common case: the whole file in one read, one fragment
             if encoding == "utf-16":  # keywords are not visible in the raw bytes: decode first
                 text = head.decode(encoding, "replace")
                 if prefilter(text.lower().encode("utf-8", "replace"), path_low):
