@@ -10,16 +10,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import keygen
 import pytest
-
-from tests import fakes
-from tests.conftest import ROOT, lekk
+from helpers import ROOT, lekk
 
 RNG = random.Random(3)
 
 
 def _good(tmp_path: Path) -> str:
-    key = fakes.sagapay_key(RNG)
+    key = keygen.sagapay_key(RNG)
     (tmp_path / "good.env").write_text(f"# sagapay\nSAGAPAY_KEY={key}\n")
     return key
 
@@ -44,7 +43,7 @@ def test_unreadable_file(tmp_path: Path) -> None:
     """chmod 000; as root, lekk runs without the capabilities that bypass file permissions."""
     key = _good(tmp_path)
     secret = tmp_path / "secret.env"
-    secret.write_text(f"SAGAPAY_KEY={fakes.sagapay_key(RNG)}\n")
+    secret.write_text(f"SAGAPAY_KEY={keygen.sagapay_key(RNG)}\n")
     secret.chmod(0o000)
     prefix: list[str] = []
     if os.geteuid() == 0:
@@ -91,7 +90,7 @@ def test_fifo_and_socket_in_tree_and_on_command_line(tmp_path: Path) -> None:
 
 
 def test_binary_file_skipped_by_content(tmp_path: Path) -> None:
-    key = fakes.sagapay_key(RNG)
+    key = keygen.sagapay_key(RNG)
     (tmp_path / "settings.py").write_bytes(b"\x00\x01\x02" + f"SAGAPAY_KEY={key}".encode())
     (tmp_path / "image.png").write_text(f"sagapay\nSAGAPAY_KEY={key}\n")
     r = lekk("scan", str(tmp_path), "--format", "json")
@@ -99,7 +98,7 @@ def test_binary_file_skipped_by_content(tmp_path: Path) -> None:
 
 
 def test_invalid_utf8_keeps_line_numbers(tmp_path: Path) -> None:
-    key, cs = fakes.sagapay_key(RNG), fakes.b64(RNG)
+    key, cs = keygen.sagapay_key(RNG), keygen.b64(RNG)
     lines = [b"caf\xe9 \xff\xfe broken latin-1 and garbage\n"] * 5 + [
         f"SAGAPAY_KEY={key}\n".encode(),
         b"\xc3\x28\xa0\xa1\n",
@@ -120,9 +119,9 @@ def test_invalid_utf8_keeps_line_numbers(tmp_path: Path) -> None:
 
 def test_50mb_single_line_bounded_memory_and_right_column(tmp_path: Path) -> None:
     """A minified 50 MB line, dense with anchors and near-misses: bounded memory, right columns."""
-    cs, key = fakes.b64(RNG), fakes.sagapay_key(RNG)
+    cs, key = keygen.b64(RNG), keygen.sagapay_key(RNG)
     unit = (
-        f"vipps.client_secret={fakes.b64(RNG, 90)};spk_live_{'a1' * 40};sagapay;"
+        f"vipps.client_secret={keygen.b64(RNG, 90)};spk_live_{'a1' * 40};sagapay;"
         f'secret="{"Ab1+" * 30}";' + "function(e){return e.map(function(t){return t*2})};" * 60
     ).encode()  # near-misses every 3 kB: cut by chunks and regions in every possible place
     head = unit * (26_000_000 // len(unit))

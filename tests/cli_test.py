@@ -6,19 +6,19 @@ import json
 import random
 from pathlib import Path
 
-from tests import fakes
-from tests.conftest import lekk
+import keygen
+from helpers import lekk
 
 RNG = random.Random(5)
 
 
 def _tree(tmp_path: Path) -> dict[str, str]:
     v = {
-        "key": fakes.sagapay_key(RNG),
-        "sec": fakes.sagapay_secret(RNG),
-        "cs": fakes.b64(RNG),
-        "sub": fakes.hex32(RNG),
-        "cid": fakes.guid(RNG),
+        "key": keygen.sagapay_key(RNG),
+        "sec": keygen.sagapay_secret(RNG),
+        "cs": keygen.b64(RNG),
+        "sub": keygen.hex32(RNG),
+        "cid": keygen.guid(RNG),
     }
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "pay.py").write_text(
@@ -111,7 +111,7 @@ def test_exit_zero_output_exclude_and_default_path(tmp_path: Path) -> None:
 
 
 def test_stdin_and_single_files(tmp_path: Path) -> None:
-    key = fakes.sagapay_key(RNG)
+    key = keygen.sagapay_key(RNG)
     r = lekk(
         "scan", "-", "--format", "json", "--show-secrets", input=f"x\nsagapay: {key}\n".encode()
     )

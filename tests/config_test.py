@@ -5,19 +5,19 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import keygen
 import pytest
+from helpers import lekk, lekk_json
 
 from scanner.config import load
 from scanner.errors import ConfigError
-from tests import fakes
-from tests.conftest import lekk, lekk_json
 
 RNG = random.Random(7)
 VALID_PACK = Path(__file__).parent / "testdata" / "rules" / "valid.toml"
 
 
 def _tree(tmp_path: Path) -> tuple[str, str]:
-    key, sec = fakes.sagapay_key(RNG), fakes.sagapay_secret(RNG)
+    key, sec = keygen.sagapay_key(RNG), keygen.sagapay_secret(RNG)
     (tmp_path / "app").mkdir()
     (tmp_path / "app" / "pay.py").write_text(f"SAGAPAY_KEY = '{key}'\n")
     (tmp_path / "vendor").mkdir()
@@ -102,7 +102,7 @@ BROKEN = [
     ("text", "want"), BROKEN, ids=[w.split(": ", 1)[1][:30] for _, w in BROKEN]
 )
 def test_broken_config(tmp_path: Path, text: str, want: str) -> None:
-    from tests.rules_test import _like
+    from rules_test import _like
 
     _tree(tmp_path)
     cfg = tmp_path / ".lekk.toml"

@@ -15,13 +15,13 @@ import random
 import string
 from collections.abc import Callable
 
+import keygen
 import pytest
 
 from scanner import filters
 from scanner.engine import Engine
 from scanner.rules import load_rules
 from scanner.sources import Fragment
-from tests import fakes
 
 ENGINE = Engine(load_rules())
 SEED = int(os.environ.get("LEKK_TEST_SEED", "20261125"))
@@ -303,7 +303,7 @@ def test_sagapay_every_time() -> None:
     rng = random.Random(SEED + 5)
     for _ in range(N):
         env = rng.choice(["live", "test"])
-        k, s = fakes.sagapay_key(rng, env), fakes.sagapay_secret(rng, env)
+        k, s = keygen.sagapay_key(rng, env), keygen.sagapay_secret(rng, env)
         text = rng.choice(SAGAPAY_CONTEXT)(k, s)
         got = {(r, v) for r, _, v in found(text, rng.choice(["app/config.yml", "src/pay.go"]))}
         assert got == {("sagapay-api-key", k), ("sagapay-api-secret", s)}, text
@@ -312,7 +312,7 @@ def test_sagapay_every_time() -> None:
 def test_sagapay_needs_sagapay_context() -> None:
     rng = random.Random(SEED + 6)
     for _ in range(200):
-        k = fakes.sagapay_key(rng)
+        k = keygen.sagapay_key(rng)
         for text in [
             f"STRIPE_LIKE_KEY={k}\n",
             f'requests.post("https://api.sagapay.net/v1/", headers={{"X-API-Key": "{k}"}})\n',
@@ -447,7 +447,7 @@ def test_hashes_ids_and_lockfile_integrity_are_not_secrets() -> None:
         md5, sha1 = f"{rng.getrandbits(128):032x}", f"{rng.getrandbits(160):040x}"
         sha512 = base64.b64encode(rng.randbytes(64)).decode()
         sha256 = base64.b64encode(rng.randbytes(32)).decode()
-        guid = fakes.guid(rng)
+        guid = keygen.guid(rng)
         texts = [
             f'{{"name": "@vippsmobilepay/sdk", "version": "1.2.{rng.randint(0, 9)}", '
             f'"resolved": "https://registry.npmjs.org/@vippsmobilepay/sdk/-/sdk.tgz", '
@@ -482,7 +482,7 @@ def test_without_a_vipps_signal_nothing_is_reported() -> None:
 
 
 def test_word_boundaries_in_names() -> None:
-    cs, sub = fakes.b64(random.Random(SEED)), fakes.hex32(random.Random(SEED))
+    cs, sub = keygen.b64(random.Random(SEED)), keygen.hex32(random.Random(SEED))
     for text in [
         f"vipps_secret_hash = '{cs}'",
         f"vipps subscriptionkeyvalue_hash = '{sub}'x",
@@ -503,7 +503,7 @@ def test_value_filters_never_drop_random_keys() -> None:
             _raw_b64(rng),
             f"{rng.getrandbits(128):032x}",
             _raw_entra(rng),
-            fakes.sagapay_key(rng),
-            fakes.sagapay_secret(rng),
+            keygen.sagapay_key(rng),
+            keygen.sagapay_secret(rng),
         ):
             assert not any(pred(v) for pred in filters.VALUE_FILTERS.values()), v

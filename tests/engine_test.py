@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 import random
 
+import keygen
+
 from scanner import filters
 from scanner.engine import Engine
 from scanner.rules import load_rules
 from scanner.sources import Fragment
-from tests import fakes
 
 ENGINE = Engine(load_rules())
 RNG = random.Random(20261125)
@@ -20,7 +21,7 @@ def scan(text: str, path: str = "app/settings.py", **kw: object) -> list:
 
 
 def test_line_and_column_of_the_secret() -> None:
-    cs = fakes.b64(RNG)
+    cs = keygen.b64(RNG)
     text = f"# vipps\n\nimport os\n    VIPPS_CLIENT_SECRET = '{cs}'\n"
     [f] = scan(text)
     assert (f.rule.id, f.line, f.column, f.secret) == ("vipps-client-secret", 4, 28, cs)
@@ -29,7 +30,7 @@ def test_line_and_column_of_the_secret() -> None:
 
 
 def test_fragment_offsets_are_added() -> None:
-    key = fakes.sagapay_key(RNG)
+    key = keygen.sagapay_key(RNG)
     [f] = scan(f"x\nSAGAPAY_KEY={key}", line=10, column=5)
     assert (f.line, f.column) == (11, 13)
     [g] = scan(f"SAGAPAY_KEY={key}", line=3, column=100)
@@ -37,7 +38,7 @@ def test_fragment_offsets_are_added() -> None:
 
 
 def test_test_environment_lowers_severity() -> None:
-    cs, sub = fakes.b64(RNG), fakes.hex32(RNG)
+    cs, sub = keygen.b64(RNG), keygen.hex32(RNG)
     by_name = scan(f"VIPPS_CLIENT_SECRET_TEST={cs}\nVIPPS_SUBSCRIPTION_KEY_TEST={sub}\n")
     assert {(f.rule.id, f.severity) for f in by_name} == {
         ("vipps-client-secret", "warning"),
@@ -47,18 +48,18 @@ def test_test_environment_lowers_severity() -> None:
     assert [(f.line, f.severity) for f in near] == [(2, "warning")]
     prod = scan(f"base = 'https://api.vipps.no'\nclient_secret = '{cs}'\n")
     assert [(f.line, f.severity) for f in prod] == [(2, "error")]
-    key = fakes.sagapay_key(RNG, "test")
+    key = keygen.sagapay_key(RNG, "test")
     assert [f.severity for f in scan(f"SAGAPAY_API_KEY={key}")] == ["warning"]
 
 
 def test_client_side_raises_to_error() -> None:
-    key = fakes.sagapay_key(RNG, "test")
+    key = keygen.sagapay_key(RNG, "test")
     [f] = scan(f"const k='{key}' // sagapay", "dist/app.js", client_side=True)
     assert f.severity == "error" and f.client_side
 
 
 def test_context_captures_client_id_and_msn() -> None:
-    cs, cid = fakes.b64(RNG), fakes.guid(RNG)
+    cs, cid = keygen.b64(RNG), keygen.guid(RNG)
     text = (
         f'vipps:\n  client_id: "{cid}"\n  client_secret: "{cs}"\n  merchant_serial_number: 123456\n'
     )
@@ -67,7 +68,7 @@ def test_context_captures_client_id_and_msn() -> None:
 
 
 def test_kubernetes_secret_base64_data_is_decoded() -> None:
-    key, sec = fakes.sagapay_key(RNG), fakes.sagapay_secret(RNG)
+    key, sec = keygen.sagapay_key(RNG), keygen.sagapay_secret(RNG)
     enc_k, enc_s = (base64.b64encode(v.encode()).decode() for v in (key, sec))
     text = (
         "apiVersion: v1\nkind: Secret\nmetadata:\n  name: payments\ntype: Opaque\ndata:\n"
@@ -83,7 +84,7 @@ def test_kubernetes_secret_base64_data_is_decoded() -> None:
 
 
 def test_kubernetes_secret_with_vipps_names() -> None:
-    cs, sub = fakes.b64(RNG), fakes.hex32(RNG)
+    cs, sub = keygen.b64(RNG), keygen.hex32(RNG)
     enc_cs, enc_sub = (base64.b64encode(v.encode()).decode() for v in (cs, sub))
     text = (
         "apiVersion: v1\nkind: Secret\nmetadata:\n  name: vipps\ndata:\n"
@@ -97,13 +98,13 @@ def test_kubernetes_secret_with_vipps_names() -> None:
 
 
 def test_html_escaped_value_is_unescaped() -> None:
-    cs = fakes.b64(RNG, 16)
+    cs = keygen.b64(RNG, 16)
     [f] = scan(f"<p>vipps client_secret: {cs[:-2]}&#x3D;&#x3D;</p>", "docs/index.html")
     assert f.secret == cs
 
 
 def test_lekk_ignore_variants() -> None:
-    cs, key = fakes.b64(RNG), fakes.sagapay_key(RNG)
+    cs, key = keygen.b64(RNG), keygen.sagapay_key(RNG)
     line = f"VIPPS_CLIENT_SECRET = '{cs}'; SAGAPAY_KEY = '{key}'"
     assert {f.rule.id for f in scan(line)} == {"vipps-client-secret", "sagapay-api-key"}
     assert scan(line + "  # lekk:ignore") == []
@@ -131,7 +132,7 @@ def test_prefilter() -> None:
 
 
 def test_many_anchors_and_long_line_stay_right() -> None:
-    key = fakes.sagapay_key(RNG)
+    key = keygen.sagapay_key(RNG)
     text = "secret=1;" * 30_000 + f" sagapay {key}"
     [f] = scan(text, "big.js")
     assert (f.line, f.column, f.secret) == (1, 270_010, key)

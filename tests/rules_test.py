@@ -6,11 +6,11 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers import lekk
 
 from scanner.errors import RuleError
 from scanner.rulecheck import check_packs
 from scanner.rules import load_pack, load_rules
-from tests.conftest import lekk
 
 DATA = Path(__file__).parent / "testdata" / "rules"
 INVALID = sorted((DATA / "invalid").glob("*.toml"))

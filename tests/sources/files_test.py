@@ -6,11 +6,12 @@ import os
 import random
 from pathlib import Path
 
+import keygen
+
 from scanner.engine import Engine
 from scanner.rules import load_rules
 from scanner.scan import _scan_targets
 from scanner.sources import files
-from tests import fakes
 
 RNG = random.Random(11)
 ENGINE = Engine(load_rules())
@@ -97,7 +98,7 @@ def test_chunks_overlap_and_keep_positions(tmp_path: Path) -> None:
 
 
 def test_a_file_that_vanishes_is_a_warning_and_the_rest_is_scanned(tmp_path: Path) -> None:
-    key = fakes.sagapay_key(RNG)
+    key = keygen.sagapay_key(RNG)
     (tmp_path / "ok.env").write_text(f"SAGAPAY_KEY={key}\n")
     targets = [
         files.Target(str(tmp_path / "gone.env"), "gone.env"),
@@ -109,7 +110,7 @@ def test_a_file_that_vanishes_is_a_warning_and_the_rest_is_scanned(tmp_path: Pat
 
 
 def test_utf16_files_pass_the_prefilter(tmp_path: Path) -> None:
-    key = fakes.sagapay_key(RNG)
+    key = keygen.sagapay_key(RNG)
     for enc in ("utf-16", "utf-16-be"):
         data = f"# SagaPay\nSAGAPAY_KEY={key}\n".encode(enc)
         if enc == "utf-16-be":

@@ -1,0 +1,40 @@
+"""Helpers shared by the tests (import as `from helpers import ...`)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import string
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+
+
+def lekk(*args: str, cwd: Path | None = None, input: bytes | None = None,
+         env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real command in a subprocess, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "scanner", *args], cwd=cwd, capture_output=True, text=True,
+        input=input.decode() if input is not None else None, env=env, timeout=300,
+    )
+
+
+def lekk_json(*args: str, cwd: Path | None = None) -> dict:
+    r = lekk(*args, "--format", "json", "--show-secrets", cwd=cwd)
+    assert r.returncode in (0, 1), r.stderr
+    return json.loads(r.stdout)
+
+
+def fake(prefix: str, n: int) -> str:
+    """A random credential-shaped value that no filter would drop (never a real key)."""
+    from scanner.filters import is_obvious_fake, is_placeholder
+
+    while True:
+        value = prefix + "".join(
+            secrets.choice(string.ascii_letters + string.digits) for _ in range(n)
+        )
+        if not is_placeholder(value) and not is_obvious_fake(value):
+            return value
