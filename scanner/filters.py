@@ -37,8 +37,13 @@ _PLACEHOLDER_STEMS = (
 )  # fmt: skip
 _PLACEHOLDER_WORDS = frozenset({"your", "here", "todo", "fake", "change", "tahan", "tähän"})
 _PLACEHOLDER_MARKS = regex.compile(r"x{6,}|X{6,}|\*\*\*|<|>|\$\{|\{\{|%\(|\s")
-_KEYBOARD_ROWS = ("qwertyuiopasdfghjklzxcvbnm", "1234567890", "qazwsxedcrfvtgbyhnujmikolp",
-                  "1q2w3e4r5t6y7u8i9o0p", "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p")
+_KEYBOARD_ROWS = (
+    "qwertyuiopasdfghjklzxcvbnm",
+    "1234567890",
+    "qazwsxedcrfvtgbyhnujmikolp",
+    "1q2w3e4r5t6y7u8i9o0p",
+    "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p",
+)
 _SEQUENCES = (string.digits + string.ascii_lowercase, string.ascii_lowercase, string.digits)
 
 
