@@ -276,6 +276,19 @@ def test_vipps_subscription_key_every_time() -> None:
     _check_all_found("vipps-subscription-key", SUBSCRIPTION_NAMES, make, 3)
 
 
+def test_html_escaped_pages_every_time() -> None:
+    """Code shown on a documentation page or an exported notebook: quotes become entities."""
+    rng = random.Random(SEED + 10)
+    for _ in range(N // 2):
+        value = rng.choice([_raw_b64(rng), f"{rng.getrandbits(128):032x}"])
+        rule = "vipps-subscription-key" if len(value) == 32 else "vipps-client-secret"
+        names = SUBSCRIPTION_NAMES if len(value) == 32 else CLIENT_SECRET_NAMES
+        text, path, line = _case(rng, names, value)
+        page = "<pre><code>" + html.escape(text, quote=rng.random() < 0.7) + "</code></pre>"
+        page = page.replace("&#x27;", rng.choice(["&#x27;", "&#39;", "&apos;"]))
+        assert (rule, line, value) in found(page, path.rsplit(".", 1)[0] + ".html"), page
+
+
 def test_low_entropy_hex_keys_are_found() -> None:
     """Keys drawn from few distinct digits (entropy well under 3.5 bits) are still keys."""
     rng = random.Random(SEED + 4)
