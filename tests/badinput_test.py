@@ -45,6 +45,10 @@ def test_unreadable_file(tmp_path: Path) -> None:
     secret = tmp_path / "secret.env"
     secret.write_text(f"SAGAPAY_KEY={keygen.sagapay_key(RNG)}\n")
     secret.chmod(0o000)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "inside.env").write_text(f"SAGAPAY_KEY={keygen.sagapay_key(RNG)}\n")
+    locked.chmod(0o000)
     prefix: list[str] = []
     if os.geteuid() == 0:
         if not shutil.which("setpriv"):
@@ -71,7 +75,11 @@ def test_unreadable_file(tmp_path: Path) -> None:
     assert r.returncode == 1, r.stderr
     assert _findings(r) == [("sagapay-api-key", "good.env", 2, 13)]
     assert json.loads(r.stdout)["findings"][0]["secret"] == key
-    assert r.stderr == "lekk: warning: secret.env: cannot read: Permission denied; skipped\n"
+    assert r.stderr.splitlines() == [
+        "lekk: warning: locked/: cannot list directory: Permission denied; skipped",
+        "lekk: warning: secret.env: cannot read: Permission denied; skipped",
+    ]
+    locked.chmod(0o755)  # so that pytest can clean up
 
 
 def test_fifo_and_socket_in_tree_and_on_command_line(tmp_path: Path) -> None:

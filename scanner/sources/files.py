@@ -69,7 +69,8 @@ def _walk_dir(root: Path, excludes: Sequence[str], warn: Warn) -> Iterator[Targe
         try:
             entries = sorted(os.scandir(d), key=lambda e: e.name, reverse=True)
         except OSError as exc:
-            warn(f"{d}: cannot list directory: {exc.strerror or exc}; skipped")
+            where = _rel(d, root) if d != root else str(root)
+            warn(f"{where}/: cannot list directory: {exc.strerror or exc}; skipped")
             continue
         dirs = []
         for e in reversed(entries):
@@ -87,7 +88,7 @@ def _walk_dir(root: Path, excludes: Sequence[str], warn: Warn) -> Iterator[Targe
                     if not any(path_matches(rel, g) for g in excludes):
                         yield Target(e.path, rel)
             except OSError as exc:
-                warn(f"{e.path}: {exc.strerror or exc}; skipped")
+                warn(f"{rel}: {exc.strerror or exc}; skipped")
         stack.extend(reversed(dirs))
 
 
