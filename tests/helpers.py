@@ -13,21 +13,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 
 
-def lekk(
-    *args: str,
-    cwd: Path | None = None,
-    input: bytes | None = None,
-    env: dict[str, str] | None = None,
-) -> subprocess.CompletedProcess[str]:
+def lekk(*args: str, cwd: Path | None = None, input: bytes | None = None,
+         env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run the real command in a subprocess, as a user would."""
     return subprocess.run(
-        [sys.executable, "-m", "scanner", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        input=input.decode() if input is not None else None,
-        env=env,
-        timeout=300,
+        [sys.executable, "-m", "scanner", *args], cwd=cwd, capture_output=True, text=True,
+        input=input.decode() if input is not None else None, env=env, timeout=300,
     )
 
 
