@@ -25,13 +25,25 @@ DOC_EXAMPLES = frozenset({
 })  # fmt: skip
 
 _PROVIDER_PREFIX = regex.compile(r"^(?:spk|sps|spay|sg|sgs)_(?:live_|test_)?|^sgs_")
-# Words that mark a value as a stand-in, in English and the Nordic languages.
-_PLACEHOLDER_WORDS = regex.compile(
-    r"(?i)your|placeholder|changeme|change_me|example|dummy|sample|redacted|replace|insert"
-    r"|secret_here|key_here|_here|todo|fixme|fake|xxxx|\*\*\*|<|>|\$\{|\{\{|%\("
-    r"|hemmelig|nokkel|erstatt|sett_inn|settinn|indsaet|ersatt|salainen|avain|placeholder"
+# Words that mark a value as a stand-in, in English and the Nordic languages.  They count only
+# as whole words of the value (split at case changes, digits and punctuation), so a random secret
+# that happens to contain "fAKe" or "LTODo" is still a secret: no cliff.  Long stems match the
+# start of a word ("Hemmeligheten"), short ones the whole word.
+_WORD = regex.compile(r"[A-Z]?[a-zæøåäö]+|[A-ZÆØÅÄÖ]+(?![a-zæøåäö])")
+_PLACEHOLDER_STEMS = (
+    "placeholder", "changeme", "example", "dummy", "sample", "redacted", "replace", "insert",
+    "fixme", "hemmelig", "hemlig", "nokkel", "nøkkel", "nyckel", "nøgle", "noegle", "erstatt",
+    "ersatt", "ersätt", "indsaet", "indsæt", "settinn", "salainen", "salasana", "avain",
+)  # fmt: skip
+_PLACEHOLDER_WORDS = frozenset({"your", "here", "todo", "fake", "change", "tahan", "tähän"})
+_PLACEHOLDER_MARKS = regex.compile(r"x{6,}|X{6,}|\*\*\*|<|>|\$\{|\{\{|%\(|\s")
+_KEYBOARD_ROWS = (
+    "qwertyuiopasdfghjklzxcvbnm",
+    "1234567890",
+    "qazwsxedcrfvtgbyhnujmikolp",
+    "1q2w3e4r5t6y7u8i9o0p",
+    "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p",
 )
-_KEYBOARD_ROWS = ("qwertyuiopasdfghjklzxcvbnm", "1234567890", "qazwsxedcrfvtgbyhnujmikolp")
 _SEQUENCES = (string.digits + string.ascii_lowercase, string.ascii_lowercase, string.digits)
 
 
@@ -45,7 +57,13 @@ def is_documentation_example(value: str) -> bool:
 
 def is_placeholder(value: str) -> bool:
     body = _body(value)
-    return not body.strip() or bool(_PLACEHOLDER_WORDS.search(body))
+    if not body.strip() or _PLACEHOLDER_MARKS.search(body):
+        return True
+    for w in _WORD.findall(body):
+        low = w.lower()
+        if low in _PLACEHOLDER_WORDS or (len(low) > 4 and low.startswith(_PLACEHOLDER_STEMS)):
+            return True
+    return False
 
 
 def _has_run(text: str, alphabet: str, length: int) -> bool:
@@ -63,7 +81,7 @@ def is_obvious_fake(value: str) -> bool:
         return True
     if len(set(body)) <= 3:
         return True
-    for unit in range(1, 5):
+    for unit in range(1, len(body) // 2 + 1):  # "deadbeef" * 4: a random key never repeats
         if body == (body[:unit] * (len(body) // unit + 1))[: len(body)]:
             return True
     if any(_has_run(body, seq, 8) for seq in _SEQUENCES):

@@ -109,6 +109,8 @@ def _strings(value: Any, where: str, rid: str, key: str) -> tuple[str, ...]:
 
 
 def _examples(value: Any, where: str, rid: str, key: str) -> tuple[Example, ...]:
+    if value is None:
+        return ()  # a missing list is reported as required, below
     if not isinstance(value, list):
         raise _fail(where, rid, f"'{key}' must be a list")
     out = []

@@ -21,6 +21,7 @@ from scanner.sources import Fragment, Warn
 
 CHUNK = 1 << 20  # bytes decoded and scanned at a time: memory stays bounded on huge files
 OVERLAP = 4096  # carried from one chunk into the next, so a match on a boundary is still seen
+TOKEN_MAX = 512  # longest token kept whole across a chunk boundary (a value, a base64 blob)
 SNIFF = 8192  # bytes looked at to tell text from binary
 SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 
@@ -68,7 +69,8 @@ def _walk_dir(root: Path, excludes: Sequence[str], warn: Warn) -> Iterator[Targe
         try:
             entries = sorted(os.scandir(d), key=lambda e: e.name, reverse=True)
         except OSError as exc:
-            warn(f"{d}: cannot list directory: {exc.strerror or exc}; skipped")
+            where = _rel(d, root) if d != root else str(root)
+            warn(f"{where}/: cannot list directory: {exc.strerror or exc}; skipped")
             continue
         dirs = []
         for e in reversed(entries):
@@ -87,7 +89,7 @@ def _walk_dir(root: Path, excludes: Sequence[str], warn: Warn) -> Iterator[Targe
                 ):
                     yield Target(e.path, rel)
             except OSError as exc:
-                warn(f"{e.path}: {exc.strerror or exc}; skipped")
+                warn(f"{rel}: {exc.strerror or exc}; skipped")
         stack.extend(reversed(dirs))
 
 
@@ -114,16 +116,28 @@ def read_fragments(
 ) -> Iterator[Fragment]:
     """The text of one file as fragments; binary files yield nothing, bad bytes become U+FFFD."""
     try:
-        fh = open(target.real, "rb")  # noqa: SIM115 - closed below; read in chunks
+        # unbuffered, and no bigger a read than the file: a 1 MiB buffer per small file costs
+        # more than reading it (the hot path of a tree scan)
+        fh = open(target.real, "rb", buffering=0)  # noqa: SIM115 - closed below; read in chunks
     except OSError as exc:
         warn(f"{target.rel}: cannot read: {exc.strerror or exc}; skipped")
         return
     with fh:
         try:
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            st = os.fstat(fh.fileno())
+            if not stat.S_ISREG(st.st_mode):
                 warn(f"{target.rel}: not a regular file; skipped")
                 return
-            head = fh.read(chunk)
+            want = min(chunk, st.st_size + 1) if st.st_size else chunk  # +1: sees EOF at once
+            parts, got, eof = [], 0, False
+            while got < want:
+                part = fh.read(want - got)
+                if not part:
+                    eof = True
+                    break
+                parts.append(part)
+                got += len(part)
+            head = b"".join(parts)
         except OSError as exc:
             warn(f"{target.rel}: cannot read: {exc.strerror or exc}; skipped")
             return
@@ -131,8 +145,12 @@ def read_fragments(
             return
         path_low = target.rel.lower()
         encoding, skip = _decoder(head)
-        if len(head) < chunk:  # the common case: a small file, one fragment
-            if prefilter(head.lower(), path_low):
+        if eof:  # the common case: the whole file in one read, one fragment
+            if encoding == "utf-16":  # keywords are not visible in the raw bytes: decode first
+                text = head.decode(encoding, "replace")
+                if prefilter(text.lower().encode("utf-8", "replace"), path_low):
+                    yield Fragment(text, target.rel)
+            elif prefilter(head.lower(), path_low):
                 yield Fragment(head[skip:].decode(encoding, "replace"), target.rel)
             return
         yield from _chunked(fh, head[skip:], target, encoding, prefilter, warn, chunk)
@@ -158,9 +176,12 @@ def _chunked(
         if not data:
             text += decoder.decode(b"", final=True)
         piece = carry + text
-        if prefilter(piece.encode("utf-8", "replace").lower(), path_low):
-            yield Fragment(piece, target.rel, line=line, column=column)
         keep = piece[-OVERLAP:] if data else ""
+        # a fragment never ends inside a token (a value cut in two would look complete); the
+        # cut-off tail is in `keep` and scanned whole with the next chunk
+        seen = piece[: len(piece) - _token_tail(keep)] if data else piece
+        if prefilter(seen.encode("utf-8", "replace").lower(), path_low):
+            yield Fragment(seen, target.rel, line=line, column=column)
         done = piece[: len(piece) - len(keep)]
         nl = done.count("\n")
         if nl:
@@ -169,6 +190,16 @@ def _chunked(
         else:
             column += len(done)
         carry = keep
+
+
+def _token_tail(text: str) -> int:
+    """Length of the unbroken run of token characters at the end of ``text`` (capped)."""
+    n = 0
+    for ch in reversed(text[-TOKEN_MAX:]):
+        if not (ch.isalnum() or ch in "_+/=~.&#;-"):
+            break
+        n += 1
+    return n
 
 
 def read_stdin(prefilter: Prefilter) -> Iterator[Fragment]:

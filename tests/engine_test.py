@@ -1,0 +1,138 @@
+"""Engine: one fragment in, raw findings out (positions, encodings, severities, context)."""
+
+from __future__ import annotations
+
+import base64
+import random
+
+import keygen
+
+from scanner import filters
+from scanner.engine import Engine
+from scanner.rules import load_rules
+from scanner.sources import Fragment
+
+ENGINE = Engine(load_rules())
+RNG = random.Random(20261125)
+
+
+def scan(text: str, path: str = "app/settings.py", **kw: object) -> list:
+    return list(filters.apply(ENGINE.scan(Fragment(text, path, **kw))))  # type: ignore[arg-type]
+
+
+def test_line_and_column_of_the_secret() -> None:
+    cs = keygen.b64(RNG)
+    text = f"# vipps\n\nimport os\n    VIPPS_CLIENT_SECRET = '{cs}'\n"
+    [f] = scan(text)
+    assert (f.rule.id, f.line, f.column, f.secret) == ("vipps-client-secret", 4, 28, cs)
+    assert (f.end_line, f.end_column) == (4, 28 + len(cs))
+    assert f.severity == "error"
+
+
+def test_fragment_offsets_are_added() -> None:
+    key = keygen.sagapay_key(RNG)
+    [f] = scan(f"x\nSAGAPAY_KEY={key}", line=10, column=5)
+    assert (f.line, f.column) == (11, 13)
+    [g] = scan(f"SAGAPAY_KEY={key}", line=3, column=100)
+    assert (g.line, g.column) == (3, 112)
+
+
+def test_test_environment_lowers_severity() -> None:
+    cs, sub = keygen.b64(RNG), keygen.hex32(RNG)
+    by_name = scan(f"VIPPS_CLIENT_SECRET_TEST={cs}\nVIPPS_SUBSCRIPTION_KEY_TEST={sub}\n")
+    assert {(f.rule.id, f.severity) for f in by_name} == {
+        ("vipps-client-secret", "warning"),
+        ("vipps-subscription-key", "warning"),
+    }
+    near = scan(f"base = 'https://apitest.vipps.no'\nclient_secret = '{cs}'\n")
+    assert [(f.line, f.severity) for f in near] == [(2, "warning")]
+    prod = scan(f"base = 'https://api.vipps.no'\nclient_secret = '{cs}'\n")
+    assert [(f.line, f.severity) for f in prod] == [(2, "error")]
+    key = keygen.sagapay_key(RNG, "test")
+    assert [f.severity for f in scan(f"SAGAPAY_API_KEY={key}")] == ["warning"]
+
+
+def test_client_side_raises_to_error() -> None:
+    key = keygen.sagapay_key(RNG, "test")
+    [f] = scan(f"const k='{key}' // sagapay", "dist/app.js", client_side=True)
+    assert f.severity == "error" and f.client_side
+
+
+def test_context_captures_client_id_and_msn() -> None:
+    cs, cid = keygen.b64(RNG), keygen.guid(RNG)
+    text = (
+        f'vipps:\n  client_id: "{cid}"\n  client_secret: "{cs}"\n  merchant_serial_number: 123456\n'
+    )
+    [f] = scan(text, "config.yml")
+    assert f.context == {"client_id": cid, "merchant_serial_number": "123456"}
+
+
+def test_kubernetes_secret_base64_data_is_decoded() -> None:
+    key, sec = keygen.sagapay_key(RNG), keygen.sagapay_secret(RNG)
+    enc_k, enc_s = (base64.b64encode(v.encode()).decode() for v in (key, sec))
+    text = (
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: payments\ntype: Opaque\ndata:\n"
+        f"  API_KEY: {enc_k}\n  API_SECRET: {enc_s}\n"
+    )
+    found = sorted(
+        (f.rule.id, f.line, f.column, f.secret, f.encoding) for f in scan(text, "k.yaml")
+    )
+    assert found == [
+        ("sagapay-api-key", 7, 12, key, "base64"),
+        ("sagapay-api-secret", 8, 15, sec, "base64"),
+    ]
+
+
+def test_kubernetes_secret_with_vipps_names() -> None:
+    cs, sub = keygen.b64(RNG), keygen.hex32(RNG)
+    enc_cs, enc_sub = (base64.b64encode(v.encode()).decode() for v in (cs, sub))
+    text = (
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: vipps\ndata:\n"
+        f"  VIPPS_CLIENT_SECRET: {enc_cs}\n  VIPPS_SUBSCRIPTION_KEY: {enc_sub}\n"
+    )
+    found = sorted((f.rule.id, f.line, f.secret, f.encoding) for f in scan(text, "k8s/s.yaml"))
+    assert found == [
+        ("vipps-client-secret", 6, cs, "base64"),
+        ("vipps-subscription-key", 7, sub, "base64"),
+    ]
+
+
+def test_html_escaped_value_is_unescaped() -> None:
+    cs = keygen.b64(RNG, 16)
+    [f] = scan(f"<p>vipps client_secret: {cs[:-2]}&#x3D;&#x3D;</p>", "docs/index.html")
+    assert f.secret == cs
+
+
+def test_lekk_ignore_variants() -> None:
+    cs, key = keygen.b64(RNG), keygen.sagapay_key(RNG)
+    line = f"VIPPS_CLIENT_SECRET = '{cs}'; SAGAPAY_KEY = '{key}'"
+    assert {f.rule.id for f in scan(line)} == {"vipps-client-secret", "sagapay-api-key"}
+    assert scan(line + "  # lekk:ignore") == []
+    assert [f.rule.id for f in scan(line + "  # lekk:ignore vipps-client-secret")] == [
+        "sagapay-api-key"
+    ]
+    assert scan(line + "  // lekk:ignore vipps-client-secret, sagapay-api-key") == []
+    assert scan(line + "  /* lekk:ignore vipps-client-secret,sagapay-api-key */") == []
+    assert scan("# lekk:ignore-next-line\n" + line) == []
+    # an ignore on another line, or for another rule, does not hide it
+    assert len(scan(line + "\n# lekk:ignore")) == 2
+    assert len(scan(line + "  # lekk:ignore vipps-subscription-key")) == 2
+
+
+def test_prefilter() -> None:
+    assert ENGINE.prefilter(b"nothing to see here", "src/a.py") is False
+    assert ENGINE.prefilter(b"the vipps api", "src/a.py") is True
+    assert ENGINE.prefilter(b"x = 1", "src/vipps/a.py") is True
+    assert ENGINE.prefilter(b"k = 'spk_live_", "a") is True
+    assert ENGINE.prefilter(b"k = 'sps_test_", "a") is True
+    assert ENGINE.prefilter(b"k = 'x_live_y'", "a") is False  # a needle alone is not enough
+    enc = base64.b64encode(b"spk_live_abcdefgh").decode().lower().encode()
+    assert ENGINE.prefilter(enc, "a") is True
+    assert ENGINE.prefilter("merchant_serial_number", "") is True
+
+
+def test_many_anchors_and_long_line_stay_right() -> None:
+    key = keygen.sagapay_key(RNG)
+    text = "secret=1;" * 30_000 + f" sagapay {key}"
+    [f] = scan(text, "big.js")
+    assert (f.line, f.column, f.secret) == (1, 270_010, key)

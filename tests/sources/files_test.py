@@ -1,0 +1,120 @@
+"""The file source: walking, binary sniffing, decoding and chunked reading."""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import keygen
+
+from scanner.engine import Engine
+from scanner.rules import load_rules
+from scanner.scan import _scan_targets
+from scanner.sources import files
+
+RNG = random.Random(11)
+ENGINE = Engine(load_rules())
+
+
+def _walk(root: Path, excludes: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
+    warnings: list[str] = []
+    rels = [t.rel for _, t in files.walk([str(root)], excludes, warnings.append)]
+    return rels, warnings
+
+
+def test_walk_order_skips_and_excludes(tmp_path: Path) -> None:
+    for rel in [
+        "b.py",
+        "a/z.txt",
+        "a/b/c.js",
+        ".git/config",
+        ".hg/x",
+        "vendor/v.js",
+        "x.min.js",
+        ".env",
+    ]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x\n")
+    # a directory's files (by name) before its subdirectories: stable from run to run
+    assert _walk(tmp_path) == (
+        [".env", "b.py", "x.min.js", "a/z.txt", "a/b/c.js", "vendor/v.js"],
+        [],
+    )
+    assert _walk(tmp_path, ("vendor/**", "*.min.js"))[0] == [".env", "b.py", "a/z.txt", "a/b/c.js"]
+
+
+def test_symlinks_are_not_followed(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "f.txt").write_text("x\n")
+    os.symlink("..", tmp_path / "real" / "loop")
+    os.symlink("/", tmp_path / "root")
+    os.symlink("real/f.txt", tmp_path / "link.txt")
+    os.symlink("nowhere", tmp_path / "dangling")
+    assert _walk(tmp_path) == (["real/f.txt"], [])
+
+
+def test_binary_by_content_not_name() -> None:
+    assert files.is_binary(b"PK\x03\x04\x00\x00")
+    assert not files.is_binary(b"plain text, even in a file called x.png")
+    assert not files.is_binary("utf-16 text".encode("utf-16"))
+
+
+def _frags(tmp_path: Path, data: bytes, chunk: int = files.CHUNK) -> list:
+    p = tmp_path / "f"
+    p.write_bytes(data)
+    warnings: list[str] = []
+    out = list(
+        files.read_fragments(
+            files.Target(str(p), "f"), lambda *_: True, warnings.append, chunk=chunk
+        )
+    )
+    assert warnings == []
+    return out
+
+
+def test_small_file_one_fragment_and_bom(tmp_path: Path) -> None:
+    [f] = _frags(tmp_path, b"\xef\xbb\xbfhello\n")
+    assert (f.text, f.line, f.column) == ("hello\n", 1, 1)
+    [g] = _frags(tmp_path, "sagapay ø\n".encode("utf-16"))
+    assert g.text == "sagapay ø\n"
+    assert _frags(tmp_path, b"abc\x00def") == []
+
+
+def test_chunks_overlap_and_keep_positions(tmp_path: Path) -> None:
+    """A small chunk size: every fragment's line/column locate its first character exactly."""
+    text = "".join(f"line {i} {'é' * (i % 7)} \xff\n" for i in range(3000))
+    data = text.encode("utf-8").replace("\xff".encode(), b"\xff")
+    frags = _frags(tmp_path, data, chunk=4096)
+    assert len(frags) > 10
+    decoded = data.decode("utf-8", "replace")
+    lines = decoded.split("\n")
+    for f in frags:
+        first_line = lines[f.line - 1]
+        assert first_line[f.column - 1 :].startswith(f.text.split("\n", 1)[0])
+    assert frags[-1].text.endswith(
+        "line 2999 \ufffd\n".replace(" \ufffd", " " + "é" * (2999 % 7) + " \ufffd")
+    )
+
+
+def test_a_file_that_vanishes_is_a_warning_and_the_rest_is_scanned(tmp_path: Path) -> None:
+    key = keygen.sagapay_key(RNG)
+    (tmp_path / "ok.env").write_text(f"SAGAPAY_KEY={key}\n")
+    targets = [
+        files.Target(str(tmp_path / "gone.env"), "gone.env"),
+        files.Target(str(tmp_path / "ok.env"), "ok.env"),
+    ]
+    found, warnings, _ = _scan_targets(ENGINE, targets)
+    assert warnings == ["gone.env: cannot read: No such file or directory; skipped"]
+    assert [(f.path, f.secret) for f in found] == [("ok.env", key)]
+
+
+def test_utf16_files_pass_the_prefilter(tmp_path: Path) -> None:
+    key = keygen.sagapay_key(RNG)
+    for enc in ("utf-16", "utf-16-be"):
+        data = f"# SagaPay\nSAGAPAY_KEY={key}\n".encode(enc)
+        if enc == "utf-16-be":
+            data = b"\xfe\xff" + data
+        (tmp_path / "notes.txt").write_bytes(data)
+        found, _, _ = _scan_targets(ENGINE, [files.Target(str(tmp_path / "notes.txt"), "n")])
+        assert [(f.line, f.column, f.secret) for f in found] == [(2, 13, key)], enc
