@@ -7,15 +7,24 @@ transports for a lazy fetch, ...).  lekk only uses plumbing that never reaches t
 still overrides each of them on the command line, with a scrubbed environment: no ``GIT_*``
 variable from the caller leaks in (a hook's ``GIT_DIR``/``GIT_INDEX_FILE`` would otherwise
 point every command at the hook's repository and index) unless a caller passes it on purpose.
+
+Processes are started through GitPython's command layer (``git.cmd.Git.execute``), imported
+only when a ``Git`` first runs something, except for ``Git(..., gitpython=False)`` (``lekk
+staged``): importing GitPython costs ~50 ms, a third of that command's budget
+(docs/git.md).  ``execute`` builds each process's environment as ``os.environ`` updated with
+``env`` and cannot remove a variable, so for the instant a process starts the caller's
+``GIT_*`` variables are taken out of ``os.environ`` too (``_scrubbed``).  The repository is
+opened and checked with GitPython's ``Repo``, which only reads files.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import subprocess
-import tempfile
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from typing import IO, Any
 
 from scanner.errors import SourceError
@@ -66,55 +75,128 @@ def hook_env() -> dict[str, str]:
     return {k: os.path.join(cwd, os.environ[k]) for k in HOOK_ENV if os.environ.get(k)}
 
 
+NOT_FOUND = "git: command not found (lekk needs git on PATH)"
+
+
+@contextlib.contextmanager
+def _scrubbed(env: Mapping[str, str]) -> Iterator[None]:
+    """``os.environ`` without the variables ``env`` leaves out, for the duration.  GitPython
+    starts each process from ``os.environ`` (and ``Repo`` reads ``GIT_DIR`` & co. from it);
+    lekk starts git from one thread only."""
+    gone = {k: os.environ.pop(k) for k in os.environ.keys() - env.keys()}
+    try:
+        yield
+    finally:
+        os.environ.update(gone)
+
+
+def _import_gitpython() -> None:
+    """Import GitPython, whose import runs ``git version`` (no repository, no config program)."""
+    try:
+        import git  # noqa: F401
+    except ImportError as exc:  # GitPython's import also fails when git is not on PATH
+        msg = str(exc).strip().splitlines()
+        raise SourceError(NOT_FOUND if "git executable" in str(exc)
+                          else f"cannot import GitPython: {msg[0] if msg else exc}") from None  # fmt: skip
+
+
 class Git:
     """One repository: ``git -C DIR -c <safe> ...`` with a scrubbed environment."""
 
-    def __init__(self, where: str, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, where: str, env: Mapping[str, str] | None = None,
+                 gitpython: bool = True) -> None:  # fmt: skip
         self.where = where
         self.env = safe_env(env)
+        self.gitpython = gitpython
+        self._cmd: Any = None  # GitPython's git.cmd.Git, made on first use
 
     def argv(self, *args: str) -> list[str]:
         safe = [x for c in SAFE_CONFIG for x in ("-c", c)]
-        return ["git", "--no-pager", "--no-replace-objects", "-C", self.where, *safe, *args]
+        exe = self._cmd.GIT_PYTHON_GIT_EXECUTABLE if self._cmd is not None else None
+        return [exe or "git", "--no-pager", "--no-replace-objects", "-C", self.where, *safe, *args]
 
-    def run(self, *args: str, check: bool = True, input: bytes | None = None) -> bytes:
-        """Run to completion; on failure raise SourceError with git's first error line."""
+    def start(self, args: Sequence[str], stdin: Any) -> tuple[subprocess.Popen[bytes], object]:
+        """Start ``git ARGS`` (stdout and stderr piped): the process, and what must live as long
+        as it does (GitPython's ``AutoInterrupt`` kills the process when collected)."""
+        if not self.gitpython:
+            try:
+                p = subprocess.Popen(self.argv(*args), env=self.env, stdin=stdin,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+            except FileNotFoundError:
+                raise SourceError(NOT_FOUND) from None
+            return p, None
+        if self._cmd is None:
+            _import_gitpython()
+            from git.cmd import Git as GitCmd
+
+            self._cmd = GitCmd()
+        from git.exc import GitCommandNotFound
+
         try:
-            p = subprocess.run(
-                self.argv(*args), env=self.env, capture_output=True, input=input,
-                stdin=None if input is not None else subprocess.DEVNULL,
-            )  # fmt: skip
-        except FileNotFoundError:
-            raise SourceError("git: command not found (lekk needs git on PATH)") from None
-        if check and p.returncode != 0:
-            raise SourceError(f"{self.where}: {first_error(p.stderr) or f'git {args[0]} failed'}")
-        return p.stdout
+            with _scrubbed(self.env):
+                auto = self._cmd.execute(self.argv(*args), istream=stdin, as_process=True,
+                                         env=self.env)  # fmt: skip
+        except GitCommandNotFound:
+            raise SourceError(NOT_FOUND) from None
+        assert auto.proc is not None
+        return auto.proc, auto
+
+    def run(self, *args: str, check: bool = True) -> bytes:
+        """Run to completion; on failure raise SourceError with git's first error line."""
+        code, out, err = self.run_status(*args)
+        if check and code != 0:
+            raise SourceError(f"{self.where}: {first_error(err) or f'git {args[0]} failed'}")
+        return out
 
     def popen(self, *args: str, stdin: Any = subprocess.DEVNULL, stdout: Any = None) -> Proc:
         return Proc(self, args, stdin, stdout)
 
     def run_status(self, *args: str) -> tuple[int, bytes, bytes]:
         """Run; (returncode, stdout, stderr), for commands whose failure is an answer."""
-        p = subprocess.run(self.argv(*args), env=self.env, capture_output=True,
-                           stdin=subprocess.DEVNULL)  # fmt: skip
-        return p.returncode, p.stdout, p.stderr
+        p, _keep = self.start(args, subprocess.DEVNULL)
+        out, err = p.communicate()
+        return p.returncode, out, err
+
+    def repository(self) -> tuple[str, bool]:
+        """(absolute git dir, shallow?) of the repository at or above ``where``, opened with
+        GitPython's ``Repo`` (it reads files; it starts no process)."""
+        _import_gitpython()
+        from git import InvalidGitRepositoryError, NoSuchPathError, Repo
+
+        try:
+            with _scrubbed(self.env), Repo(self.where, search_parent_directories=True) as repo:
+                return (os.path.abspath(repo.git_dir),
+                        os.path.exists(os.path.join(repo.common_dir, "shallow")))  # fmt: skip
+        except NoSuchPathError:
+            raise SourceError(f"{self.where}: no such directory") from None
+        except InvalidGitRepositoryError:
+            raise SourceError(f"{self.where}: not a git repository") from None
+        except Exception as exc:  # a malformed config or .git file, permissions, ...
+            raise SourceError(f"{self.where}: cannot open the repository: {exc}") from None
 
 
 class Proc:
-    """A streaming git process whose stderr goes to a temporary file (a pipe could fill up)."""
+    """A streaming git process.  Its stderr is drained on a thread (a full pipe would stall git);
+    with ``stdout`` a file, the output is copied there on a thread while we do other things."""
 
     def __init__(self, git: Git, args: Sequence[str], stdin: Any, stdout: Any = None) -> None:
         self.args = args
         self.git = git
-        self.err: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finish()
-        try:
-            self.p = subprocess.Popen(
-                git.argv(*args), env=git.env, stdin=stdin, stdout=stdout or subprocess.PIPE,
-                stderr=self.err, bufsize=1 << 16,
-            )  # fmt: skip
-        except FileNotFoundError:
-            raise SourceError("git: command not found (lekk needs git on PATH)") from None
-        self.stdout: IO[bytes] = stdout or self.p.stdout  # type: ignore[assignment]
+        self.p, self._keep = git.start(args, stdin)
+        assert self.p.stdout is not None and self.p.stderr is not None
+        self.stdout: IO[bytes] = stdout or self.p.stdout
+        self._err: list[bytes] = []  # the first line, and the first "fatal:"/"error:" line
+        self._threads = [threading.Thread(target=self._drain, args=(self.p.stderr,), daemon=True)]
+        if stdout is not None:
+            self._threads.append(threading.Thread(
+                target=shutil.copyfileobj, args=(self.p.stdout, stdout, 1 << 20), daemon=True))  # fmt: skip
+        for t in self._threads:
+            t.start()
+
+    def _drain(self, stream: IO[bytes]) -> None:
+        for line in iter(lambda: stream.readline(4096), b""):
+            if not self._err or (len(self._err) < 2 and line.startswith((b"fatal:", b"error:"))):
+                self._err.append(line)
 
     def finish(self, what: str) -> int:
         """Wait; raise SourceError naming ``what`` with git's first error line on failure."""
@@ -122,16 +204,17 @@ class Proc:
             with contextlib.suppress(OSError):
                 self.p.stdin.close()
         rc = self.p.wait()
+        for t in self._threads:
+            t.join()
         if self.p.stdout is not None:
             self.p.stdout.close()
         if rc not in (0, -9, -13):  # killed, or SIGPIPE after we stopped reading
             raise SourceError(f"{self.git.where}: {what}: {self.stderr() or f'git exited {rc}'}")
-        self.err.close()
         return rc
 
     def stderr(self) -> str:
-        self.err.seek(0)
-        return first_error(self.err.read())
+        self._threads[0].join(timeout=5)
+        return first_error(b"".join(self._err))
 
     def kill(self) -> None:
         if self.p.poll() is None:
