@@ -130,7 +130,7 @@ class Git:
             from git.cmd import Git as GitCmd
 
             self._cmd = GitCmd()
-        from git.exc import GitCommandNotFound
+        from git.exc import GitCommandError, GitCommandNotFound
 
         try:
             with _scrubbed(self.env):
@@ -138,6 +138,8 @@ class Git:
                                          env=self.env)  # fmt: skip
         except GitCommandNotFound:
             raise SourceError(NOT_FOUND) from None
+        except GitCommandError as exc:  # (exit codes are read from the process, not raised)
+            raise SourceError(f"{self.where}: git {args[0]}: {exc.status}") from None
         assert auto.proc is not None
         return auto.proc, auto
 
