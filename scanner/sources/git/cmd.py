@@ -25,9 +25,12 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from scanner.errors import SourceError
+
+if TYPE_CHECKING:  # imported for real on first use only
+    from git.cmd import Git as GitCmd
 
 # Every setting that names a program git could run while reading, neutralised; `-c` outranks
 # the repository's own config.  `protocol.allow=never` stops a lazy fetch in a partial clone.
@@ -108,12 +111,13 @@ class Git:
         self.where = where
         self.env = safe_env(env)
         self.gitpython = gitpython
-        self._cmd: Any = None  # GitPython's git.cmd.Git, made on first use
+        self._cmd: GitCmd | None = None  # GitPython's command layer, made on first use
 
     def argv(self, *args: str) -> list[str]:
         safe = [x for c in SAFE_CONFIG for x in ("-c", c)]
-        exe = self._cmd.GIT_PYTHON_GIT_EXECUTABLE if self._cmd is not None else None
-        return [exe or "git", "--no-pager", "--no-replace-objects", "-C", self.where, *safe, *args]
+        cmd = self._cmd
+        exe = str(cmd.GIT_PYTHON_GIT_EXECUTABLE or "git") if cmd is not None else "git"
+        return [exe, "--no-pager", "--no-replace-objects", "-C", self.where, *safe, *args]
 
     def start(self, args: Sequence[str], stdin: Any) -> tuple[subprocess.Popen[bytes], object]:
         """Start ``git ARGS`` (stdout and stderr piped): the process, and what must live as long
@@ -129,7 +133,7 @@ class Git:
             _import_gitpython()
             from git.cmd import Git as GitCmd
 
-            self._cmd = GitCmd()
+            self._cmd = GitCmd()  # (no working_dir: argv says -C)
         from git.exc import GitCommandError, GitCommandNotFound
 
         try:
