@@ -20,6 +20,7 @@ opened and checked with GitPython's ``Repo``, which only reads files.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import shutil
 import subprocess
@@ -182,20 +183,23 @@ class Git:
 
 
 class Proc:
-    """A streaming git process.  Its stderr is drained on a thread (a full pipe would stall git);
-    with ``stdout`` a file, the output is copied there on a thread while we do other things."""
+    """A streaming git process.  Its stderr is drained on a thread (a full pipe would stall git,
+    and GitPython always pipes it); with ``stdout`` a file, the output is copied there on a
+    thread while we do other things (``log --output`` refuses merges)."""
 
     def __init__(self, git: Git, args: Sequence[str], stdin: Any, stdout: Any = None) -> None:
         self.args = args
         self.git = git
         self.p, self._keep = git.start(args, stdin)
         assert self.p.stdout is not None and self.p.stderr is not None
-        self.stdout: IO[bytes] = stdout or self.p.stdout
+        raw = getattr(self.p.stdout, "raw", None)  # re-buffered: 64 KiB, not GitPython's 8 KiB
+        self.stdout: IO[bytes] = io.BufferedReader(raw, 1 << 16) if raw else self.p.stdout
         self._err: list[bytes] = []  # the first line, and the first "fatal:"/"error:" line
         self._threads = [threading.Thread(target=self._drain, args=(self.p.stderr,), daemon=True)]
         if stdout is not None:
             self._threads.append(threading.Thread(
-                target=shutil.copyfileobj, args=(self.p.stdout, stdout, 1 << 20), daemon=True))  # fmt: skip
+                target=shutil.copyfileobj, args=(self.stdout, stdout, 1 << 20), daemon=True))  # fmt: skip
+            self.stdout = stdout
         for t in self._threads:
             t.start()
 
@@ -213,7 +217,7 @@ class Proc:
         for t in self._threads:
             t.join()
         if self.p.stdout is not None:
-            self.p.stdout.close()
+            self.p.stdout.close()  # and the 64 KiB reader on the same pipe
         if rc not in (0, -9, -13):  # killed, or SIGPIPE after we stopped reading
             raise SourceError(f"{self.git.where}: {what}: {self.stderr() or f'git exited {rc}'}")
         return rc
