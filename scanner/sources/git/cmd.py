@@ -22,9 +22,9 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import shutil
 import subprocess
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
@@ -197,8 +197,8 @@ class Proc:
         self._err: list[bytes] = []  # the first line, and the first "fatal:"/"error:" line
         self._threads = [threading.Thread(target=self._drain, args=(self.p.stderr,), daemon=True)]
         if stdout is not None:
-            self._threads.append(threading.Thread(
-                target=shutil.copyfileobj, args=(self.stdout, stdout, 1 << 20), daemon=True))  # fmt: skip
+            self._threads.append(threading.Thread(target=_copy, args=(self.stdout, stdout),
+                                                  daemon=True))  # fmt: skip
             self.stdout = stdout
         for t in self._threads:
             t.start()
@@ -230,6 +230,16 @@ class Proc:
         if self.p.poll() is None:
             self.p.kill()
             self.p.wait()
+
+
+def _copy(pipe: IO[bytes], to: IO[bytes]) -> None:
+    """Copy a pipe into a file in large reads: after a small read, wait a moment so that the
+    next one finds more (each wake-up of this thread takes the GIL from the scan)."""
+    fd = pipe.fileno()
+    while chunk := os.read(fd, 1 << 16):
+        to.write(chunk)
+        if len(chunk) < 1 << 14:  # (a full pipe is 16 KiB or more)
+            time.sleep(0.005)
 
 
 def first_error(stderr: bytes) -> str:
