@@ -8,13 +8,10 @@ still overrides each of them on the command line, with a scrubbed environment: n
 variable from the caller leaks in (a hook's ``GIT_DIR``/``GIT_INDEX_FILE`` would otherwise
 point every command at the hook's repository and index) unless a caller passes it on purpose.
 
-Processes are started through GitPython's command layer (``git.cmd.Git.execute``), imported
-only when a ``Git`` first runs something, except for ``Git(..., gitpython=False)`` (``lekk
-staged``): importing GitPython costs ~50 ms, a third of that command's budget
-(docs/git.md).  ``execute`` builds each process's environment as ``os.environ`` updated with
-``env`` and cannot remove a variable, so for the instant a process starts the caller's
-``GIT_*`` variables are taken out of ``os.environ`` too (``_scrubbed``).  The repository is
-opened and checked with GitPython's ``Repo``, which only reads files.
+GitPython's command layer (``git.cmd.Git.execute``, imported on first use) starts processes,
+except with ``gitpython=False`` (``lekk staged``: the import costs 30-50 ms of 150, docs/git.md).
+``execute`` cannot unset a variable, so the caller's ``GIT_*`` leave ``os.environ`` while a
+process starts (``_scrubbed``).  ``Repo`` opens the repository.
 """
 
 from __future__ import annotations
@@ -99,9 +96,8 @@ def _import_gitpython() -> None:
     try:
         import git  # noqa: F401
     except ImportError as exc:  # GitPython's import also fails when git is not on PATH
-        msg = str(exc).strip().splitlines()
-        raise SourceError(NOT_FOUND if "git executable" in str(exc)
-                          else f"cannot import GitPython: {msg[0] if msg else exc}") from None  # fmt: skip
+        missing = "git executable" in str(exc)
+        raise SourceError(NOT_FOUND if missing else f"GitPython: {_line(exc)}") from None
 
 
 class Git:
@@ -148,10 +144,10 @@ class Git:
         assert auto.proc is not None
         return auto.proc, auto
 
-    def run(self, *args: str, check: bool = True) -> bytes:
+    def run(self, *args: str) -> bytes:
         """Run to completion; on failure raise SourceError with git's first error line."""
         code, out, err = self.run_status(*args)
-        if check and code != 0:
+        if code != 0:
             raise SourceError(f"{self.where}: {first_error(err) or f'git {args[0]} failed'}")
         return out
 
@@ -179,7 +175,7 @@ class Git:
         except InvalidGitRepositoryError:
             raise SourceError(f"{self.where}: not a git repository") from None
         except Exception as exc:  # a malformed config or .git file, permissions, ...
-            raise SourceError(f"{self.where}: cannot open the repository: {exc}") from None
+            raise SourceError(f"{self.where}: cannot open the repository: {_line(exc)}") from None
 
 
 class Proc:
@@ -188,7 +184,6 @@ class Proc:
     thread while we do other things (``log --output`` refuses merges)."""
 
     def __init__(self, git: Git, args: Sequence[str], stdin: Any, stdout: Any = None) -> None:
-        self.args = args
         self.git = git
         self.p, self._keep = git.start(args, stdin)
         assert self.p.stdout is not None and self.p.stderr is not None
@@ -233,13 +228,16 @@ class Proc:
 
 
 def _copy(pipe: IO[bytes], to: IO[bytes]) -> None:
-    """Copy a pipe into a file in large reads: after a small read, wait a moment so that the
-    next one finds more (each wake-up of this thread takes the GIL from the scan)."""
+    """A pipe into a file, in large reads: each wake-up here takes the GIL from the scan."""
     fd = pipe.fileno()
     while chunk := os.read(fd, 1 << 16):
         to.write(chunk)
-        if len(chunk) < 1 << 14:  # (a full pipe is 16 KiB or more)
+        if len(chunk) < 1 << 14:  # a small read: let more come (a full pipe is >= 16 KiB)
             time.sleep(0.005)
+
+
+def _line(exc: BaseException) -> str:
+    return next((x.strip() for x in str(exc).splitlines() if x.strip()), type(exc).__name__)
 
 
 def first_error(stderr: bytes) -> str:
