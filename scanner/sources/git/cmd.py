@@ -168,7 +168,7 @@ class Git:
 
         try:
             with _scrubbed(self.env), Repo(self.where, search_parent_directories=True) as repo:
-                return (os.path.abspath(repo.git_dir),
+                return (os.path.realpath(repo.git_dir),
                         os.path.exists(os.path.join(repo.common_dir, "shallow")))  # fmt: skip
         except NoSuchPathError:
             raise SourceError(f"{self.where}: no such directory") from None
