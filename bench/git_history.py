@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: full-history ``lekk git`` against the floor of reading every object once.
 
-Usage: bench/git_history.py [--commits N] [--files N] [--keep DIR] [--lekk CMD]
+Usage: bench/git_history.py [--commits N] [--files N] [--keep DIR] [--lekk CMD] [--baseline CMD]
 
 Generates a repository with ``git fast-import`` (fixed seed; thousands of commits of source-like
 text, a few planted fake credentials, files edited, copied, renamed and deleted, a few branches
@@ -10,8 +10,11 @@ and tags), repacks it like a real clone (deltas), then times:
   floor:  git cat-file --batch-all-objects --batch > /dev/null
   lekk:   lekk git REPO --format json -o /dev/null --quiet
 
-and prints MB of unique blobs, MB/s, wall time, the ratio to the floor, and lekk's peak RSS
-(ru_maxrss of the child, which includes nothing of git's).  Results: docs/bench-git.md.
+and prints MB of unique blobs, MB/s, wall time, the ratio to the floor, CPU time (lekk and its
+git processes) and lekk's peak RSS (VmHWM of the child, which includes nothing of git's).
+``--baseline CMD`` times a second lekk (another version: ``PYTHONPATH=... python -m scanner``
+through ``env``) in runs interleaved with the first, so both see the same machine load.
+Results: docs/bench-git.md.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -107,15 +111,20 @@ def _hwm(pid: int) -> int:
     return 0
 
 
-def timed(cmd: list[str]) -> tuple[float, int]:
-    """Wall time, and the peak RSS (KiB) of the process itself (not of its git children)."""
+def timed(cmd: list[str]) -> tuple[float, int, float]:
+    """Wall time, the peak RSS (KiB) of the process itself (not of its git children), and the
+    CPU time of the process and the git processes it waited for."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
     peak = 0
     while p.poll() is None:
         peak = max(peak, _hwm(p.pid))
         time.sleep(0.005)
-    return time.perf_counter() - t0, peak
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return wall, peak, cpu
 
 
 def main() -> int:
@@ -127,6 +136,7 @@ def main() -> int:
     ap.add_argument("--keep", type=Path, help="generate into (or reuse) this directory")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--lekk", default=f"{sys.executable} -m scanner")
+    ap.add_argument("--baseline", help="another lekk command, timed in interleaved runs")
     a = ap.parse_args()
     tmp = None
     if a.keep:
@@ -160,28 +170,29 @@ def main() -> int:
         f"repo: {count} commits, {len(sizes)} unique blobs, {mb:.1f} MB of blobs, "
         f"pack {pack:.1f} MB"
     )
-    floor = min(
-        timed(["git", "-C", str(repo), "cat-file", "--batch-all-objects", "--batch"])[0]
-        for _ in range(a.runs)
-    )
-    print(
-        f"floor  git cat-file --batch-all-objects --batch: {floor:.2f}s  "
-        f"({mb / floor:.0f} MB/s of blobs)"
-    )
-    cmd = [*a.lekk.split(), "git", str(repo), "--format", "json", "-o", "/dev/null", "--quiet"]
-    runs = [timed(cmd) for _ in range(a.runs)]
-    best = min(t for t, _ in runs)
-    rss = max(m for _, m in runs) / 1024
-    found = subprocess.run(
-        [*a.lekk.split(), "git", str(repo), "--format", "json", "--quiet"],
-        capture_output=True,
-        text=True,
-    ).stdout
-    print(f"findings: {found.count(chr(34) + 'rule' + chr(34))}")
-    print(
-        f"lekk   {' '.join(cmd[-6:])}: {best:.2f}s  ({mb / best:.0f} MB/s)  "
-        f"{best / floor:.2f}x floor, peak RSS {rss:.0f} MiB"
-    )
+    args = ["git", str(repo), "--format", "json", "-o", "/dev/null", "--quiet"]
+    cmds = {"floor": ["git", "-C", str(repo), "cat-file", "--batch-all-objects", "--batch"],
+            "lekk": [*a.lekk.split(), *args]}  # fmt: skip
+    if a.baseline:
+        cmds["baseline"] = [*a.baseline.split(), *args]
+    runs: dict[str, list[tuple[float, int, float]]] = {name: [] for name in cmds}
+    for _ in range(a.runs):  # interleaved: every command sees the same load
+        for name, cmd in cmds.items():
+            runs[name].append(timed(cmd))
+    floor = min(t for t, _, _ in runs.pop("floor"))
+    print(f"floor    git cat-file --batch-all-objects --batch: {floor:.2f}s  "
+          f"({mb / floor:.0f} MB/s of blobs)")  # fmt: skip
+    for name, results in runs.items():
+        lekk = cmds[name][: -len(args)]
+        found = subprocess.run([*lekk, "git", str(repo), "--format", "json", "--quiet"],
+                               capture_output=True, text=True).stdout  # fmt: skip
+        best = min(t for t, _, _ in results)
+        rss = max(m for _, m, _ in results) / 1024
+        cpu = sorted(c for _, _, c in results)[len(results) // 2]
+        print(f"{name:8s} {' '.join(cmds[name])}\n"
+              f"         {best:.2f}s ({mb / best:.0f} MB/s)  {best / floor:.2f}x floor, CPU "
+              f"{cpu:.2f}s (median, with git), peak RSS {rss:.0f} MiB, "
+              f"findings: {found.count(chr(34) + 'rule' + chr(34))}")  # fmt: skip
     if tmp:
         shutil.rmtree(tmp)
     return 0

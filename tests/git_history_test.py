@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -167,8 +168,18 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path) -> None:
         (["git", str(repo.path), "--since-commit", "--all"], "is not a revision"),
         (["staged", str(tmp_path)], "not a git repository"),
     ]
+    (tmp_path / "a-file").write_text("x\n")
+    bad = Repo(tmp_path / "bad")  # GitPython's Repo opens it; git then refuses its config
+    (bad.path / ".git" / "config").write_text("[core\n")
+    cases += [
+        (["git", str(tmp_path / "a-file")], "not a git repository"),
+        (["git", str(bad.path)], "bad config line 1"),
+        (["git", str(repo.path)], "git: command not found"),  # GitPython's import fails too
+        (["staged", str(repo.path)], "git: command not found"),
+    ]
+    no_git = dict(os.environ, PATH=str(tmp_path / "nowhere"))
     for args, message in cases:
-        r = lekk(*args)
+        r = lekk(*args, env=no_git if "not found" in message else None)
         assert r.returncode == 2, (args, r.stderr)
         assert r.stderr.count("\n") == 1 and message in r.stderr, (args, r.stderr)
         assert "Traceback" not in r.stderr

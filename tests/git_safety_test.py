@@ -1,8 +1,10 @@
 """An untrusted repository cannot make lekk run its programs, in any git mode.
 
 The repository below names a marker-writing command in every config key and attribute through
-which git runs programs.  The test first proves the trap is armed (ordinary git commands do set
-off markers), then runs every lekk git mode and asserts that no marker appears.
+which git runs programs.  The test first proves the trap is armed (ordinary git commands, and
+GitPython's command layer with its defaults, do set off markers), then runs every lekk git mode
+and asserts that no marker appears.  lekk runs inside the repository, so GitPython's import-time
+``git version`` and its ``Repo`` discovery of ``.`` run there too.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import os
 import subprocess
 from pathlib import Path
 
+import git
 from git_builder import Repo, fake_secret
 from helpers import lekk
 
@@ -79,6 +82,11 @@ def _signed_commit(repo: Repo) -> None:
     repo.git("update-ref", "refs/heads/main", sha)
 
 
+def _clear(markers: Path) -> None:
+    for p in markers.iterdir():
+        p.unlink()
+
+
 def test_hostile_repository_runs_nothing(tmp_path: Path) -> None:
     markers = tmp_path / "markers"
     markers.mkdir()
@@ -101,22 +109,32 @@ def test_hostile_repository_runs_nothing(tmp_path: Path) -> None:
         [*no_process, "-c", "diff.evil.command=", "log", "-p", "-1", "HEAD~1"],
     ):  # fmt: skip
         subprocess.run(["git", "-C", str(repo.path), *args], capture_output=True, env=env)
-    armed = {p.name for p in markers.iterdir()}
     # A partial clone fetches a missing object from its promisor remote (here a command).
     blob = repo.git("rev-parse", "HEAD:a.txt")
     (repo.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
     subprocess.run(["git", "-C", str(repo.path), "cat-file", "-p", blob], capture_output=True)
     armed = {p.name for p in markers.iterdir()}
     assert {"fsmonitor", "gpg", "process", "diff-command", "textconv", "transport"} <= armed, armed
-    for p in markers.iterdir():
-        p.unlink()
+    _clear(markers)
+
+    # GitPython on its own protects nothing: its command layer runs the same programs.
+    with git.Repo(repo.path) as gp:
+        gp.git.status(env=env, with_exceptions=False)
+        gp.git.log("-1", env=env, with_exceptions=False)
+        gp.git.cat_file("-p", blob, with_exceptions=False)
+    armed = {p.name for p in markers.iterdir()}
+    assert {"fsmonitor", "gpg", "transport"} <= armed, armed
+    _clear(markers)
 
     modes = [
         ["git", str(repo.path)],
         ["git", str(repo.path), f"{base}..HEAD"],
         ["git", str(repo.path), "--since-commit", base],
         ["git", str(repo.path), "--branch", "main"],
+        ["git"],  # the current directory: GitPython's Repo discovers it
+        ["git", f"{base}..HEAD"],
         ["staged", str(repo.path)],
+        ["staged"],
     ]
     for args in modes:
         r = lekk(*args, "--format", "json", "--show-secrets", cwd=repo.path)

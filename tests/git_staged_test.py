@@ -94,3 +94,20 @@ def test_hook_environment_does_not_redirect_lekk_git(tmp_path: Path) -> None:
     r = lekk("git", str(other.path), "--format", "json", "--show-secrets", env=env)
     assert r.returncode == 1, r.stderr
     assert [f["secret"] for f in json.loads(r.stdout)["findings"]] == [secret]
+
+
+def test_staged_does_not_import_gitpython_but_git_does(tmp_path: Path) -> None:
+    """`lekk staged` keeps to plain subprocess: GitPython's import would cost 30-50 ms of its
+    150 ms budget (docs/git.md).  `lekk git` goes through GitPython."""
+    repo = Repo(tmp_path / "r")
+    repo.commit("init", {"README.md": "x\n"})
+    repo.stage({"a.env": f"SAGAPAY_API_SECRET={fake_secret()}\n"})
+    imported = {}
+    for mode in ("staged", "git"):
+        r = subprocess.run([sys.executable, "-X", "importtime", "-m", "scanner", mode, "--quiet"],
+                           cwd=repo.path, capture_output=True, text=True)  # fmt: skip
+        assert r.returncode == (1 if mode == "staged" else 0), r.stderr
+        imported[mode] = {line.split("|")[-1].strip() for line in r.stderr.splitlines()
+                          if line.startswith("import time:")}  # fmt: skip
+    assert "git.cmd" not in imported["staged"] and "git.repo.base" not in imported["staged"]
+    assert {"git.cmd", "git.repo.base"} <= imported["git"]

@@ -7,18 +7,28 @@ transports for a lazy fetch, ...).  lekk only uses plumbing that never reaches t
 still overrides each of them on the command line, with a scrubbed environment: no ``GIT_*``
 variable from the caller leaks in (a hook's ``GIT_DIR``/``GIT_INDEX_FILE`` would otherwise
 point every command at the hook's repository and index) unless a caller passes it on purpose.
+
+GitPython's command layer (``git.cmd.Git.execute``, imported on first use) starts processes,
+except with ``gitpython=False`` (``lekk staged``: the import costs 30-50 ms of 150, docs/git.md).
+``execute`` cannot unset a variable, so the caller's ``GIT_*`` leave ``os.environ`` while a
+process starts (``_scrubbed``).  ``Repo`` opens the repository.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import subprocess
-import tempfile
-from collections.abc import Mapping, Sequence
-from typing import IO, Any
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from typing import IO, TYPE_CHECKING, Any
 
 from scanner.errors import SourceError
+
+if TYPE_CHECKING:  # imported for real on first use only
+    from git.cmd import Git as GitCmd
 
 # Every setting that names a program git could run while reading, neutralised; `-c` outranks
 # the repository's own config.  `protocol.allow=never` stops a lazy fetch in a partial clone.
@@ -66,55 +76,132 @@ def hook_env() -> dict[str, str]:
     return {k: os.path.join(cwd, os.environ[k]) for k in HOOK_ENV if os.environ.get(k)}
 
 
+NOT_FOUND = "git: command not found (lekk needs git on PATH)"
+
+
+@contextlib.contextmanager
+def _scrubbed(env: Mapping[str, str]) -> Iterator[None]:
+    """``os.environ`` without the variables ``env`` leaves out, for the duration.  GitPython
+    starts each process from ``os.environ`` (and ``Repo`` reads ``GIT_DIR`` & co. from it);
+    lekk starts git from one thread only."""
+    gone = {k: os.environ.pop(k) for k in os.environ.keys() - env.keys()}
+    try:
+        yield
+    finally:
+        os.environ.update(gone)
+
+
+def _import_gitpython() -> None:
+    """Import GitPython, whose import runs ``git version`` (no repository, no config program)."""
+    try:
+        import git  # noqa: F401
+    except ImportError as exc:  # GitPython's import also fails when git is not on PATH
+        missing = "git executable" in str(exc)
+        raise SourceError(NOT_FOUND if missing else f"GitPython: {_line(exc)}") from None
+
+
 class Git:
     """One repository: ``git -C DIR -c <safe> ...`` with a scrubbed environment."""
 
-    def __init__(self, where: str, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, where: str, env: Mapping[str, str] | None = None,
+                 gitpython: bool = True) -> None:  # fmt: skip
         self.where = where
         self.env = safe_env(env)
+        self.gitpython = gitpython
+        self._cmd: GitCmd | None = None  # GitPython's command layer, made on first use
 
     def argv(self, *args: str) -> list[str]:
         safe = [x for c in SAFE_CONFIG for x in ("-c", c)]
-        return ["git", "--no-pager", "--no-replace-objects", "-C", self.where, *safe, *args]
+        cmd = self._cmd
+        exe = str(cmd.GIT_PYTHON_GIT_EXECUTABLE or "git") if cmd is not None else "git"
+        return [exe, "--no-pager", "--no-replace-objects", "-C", self.where, *safe, *args]
 
-    def run(self, *args: str, check: bool = True, input: bytes | None = None) -> bytes:
-        """Run to completion; on failure raise SourceError with git's first error line."""
+    def start(self, args: Sequence[str], stdin: Any) -> tuple[subprocess.Popen[bytes], object]:
+        """Start ``git ARGS`` (stdout and stderr piped): the process, and what must live as long
+        as it does (GitPython's ``AutoInterrupt`` kills the process when collected)."""
+        if not self.gitpython:
+            try:
+                p = subprocess.Popen(self.argv(*args), env=self.env, stdin=stdin,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+            except FileNotFoundError:
+                raise SourceError(NOT_FOUND) from None
+            return p, None
+        if self._cmd is None:
+            _import_gitpython()
+            from git.cmd import Git as GitCmd
+
+            self._cmd = GitCmd()  # (no working_dir: argv says -C)
+        from git.exc import GitCommandError, GitCommandNotFound
+
         try:
-            p = subprocess.run(
-                self.argv(*args), env=self.env, capture_output=True, input=input,
-                stdin=None if input is not None else subprocess.DEVNULL,
-            )  # fmt: skip
-        except FileNotFoundError:
-            raise SourceError("git: command not found (lekk needs git on PATH)") from None
-        if check and p.returncode != 0:
-            raise SourceError(f"{self.where}: {first_error(p.stderr) or f'git {args[0]} failed'}")
-        return p.stdout
+            with _scrubbed(self.env):
+                auto = self._cmd.execute(self.argv(*args), istream=stdin, as_process=True,
+                                         env=self.env)  # fmt: skip
+        except GitCommandNotFound:
+            raise SourceError(NOT_FOUND) from None
+        except GitCommandError as exc:  # (exit codes are read from the process, not raised)
+            raise SourceError(f"{self.where}: git {args[0]}: {exc.status}") from None
+        assert auto.proc is not None
+        return auto.proc, auto
+
+    def run(self, *args: str) -> bytes:
+        """Run to completion; on failure raise SourceError with git's first error line."""
+        code, out, err = self.run_status(*args)
+        if code != 0:
+            raise SourceError(f"{self.where}: {first_error(err) or f'git {args[0]} failed'}")
+        return out
 
     def popen(self, *args: str, stdin: Any = subprocess.DEVNULL, stdout: Any = None) -> Proc:
         return Proc(self, args, stdin, stdout)
 
     def run_status(self, *args: str) -> tuple[int, bytes, bytes]:
         """Run; (returncode, stdout, stderr), for commands whose failure is an answer."""
-        p = subprocess.run(self.argv(*args), env=self.env, capture_output=True,
-                           stdin=subprocess.DEVNULL)  # fmt: skip
-        return p.returncode, p.stdout, p.stderr
+        p, _keep = self.start(args, subprocess.DEVNULL)
+        out, err = p.communicate()
+        return p.returncode, out, err
+
+    def repository(self) -> tuple[str, bool]:
+        """(absolute git dir, shallow?) of the repository at or above ``where``, opened with
+        GitPython's ``Repo`` (it reads files; it starts no process)."""
+        _import_gitpython()
+        from git import InvalidGitRepositoryError, NoSuchPathError, Repo
+
+        try:
+            with _scrubbed(self.env), Repo(self.where, search_parent_directories=True) as repo:
+                return (os.path.realpath(repo.git_dir),
+                        os.path.exists(os.path.join(repo.common_dir, "shallow")))  # fmt: skip
+        except NoSuchPathError:
+            raise SourceError(f"{self.where}: no such directory") from None
+        except InvalidGitRepositoryError:
+            raise SourceError(f"{self.where}: not a git repository") from None
+        except Exception as exc:  # a malformed config or .git file, permissions, ...
+            raise SourceError(f"{self.where}: cannot open the repository: {_line(exc)}") from None
 
 
 class Proc:
-    """A streaming git process whose stderr goes to a temporary file (a pipe could fill up)."""
+    """A streaming git process.  Its stderr is drained on a thread (a full pipe would stall git,
+    and GitPython always pipes it); with ``stdout`` a file, the output is copied there on a
+    thread while we do other things (``log --output`` refuses merges)."""
 
     def __init__(self, git: Git, args: Sequence[str], stdin: Any, stdout: Any = None) -> None:
-        self.args = args
         self.git = git
-        self.err: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finish()
-        try:
-            self.p = subprocess.Popen(
-                git.argv(*args), env=git.env, stdin=stdin, stdout=stdout or subprocess.PIPE,
-                stderr=self.err, bufsize=1 << 16,
-            )  # fmt: skip
-        except FileNotFoundError:
-            raise SourceError("git: command not found (lekk needs git on PATH)") from None
-        self.stdout: IO[bytes] = stdout or self.p.stdout  # type: ignore[assignment]
+        self.p, self._keep = git.start(args, stdin)
+        assert self.p.stdout is not None and self.p.stderr is not None
+        raw = getattr(self.p.stdout, "raw", None)  # re-buffered: 64 KiB, not GitPython's 8 KiB
+        self.stdout: IO[bytes] = io.BufferedReader(raw, 1 << 16) if raw else self.p.stdout
+        self._err: list[bytes] = []  # the first line, and the first "fatal:"/"error:" line
+        self._threads = [threading.Thread(target=self._drain, args=(self.p.stderr,), daemon=True)]
+        if stdout is not None:
+            self._threads.append(threading.Thread(target=_copy, args=(self.stdout, stdout),
+                                                  daemon=True))  # fmt: skip
+            self.stdout = stdout
+        for t in self._threads:
+            t.start()
+
+    def _drain(self, stream: IO[bytes]) -> None:
+        for line in iter(lambda: stream.readline(4096), b""):
+            if not self._err or (len(self._err) < 2 and line.startswith((b"fatal:", b"error:"))):
+                self._err.append(line)
 
     def finish(self, what: str) -> int:
         """Wait; raise SourceError naming ``what`` with git's first error line on failure."""
@@ -122,21 +209,35 @@ class Proc:
             with contextlib.suppress(OSError):
                 self.p.stdin.close()
         rc = self.p.wait()
+        for t in self._threads:
+            t.join()
         if self.p.stdout is not None:
-            self.p.stdout.close()
+            self.p.stdout.close()  # and the 64 KiB reader on the same pipe
         if rc not in (0, -9, -13):  # killed, or SIGPIPE after we stopped reading
             raise SourceError(f"{self.git.where}: {what}: {self.stderr() or f'git exited {rc}'}")
-        self.err.close()
         return rc
 
     def stderr(self) -> str:
-        self.err.seek(0)
-        return first_error(self.err.read())
+        self._threads[0].join(timeout=5)
+        return first_error(b"".join(self._err))
 
     def kill(self) -> None:
         if self.p.poll() is None:
             self.p.kill()
             self.p.wait()
+
+
+def _copy(pipe: IO[bytes], to: IO[bytes]) -> None:
+    """A pipe into a file, in large reads: each wake-up here takes the GIL from the scan."""
+    fd = pipe.fileno()
+    while chunk := os.read(fd, 1 << 16):
+        to.write(chunk)
+        if len(chunk) < 1 << 14:  # a small read: let more come (a full pipe is >= 16 KiB)
+            time.sleep(0.005)
+
+
+def _line(exc: BaseException) -> str:
+    return next((x.strip() for x in str(exc).splitlines() if x.strip()), type(exc).__name__)
 
 
 def first_error(stderr: bytes) -> str:

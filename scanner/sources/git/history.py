@@ -1,6 +1,7 @@
 """Walking a repository's history with plumbing: which blobs, which commits, which refs.
 
-- ``open_repo`` checks the path is a repository and notes whether it is shallow.
+- ``open_repo`` checks the path is a repository and notes whether it is shallow (GitPython's
+  ``Repo``, see ``cmd``).
 - ``objects`` starts ``rev-list --objects | cat-file --batch``: every reachable blob once (git
   de-duplicates), with the first path git saw it at, streamed without passing through Python.
 - ``changes`` parses ``log --raw -c``: every (commit, path, new blob, parent blobs) in the
@@ -56,19 +57,10 @@ class RepoInfo:
 
 
 def open_repo(path: str, env: dict[str, str] | None = None) -> RepoInfo:
+    """The repository at (or above) ``path``; SourceError (one line) if there is none."""
     git = Git(path, env)
-    code, out, err = git.run_status("rev-parse", "--absolute-git-dir", "--is-shallow-repository")
-    if code != 0:
-        from scanner.sources.git.cmd import first_error
-
-        msg = first_error(err)
-        if "not a git repository" in msg:
-            msg = "not a git repository"
-        elif "cannot change to" in msg or "No such file" in msg:
-            msg = "no such directory"
-        raise SourceError(f"{path}: {msg or 'cannot read the repository'}")
-    lines = out.decode("utf-8", "replace").splitlines()
-    return RepoInfo(git=git, path=path, git_dir=lines[0], shallow=lines[-1].strip() == "true")
+    git_dir, shallow = git.repository()
+    return RepoInfo(git=git, path=path, git_dir=git_dir, shallow=shallow)
 
 
 def resolve(git: Git, rev: str) -> str:
