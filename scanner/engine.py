@@ -323,13 +323,22 @@ class Engine:
                     break
 
 
+# Words that fill e-commerce code: a needle inside one of them would match nearly every file
+# (``merchant`` for merchant-serial-number, ``epay`` of repayment), so the cover avoids them.
+_COMMON = ("merchant", "payment", "repayment", "prepay", "secret", "public", "client", "http",
+           "store", "order", "account", "number", "string", "value")  # fmt: skip
+
+
 def _cover(words: Sequence[str]) -> list[str]:
-    """A few substrings (of 4+ characters) such that every word contains one: greedy set cover."""
+    """A few substrings (of 4+ characters) such that every word contains one: greedy set cover
+    over needles that are not part of an everyday word (then the widest cover, then longest)."""
     left, out = set(words), []
     while left:
         cands = {w[i:j] for w in left for i in range(len(w))
                  for j in range(i + min(4, len(w)), len(w) + 1)}  # fmt: skip
-        best = max(sorted(cands), key=lambda c: (sum(c in w for w in left), len(c)))
+        best = max(sorted(cands), key=lambda c: (
+            not any(c in common for common in _COMMON), sum(c in w for w in left), len(c)
+        ))  # fmt: skip
         out.append(best)
         left = {w for w in left if best not in w}
     return out

@@ -18,55 +18,7 @@ from scanner.sources import files as files_source
 BIG = 16 << 20  # blobs larger than this are streamed in chunks
 FORMAT = "--batch=%(objectname) %(objecttype) %(objectsize) %(rest)"
 ExactPrefilter = Callable[[bytes, str], bool]
-
-
-def needles(keywords: Iterable[str], shortest: int = 6) -> tuple[bytes, ...]:
-    """A small set of substrings such that every keyword contains at least one of them.
-
-    Each needle costs one pass over a blob, and a longer needle is a faster pass (the search
-    skips further), so: greedily the substring (at least ``shortest`` long, or a whole shorter
-    keyword) shared by the most keywords, the longest of those.  29 keywords -> 15 needles.
-    """
-    remaining = {k.lower() for k in keywords if k}
-    chosen: list[str] = []
-    while remaining:
-        counts: dict[str, int] = {}
-        for k in remaining:
-            n = min(shortest, len(k))
-            subs = {k[i:j] for i in range(len(k)) for j in range(i + n, len(k) + 1)}
-            for s in subs:
-                counts[s] = counts.get(s, 0) + 1
-        best = max(sorted(counts), key=lambda s: (counts[s], len(s)))
-        chosen.append(best)
-        remaining = {k for k in remaining if best not in k}
-    return tuple(s.encode() for s in chosen)
-
-
-class Prefilter:
-    """``Engine.prefilter`` on bytes, in fewer passes: a needle, then only the keywords holding it.
-
-    True when a keyword is in the lowered bytes or a path word is in the lowered path.  Each
-    keyword contains one of the needles, so testing a needle's own keywords only where the
-    needle occurs gives the same answer with about half the passes over the blob.
-    """
-
-    def __init__(self, keywords: Iterable[str], path_words: Iterable[str]) -> None:
-        words = sorted({k.lower() for k in keywords if k})
-        self.groups = tuple(
-            (n, tuple(k.encode() for k in words if n.decode() in k)) for n in needles(words)
-        )
-        self.path_words = tuple(path_words)
-
-    def __call__(self, low: bytes, path_low: str) -> bool:
-        for w in self.path_words:
-            if w in path_low:
-                return True
-        for needle, group in self.groups:
-            if needle in low:
-                for k in group:
-                    if k in low:
-                        return True
-        return False
+"""``Engine.prefilter``: lowered bytes and lowered path in, may any rule match?"""
 
 
 class Batch:

@@ -26,7 +26,7 @@ MIN_PACK_KB = 4096  # below this, forking workers costs more than it saves
 
 
 class Scans(Protocol):
-    prefilter: blobs.Prefilter
+    prefilter: blobs.ExactPrefilter
     engine: Engine
     scanned: dict[str, Any]
 

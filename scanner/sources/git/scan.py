@@ -55,9 +55,8 @@ class _Scanner:
     def __init__(self, engine: Engine, warn: Warn) -> None:
         self.engine = engine
         self.warn = warn
-        words = list(engine.keywords)
-        self.prefilter = blobs.Prefilter([*words, *_b64()], words)
-        self.words = words
+        self.prefilter: blobs.ExactPrefilter = engine.prefilter
+        self.words = list(engine.keywords)
         self.globs = [g for r in engine.rules for g in r.paths]
         self.contexts = [p for r in engine.rules for p in r.context_any]
         self._sigs: dict[str, Sig] = {}
@@ -115,12 +114,6 @@ class _Scanner:
             raise _catfile_error(git, proc.stderr() or str(exc)) from None
         writer.join()
         proc.finish("git cat-file")
-
-
-def _b64() -> tuple[str, ...]:
-    from scanner.engine import B64_TRIGGERS
-
-    return B64_TRIGGERS
 
 
 def _catfile_error(git: Git, msg: str) -> Exception:
