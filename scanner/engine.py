@@ -32,7 +32,11 @@ PREFILTER_PROBES = 64  # occurrences of a needle checked in place before one sea
 _TOKEN_END = regex.compile(r"[^\w+/=~.&#;-]")
 TOKEN_MAX = 512
 
-_IGNORE = regex.compile(r"lekk:ignore(-next-line)?(?:[ \t]+([a-z0-9-]+(?:[ \t]*,[ \t]*[a-z0-9-]+)*))?")
+# a rule id starts with a letter, so the `-->` closing an HTML comment is not read as one
+_RULE_ID = r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+"
+_IGNORE = regex.compile(
+    rf"lekk:ignore(-next-line)?(?:[ \t]+({_RULE_ID}(?:[ \t]*,[ \t]*{_RULE_ID})*)(?![\w-]))?"
+)
 _B64_TOKEN = regex.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
 _PRINTABLE = regex.compile(r"^[\x21-\x7e]{8,200}$")
 # base64 of the SagaPay prefixes at each of the three alignments, so an encoded key with no

@@ -51,6 +51,17 @@ def test_ignore_on_the_line_with_and_without_ids_and_for_lint_rules(tmp_path: Pa
     assert found(tmp_path) == {("public-env-secret", ".env.production", 3)}
 
 
+def test_ignore_inside_an_html_comment(tmp_path: Path) -> None:
+    """The ``-->`` that closes the comment is not a rule id (it once silenced nothing)."""
+    s, k = fake("sps_live_"), fake("spk_live_")
+    (tmp_path / "sagapay.html").write_text(
+        f"<p>X-API-Secret: {s}</p> <!-- lekk:ignore -->\n"
+        f"<p>X-API-Secret: {s} X-API-Key: {k}</p> <!-- lekk:ignore sagapay-api-key -->\n",
+        encoding="utf-8",
+    )
+    assert found(tmp_path) == {("sagapay-api-secret", "sagapay.html", 2)}
+
+
 def test_an_unknown_rule_id_in_a_suppression_is_a_warning(tmp_path: Path) -> None:
     s = fake("sps_live_")
     (tmp_path / "app.env").write_text(
