@@ -336,15 +336,18 @@ _COMMON = ("merchant", "payment", "repayment", "prepay", "secret", "public", "cl
 def _cover(words: Sequence[str]) -> list[str]:
     """A few substrings (of 4+ characters) such that every word contains one: greedy set cover
     over needles that are not part of an everyday word (then the widest cover, then longest)."""
+    holders: dict[str, set[str]] = {}  # candidate needle -> the words that contain it
+    for w in set(words):
+        for i in range(len(w)):
+            for j in range(i + min(4, len(w)), len(w) + 1):
+                holders.setdefault(w[i:j], set()).add(w)
+    rare = {c: not any(c in common for common in _COMMON) for c in holders}
     left, out = set(words), []
     while left:
-        cands = {w[i:j] for w in left for i in range(len(w))
-                 for j in range(i + min(4, len(w)), len(w) + 1)}  # fmt: skip
-        best = max(sorted(cands), key=lambda c: (
-            not any(c in common for common in _COMMON), sum(c in w for w in left), len(c)
-        ))  # fmt: skip
+        best = max(sorted(c for c, ws in holders.items() if ws & left),
+                   key=lambda c: (rare[c], len(holders[c] & left), len(c)))  # fmt: skip
         out.append(best)
-        left = {w for w in left if best not in w}
+        left -= holders[best]
     return out
 
 

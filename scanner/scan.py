@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from scanner import filters, gitignored
@@ -14,7 +15,7 @@ from scanner.config import Config
 from scanner.engine import Engine
 from scanner.finding import Finding
 from scanner.rules import Rule
-from scanner.sources import Fragment, Warn, dispatch
+from scanner.sources import Fragment, Warn
 from scanner.sources import files as files_source
 
 if TYPE_CHECKING:
@@ -74,17 +75,24 @@ def _scan_targets(
     for t in targets:
         with contextlib.suppress(OSError):
             size += os.path.getsize(t.real)
-        frags = dispatch.file_fragments(t, engine.prefilter, warnings.append)
+        frags = _dispatch().file_fragments(t, engine.prefilter, warnings.append)
         found.extend(scan_fragments(engine, frags))
     warnings.extend(engine.timeouts)
     engine.timeouts.clear()
     return found, warnings, size
 
 
+def _dispatch() -> ModuleType:
+    # imported on first use: archives, maps and bundles cost start-up that `lekk staged` skips
+    from scanner.sources import dispatch
+
+    return dispatch
+
+
 def expand(fragments: Iterable[Fragment], warn: Warn) -> Iterator[Fragment]:
     """Hook for content-aware sources: text already in memory (a git blob, a fetched URL) as
     scanned: source maps split into their sources, inline maps decoded, client-side marked."""
-    yield from dispatch.expand(fragments, warn)
+    yield from _dispatch().expand(fragments, warn)
 
 
 def _batches(items: Iterable[files_source.Target], n: int) -> Iterator[list[files_source.Target]]:

@@ -289,3 +289,20 @@ def test_blob_only_a_tag_reaches_is_reported_without_commit(tmp_path: Path) -> N
     assert (f["secret"], f["line"], f["commit"], f["refs"]) == (secret, 1, None, [])
     assert f["path"] == f"(blob {blob[:12]})"
     assert lekk_json("git", str(repo.path), "--branch", "main")["findings"] == []
+
+
+def test_bundles_and_source_maps_in_history_are_read_as_such(tmp_path: Path) -> None:
+    """A committed map is split into its sources (origin), and a bundle ships to browsers."""
+    repo = Repo(tmp_path / "r")
+    key, secret = fake_secret("spk_live_"), fake_secret()
+    source = f'// SagaPay checkout\nconst k = "{key}";\n'
+    smap = json.dumps({"version": 3, "sources": ["webpack:///./src/pay.ts"],
+                       "sourcesContent": [source], "mappings": "AAAA"})  # fmt: skip
+    sha = repo.commit("build", {"web/dist/app.js.map": smap,
+                                "src/sagapay.py": f"SAGAPAY_API_SECRET = '{secret}'\n"})  # fmt: skip
+    report = lekk_json("git", str(repo.path))
+    f = _one(report, "sagapay-api-key", "web/dist/app.js.map", 1)
+    assert f["origin"] == {"path": "src/pay.ts", "line": 2} and f["client_side"] is True
+    assert f["severity"] == "error" and f["commit"]["sha"] == sha
+    plain = _one(report, "sagapay-api-secret", "src/sagapay.py", 1)
+    assert "client_side" not in plain and "origin" not in plain

@@ -39,8 +39,8 @@ class HistoryScan:
     bytes: int = 0
 
 
-Sig = tuple[frozenset[str], frozenset[int], frozenset[int]]
-PLAIN: Sig = (frozenset(), frozenset(), frozenset())
+Sig = tuple[frozenset[str], frozenset[int], frozenset[int], frozenset[str]]
+PLAIN: Sig = (frozenset(), frozenset(), frozenset(), frozenset())
 
 
 class _Scanner:
@@ -71,6 +71,7 @@ class _Scanner:
                 frozenset(w for w in self.words if w in low),
                 frozenset(i for i, g in enumerate(self.globs) if path_matches(path, g)),
                 frozenset(i for i, p in enumerate(self.contexts) if p.search(path)),
+                _kind(path),
             )
             s = PLAIN if s == PLAIN else s
             if len(self._sigs) < 100_000:
@@ -81,11 +82,17 @@ class _Scanner:
         """The signatures a blob has been scanned under."""
         return set(self.hits.get(blob, ())) | {self.scanned.get(blob, PLAIN)}
 
+    def _expand(self, frags: Iterator[Fragment]) -> Iterator[Fragment]:
+        """As for files: source maps split into their sources, browser code marked client-side."""
+        from scanner.sources import dispatch
+
+        return dispatch.expand(frags, self.warn)
+
     def any_finding(self, frags: Iterator[Fragment]) -> bool:
-        return any(self.engine.scan(frag) for frag in frags)
+        return any(self.engine.scan(frag) for frag in self._expand(frags))
 
     def handle(self, sha: str, path: str, frags: Iterator[Fragment]) -> None:
-        found = [f for frag in frags for f in self.engine.scan(frag)]
+        found = [f for frag in self._expand(frags) for f in self.engine.scan(frag)]
         sig = self.sig(path)
         if sig is not PLAIN and sha not in self.scanned:
             self.scanned[sha] = sig
@@ -211,6 +218,15 @@ def scan_history(
                     out.found.append((f.with_(path=f.path or f"(blob {blob[:12]})"), None))
     progress.done()
     return out
+
+
+def _kind(path: str) -> frozenset[str]:
+    """What the path tells the content-aware sources: a source map, browser code, a script."""
+    from scanner.sources import bundles
+
+    checks = (("map", bundles.is_source_map_path), ("client", bundles.is_client_side),
+              ("script", bundles.is_script_path))  # fmt: skip
+    return frozenset(name for name, check in checks if check(path))
 
 
 def scan_blobs(
