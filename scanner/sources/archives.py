@@ -22,7 +22,7 @@ from typing import IO
 
 from scanner.sources import Fragment, Warn
 from scanner.sources.bundles import is_client_side, is_script_path, is_source_map_path
-from scanner.sources.files import CHUNK, OVERLAP, is_binary
+from scanner.sources.files import CHUNK, OVERLAP, advance, is_binary, token_tail
 from scanner.sources.sourcemap import TextFilter
 
 ZIP_EXT = (".zip", ".jar", ".war", ".ear", ".apk", ".aab", ".aar", ".ipa", ".whl", ".xpi",
@@ -245,16 +245,14 @@ def _member(
 
 
 def _chunks(text: str) -> Iterator[tuple[str, int, int]]:
-    """``text`` in pieces of CHUNK characters (each running OVERLAP further) with positions."""
+    """``text`` in pieces of CHUNK characters (each running OVERLAP further) with positions; a
+    piece never ends inside a token (the next piece holds it whole)."""
     line, column, i = 1, 1, 0
     while i < len(text):
         end = i + CHUNK
-        yield text[i : end + OVERLAP], line, column
-        done = text[i:end]
-        nl = done.count("\n")
-        if nl:
-            line += nl
-            column = len(done) - done.rfind("\n")
-        else:
-            column += len(done)
+        piece = text[i : end + OVERLAP]
+        if end + OVERLAP < len(text):
+            piece = piece[: len(piece) - token_tail(piece[-OVERLAP:])]
+        yield piece, line, column
+        line, column = advance(line, column, text[i:end])
         i = end

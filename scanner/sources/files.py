@@ -179,20 +179,22 @@ def _chunked(
         keep = piece[-OVERLAP:] if data else ""
         # a fragment never ends inside a token (a value cut in two would look complete); the
         # cut-off tail is in `keep` and scanned whole with the next chunk
-        seen = piece[: len(piece) - _token_tail(keep)] if data else piece
+        seen = piece[: len(piece) - token_tail(keep)] if data else piece
         if prefilter(seen.encode("utf-8", "replace").lower(), path_low):
             yield Fragment(seen, target.rel, line=line, column=column)
-        done = piece[: len(piece) - len(keep)]
-        nl = done.count("\n")
-        if nl:
-            line += nl
-            column = len(done) - done.rfind("\n")
-        else:
-            column += len(done)
+        line, column = advance(line, column, piece[: len(piece) - len(keep)])
         carry = keep
 
 
-def _token_tail(text: str) -> int:
+def advance(line: int, column: int, done: str) -> tuple[int, int]:
+    """The line and column just after ``done``, which starts at ``line``/``column``."""
+    nl = done.count("\n")
+    if nl:
+        return line + nl, len(done) - done.rfind("\n")
+    return line, column + len(done)
+
+
+def token_tail(text: str) -> int:
     """Length of the unbroken run of token characters at the end of ``text`` (capped)."""
     n = 0
     for ch in reversed(text[-TOKEN_MAX:]):
