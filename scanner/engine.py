@@ -39,11 +39,28 @@ _IGNORE = regex.compile(
 )
 _B64_TOKEN = regex.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
 _PRINTABLE = regex.compile(r"^[\x21-\x7e]{8,200}$")
-# base64 of the SagaPay prefixes at each of the three alignments, so an encoded key with no
-# plain-text hint (a Kubernetes Secret with bland names) still reaches the decoder.
-B64_TRIGGERS = ("c3brx2xpdmvf", "c3bzx2xpdmvf", "c3brx3rlc3rf", "c3bzx3rlc3rf",
-                "nwa19saxzlx", "nwa19zdgvzdf", "zwtfbgl2zv", "zwtfdgvzdf", "bwtfbgl2zv",
-                "bhrfbgl2zv", "bhrfdgvzdf", "c2dzx")  # fmt: skip
+SAGAPAY_PREFIXES = (b"spk_live_", b"spk_test_", b"sps_live_", b"sps_test_", b"spay_live_",
+                    b"spay_test_", b"sg_live_", b"sg_test_", b"sgs_")  # fmt: skip
+
+
+def b64_forms(prefix: bytes) -> tuple[str, ...]:
+    """What base64 of any text holding ``prefix`` contains, at each of the three alignments:
+    the longest run of output characters that no neighbouring byte can change (lowercased)."""
+    forms = []
+    for a in range(3):
+        e1 = base64.b64encode(b"\0" * a + prefix + b"\0" * 3).decode().lower()
+        e2 = base64.b64encode(b"\xff" * a + prefix + b"\xff" * 3).decode().lower()
+        run = best = ""
+        for x, y in zip(e1, e2, strict=True):
+            run = run + x if x == y else ""
+            best = run if len(run) > len(best) else best
+        forms.append(best)
+    return tuple(forms)
+
+
+# So that an encoded key with no plain-text hint (a Kubernetes Secret with bland names, a
+# base64-encoded .env) still reaches the decoder.
+B64_TRIGGERS = tuple(f for p in SAGAPAY_PREFIXES for f in b64_forms(p))
 
 
 def shannon_entropy(value: str) -> float:

@@ -136,3 +136,20 @@ def test_many_anchors_and_long_line_stay_right() -> None:
     text = "secret=1;" * 30_000 + f" sagapay {key}"
     [f] = scan(text, "big.js")
     assert (f.line, f.column, f.secret) == (1, 270_010, key)
+
+
+def test_base64_encoded_sagapay_pair_is_found_at_every_alignment() -> None:
+    """A key inside an encoded blob sits at any offset mod 3; the prefilter must see each."""
+    for lead in ("k=", "ke=", "key="):  # 2, 3 and 4 bytes before the key: every alignment
+        for key_prefix, secret_prefix in (("spk_live_", "sps_live_"), ("spay_test_", "sgs_")):
+            key = key_prefix + keygen.alnum(RNG, 32)
+            secret = secret_prefix + keygen.alnum(RNG, 40 if secret_prefix == "sgs_" else 24)
+            blob = base64.b64encode(f"{lead}{key};s={secret}".encode()).decode()
+            text = f"apiVersion: v1\nkind: Secret\ndata:\n  config: {blob}\n"
+            frag = Fragment(text, "deploy/secret.yaml")
+            assert ENGINE.prefilter(text.lower().encode(), frag.path), (lead, key_prefix)
+            found = {(f.rule.id, f.secret, f.encoding, f.line) for f in scan(text, frag.path)}
+            assert found == {
+                ("sagapay-api-key", key, "base64", 4),
+                ("sagapay-api-secret", secret, "base64", 4),
+            }, (lead, key_prefix)
