@@ -5,13 +5,17 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from helpers import ROOT
 
 
 def _tool(name: str) -> str:
-    exe = shutil.which(name, path=str(ROOT / ".venv" / "bin")) or shutil.which(name)
+    # beside the interpreter running the tests (its venv), else the checkout's .venv, else PATH
+    here = str(Path(sys.executable).parent)
+    exe = shutil.which(name, path=here) or shutil.which(name, path=str(ROOT / ".venv" / "bin"))
+    exe = exe or shutil.which(name)
     if exe is None:
         pytest.fail(f"{name} is not installed: install the test extras (pip install -e '.[test]')")
     return exe
