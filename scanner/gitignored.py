@@ -19,18 +19,19 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from scanner.finding import Finding
 
 RULE_ID = "tracked-dotenv"
-_SAFE = ("-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null",
-         "-c", "core.untrackedCache=false")  # fmt: skip
 
 
 def ignore_state(real: str) -> str | None:
     """None when git would take the file; else why not (ignored, or not in a work tree)."""
+    # the git source's safety settings and scrubbed environment (no hook's GIT_DIR leaks in)
+    from scanner.sources.git.cmd import SAFE_CONFIG, safe_env
+
     directory, name = os.path.split(os.path.abspath(real))
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+    safe = [arg for setting in SAFE_CONFIG for arg in ("-c", setting)]
     try:
         proc = subprocess.run(
-            ["git", *_SAFE, "-C", directory, "check-ignore", "-q", "--", name],
-            stdin=subprocess.DEVNULL, capture_output=True, env=env, timeout=20, check=False,
+            ["git", *safe, "-C", directory, "check-ignore", "-q", "--", name],
+            stdin=subprocess.DEVNULL, capture_output=True, env=safe_env(), timeout=20, check=False,
         )  # fmt: skip
     except (OSError, subprocess.SubprocessError):
         return "git is not available to tell whether the file is ignored"
