@@ -1,14 +1,16 @@
 """Sources turn inputs into Fragments; they know nothing of rules.
 
-A source is a module with a ``fragments(target, options, warn)`` generator (see ``Source``).
-Built-in sources are listed in ``SOURCES``; nothing is discovered by walking packages.
+One module per kind of input: ``files`` (walk and chunked reading), ``archives``, ``sourcemap``,
+``bundles`` (client-side code, ``sourceMappingURL``), ``web`` (a deployed site) and ``git``
+(history and the index).  ``dispatch`` is the one place that decides which of them reads a file
+or an in-memory text; nothing is discovered by walking packages.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 Warn = Callable[[str], None]
 """Reports a problem with one input (one line, naming the input and the reason)."""
@@ -31,9 +33,3 @@ class Fragment:
     origin_path: str | None = None
     client_side: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
-
-
-class Source(Protocol):
-    def fragments(self, target: str, options: Mapping[str, Any], warn: Warn) -> Iterator[Fragment]:
-        """Yield every fragment of ``target``; report unreadable parts through ``warn``."""
-        ...
