@@ -8,21 +8,13 @@ import subprocess
 from pathlib import Path
 
 import helpers
-from helpers import lekk, lekk_json
+from helpers import git, lekk, lekk_json
 
 from scanner.finding import secret_hash
 
 
 def fake(prefix: str) -> str:
     return helpers.fake(prefix, 24)
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "-c", "init.defaultBranch=main",
-         "-c", "commit.gpgsign=false", *args],
-        cwd=cwd, check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
 
 
 def project(tmp_path: Path) -> tuple[Path, str, str]:

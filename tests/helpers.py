@@ -38,3 +38,12 @@ def fake(prefix: str, n: int) -> str:
         )
         if not is_placeholder(value) and not is_obvious_fake(value):
             return value
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in a repository built by a test (fixed identity, no signing)."""
+    return subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "-c", "init.defaultBranch=main",
+         "-c", "commit.gpgsign=false", *args],
+        cwd=cwd, check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip

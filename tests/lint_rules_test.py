@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import helpers
 import pytest
-from helpers import ROOT, lekk, lekk_json
+from helpers import ROOT, git, lekk, lekk_json
 
 from scanner.rulecheck import check_packs
 from scanner.rules import load_pack
@@ -173,14 +172,6 @@ def test_secret_in_log(tmp_path: Path) -> None:
 
 
 # -- tracked-dotenv: git decides ----------------------------------------------------------------
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "-c", "init.defaultBranch=main",
-         "-c", "commit.gpgsign=false", *args],
-        cwd=cwd, check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
 
 
 def dotenv_repo(tmp_path: Path) -> Path:
