@@ -160,8 +160,8 @@ class Engine:
 
         The hot path of a scan.  A few needles that between them occur in every keyword (e.g.
         ``_live_`` for all the SagaPay prefixes) are searched first, so an ordinary file costs
-        ~14 substring searches, not ~30; where a needle occurs, the keywords that contain it are
-        checked in place (a common needle such as ``merchant`` costs no extra pass).
+        one search per needle (21 with the built-in packs), not one per keyword and Base64 form
+        (54); where a needle occurs, the keywords that contain it are checked in place.
         """
         data = low.encode("utf-8", "surrogatepass") if isinstance(low, str) else low
         for k in self.keywords:
