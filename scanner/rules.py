@@ -24,10 +24,13 @@ _ID = regex.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$")
 _TEMPLATE = regex.compile(r"\{\{([a-z_][a-z0-9_]*)\}\}")
 _RULE_KEYS = {
     "id", "name", "kind", "severity", "test_severity", "confidence", "keywords", "anchors",
-    "regex", "entropy", "context", "test", "captures", "client_side_only", "paths",
+    "region", "regex", "entropy", "context", "test", "captures", "client_side_only", "paths",
     "what", "why", "fix", "example", "remediation", "references", "examples",
     "negative_examples", "added_in",
 }  # fmt: skip
+# Characters of text around each anchor that a rule's regex runs on: before it (a long variable
+# name holding the anchor) and after it (separator, quoting and the value; a postman pair).
+REGION = (160, 480)
 _CONTEXT_KEYS = {"any", "none", "name_none", "window"}
 _TEST_KEYS = {"secret", "name", "nearby", "unless_nearby"}
 _REMEDIATION_KEYS = {"url", "action", "steps", "urls"}
@@ -64,6 +67,7 @@ class Rule:
     keywords: tuple[str, ...]
     anchors: tuple[str, ...]
     pattern: regex.Pattern[str]
+    region: tuple[int, int]
     what: str
     why: str
     fix: str
@@ -188,6 +192,12 @@ def build_rule(
     if not keywords:
         raise _fail(where, rid, "'keywords' is required: the prefilter needs at least one")
     anchors = tuple(k.lower() for k in _strings(raw.get("anchors"), where, rid, "anchors"))
+    region = raw.get("region", list(REGION))
+    if not (
+        isinstance(region, list) and len(region) == 2
+        and all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= 100_000 for n in region)
+    ):  # fmt: skip
+        raise _fail(where, rid, "'region' must be [before, after]: two whole numbers of characters")
     try:
         source = _compile(raw["regex"], where, rid, "regex", patterns)
         pattern = regex.compile(source, regex.VERSION0)
@@ -240,7 +250,8 @@ def build_rule(
     return Rule(
         id=rid, name=raw["name"], provider=provider, kind=kind, severity=severity,
         test_severity=test_severity, confidence=confidence, keywords=keywords,
-        anchors=anchors or keywords, pattern=pattern, what=raw["what"].strip(),
+        anchors=anchors or keywords, pattern=pattern, region=(region[0], region[1]),
+        what=raw["what"].strip(),
         why=raw["why"].strip(), fix=raw["fix"].strip(), remediation=remediation, source=where,
         entropy=float(entropy) if entropy is not None else None,
         context_any=ctx["any"], context_none=ctx["none"], name_none=ctx["name_none"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
 PARALLEL_MIN_FILES = 64  # below this, a process pool costs more than it saves
-BATCH = 64
+BATCH = 32  # files per task: small enough that both cores get work on a small tree
 
 
 @dataclass
@@ -106,6 +107,16 @@ def _batches(items: Iterable[files_source.Target], n: int) -> Iterator[list[file
         yield batch
 
 
+def _kept(
+    items: Iterator[files_source.Target], seen: list[files_source.Target]
+) -> Iterator[files_source.Target]:
+    """``seen`` (already taken from ``items``), then the rest of ``items``, kept in ``seen``."""
+    yield from list(seen)
+    for item in items:
+        seen.append(item)
+        yield item
+
+
 def _pool(rules: Sequence[Rule], jobs: int) -> ProcessPoolExecutor:
     # imported here: a process pool is only worth it on large scans, and `lekk staged` must start fast
     import multiprocessing
@@ -137,13 +148,13 @@ def scan_paths(
         raw.extend(scan_fragments(engine, files_source.read_stdin(engine.prefilter)))
         result.files += 1
         paths = [p for p in paths if p != "-"]
-    targets = [t for _, t in files_source.walk(paths, [*config.exclude, *excludes], say)]
-    result.files += len(targets)
+    walker = (t for _, t in files_source.walk(paths, [*config.exclude, *excludes], say))
+    targets = list(itertools.islice(walker, PARALLEL_MIN_FILES))
     jobs = jobs or os.cpu_count() or 1
     if jobs > 1 and len(targets) >= PARALLEL_MIN_FILES:
-        size = max(8, min(BATCH, len(targets) // (jobs * 4) or 1))
+        # the workers start on the first batches while this process walks the rest of the tree
         with _pool(rules, jobs) as pool:
-            for found, warnings, nbytes in pool.map(_scan_batch, _batches(targets, size)):
+            for found, warnings, nbytes in pool.map(_scan_batch, _batches(_kept(walker, targets), BATCH)):
                 raw.extend(found)
                 for w in warnings:
                     say(w)
@@ -154,6 +165,7 @@ def scan_paths(
         for w in warnings:
             say(w)
         result.bytes += nbytes
+    result.files += len(targets)
     reals = {t.rel: t.real for t in targets}
     raw = list(gitignored.settle(raw, reals, lambda f, why: result.dropped.append((f, why))))
     return finish(raw, config, result)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from helpers import lekk
 
 
-def test_acceptance_corpus_matches_manifest(shared: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("pure", ["", "1"], ids=["C-if-built", "pure-Python"])
+def test_acceptance_corpus_matches_manifest(shared: Path, tmp_path: Path, pure: str) -> None:
     corpus = shared / "corpus"
-    r = lekk("scan", str(corpus / "acceptance"), "--format", "json", "--show-secrets")
+    env = {**os.environ, "LEKK_PURE_PYTHON": pure}  # both prefilters find the same
+    r = lekk("scan", str(corpus / "acceptance"), "--format", "json", "--show-secrets", env=env)
     assert r.returncode == 1, r.stderr
     assert "Traceback" not in r.stderr
     report = tmp_path / "report.json"

@@ -1,9 +1,11 @@
-"""The prefilter (one implementation, ``Engine.prefilter``, shared by files and git blobs) answers
-exactly as the plain test "a keyword is in the text or the path"."""
+"""The prefilter (``Engine.prefilter``, shared by files and git blobs; in C when the extension is
+built, else pure Python) answers exactly as the plain test "a keyword is in the text or the path"."""
 
 from __future__ import annotations
 
 import random
+
+import pytest
 
 from scanner.engine import B64_TRIGGERS, Engine, _cover
 from scanner.rules import load_rules
@@ -23,8 +25,9 @@ def test_needles_cover_every_keyword() -> None:
         assert any(n in w for n in found), w
 
 
-def test_same_answer_as_the_plain_keyword_test() -> None:
-    engine = Engine(load_rules())
+@pytest.mark.parametrize("extension", [True, False], ids=["C-if-built", "pure-Python"])
+def test_same_answer_as_the_plain_keyword_test(extension: bool) -> None:
+    engine = Engine(load_rules(), extension=extension)
     r = random.Random(5)
     filler = "def merchant_total(self): return self.amount  # test_ live_ serial number\n"
     samples = [(filler * 3, False)]
@@ -35,10 +38,10 @@ def test_same_answer_as_the_plain_keyword_test() -> None:
     for text, whole in samples:
         low = text.lower().encode()
         for path in ("src/app.py", "config/VIPPS.env", "mobilepay/x.txt"):
-            assert engine.prefilter(low, path.lower()) == _naive(engine, low, path.lower()), (
-                text,
-                path,
-            )
+            want = _naive(engine, low, path.lower())
+            # raw text in any case, as bytes or str: the prefilter folds case itself
+            for data in (text.encode(), text, low):
+                assert engine.prefilter(data, path.lower()) == want, (text, path, type(data))
         if whole:
-            assert engine.prefilter(low, "src/app.py"), text
-    assert not engine.prefilter((filler * 3).lower().encode(), "src/app.py")
+            assert engine.prefilter(text.encode(), "src/app.py"), text
+    assert not engine.prefilter((filler * 3).encode(), "src/app.py")

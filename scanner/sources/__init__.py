@@ -15,6 +15,10 @@ from typing import Any
 Warn = Callable[[str], None]
 """Reports a problem with one input (one line, naming the input and the reason)."""
 
+Prefilter = Callable[[str | bytes, str], bool]
+"""``Engine.prefilter``: (the raw text, in any case, as str or bytes; the lowercased path) ->
+may any rule match?  Sources call it before decoding or keeping a fragment."""
+
 
 @dataclass(frozen=True)
 class Fragment:

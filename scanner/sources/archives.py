@@ -20,10 +20,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
 
-from scanner.sources import Fragment, Warn
+from scanner.sources import Fragment, Prefilter, Warn
 from scanner.sources.bundles import is_client_side, is_script_path, is_source_map_path
 from scanner.sources.files import CHUNK, OVERLAP, advance, is_binary, token_tail
-from scanner.sources.sourcemap import TextFilter
 
 ZIP_EXT = (".zip", ".jar", ".war", ".ear", ".apk", ".aab", ".aar", ".ipa", ".whl", ".xpi",
            ".nupkg", ".vsix", ".crx", ".egg")  # fmt: skip
@@ -89,7 +88,7 @@ class _Budget:
 
 
 def fragments(
-    data: IO[bytes] | str, path: str, warn: Warn, prefilter: TextFilter, *,
+    data: IO[bytes] | str, path: str, warn: Warn, prefilter: Prefilter, *,
     limits: Limits = LIMITS, client_side: bool | None = None,
 ) -> Iterator[Fragment]:  # fmt: skip
     """Every member of the archive at ``data`` (a file name or a binary file object)."""
@@ -99,7 +98,7 @@ def fragments(
 
 
 def _archive(
-    data: IO[bytes] | str, path: str, warn: Warn, prefilter: TextFilter, budget: _Budget,
+    data: IO[bytes] | str, path: str, warn: Warn, prefilter: Prefilter, budget: _Budget,
     depth: int, app: bool,
 ) -> Iterator[Fragment]:  # fmt: skip
     head = b""
@@ -116,7 +115,7 @@ def _archive(
 
 
 def _zip(
-    data: IO[bytes] | str, path: str, warn: Warn, prefilter: TextFilter, budget: _Budget,
+    data: IO[bytes] | str, path: str, warn: Warn, prefilter: Prefilter, budget: _Budget,
     depth: int, app: bool,
 ) -> Iterator[Fragment]:  # fmt: skip
     lim = budget.limits
@@ -169,7 +168,7 @@ def _zip_entries(data: IO[bytes] | str) -> int:
 
 
 def _tar(
-    data: IO[bytes] | str, path: str, warn: Warn, prefilter: TextFilter, budget: _Budget,
+    data: IO[bytes] | str, path: str, warn: Warn, prefilter: Prefilter, budget: _Budget,
     depth: int, app: bool,
 ) -> Iterator[Fragment]:  # fmt: skip
     lim = budget.limits
@@ -218,7 +217,7 @@ def _member_path(archive: str, name: str, warn: Warn) -> str:
 
 
 def _member(
-    raw: bytes, member: str, warn: Warn, prefilter: TextFilter, budget: _Budget, depth: int,
+    raw: bytes, member: str, warn: Warn, prefilter: Prefilter, budget: _Budget, depth: int,
     app: bool,
 ) -> Iterator[Fragment]:  # fmt: skip
     inner = member.rsplit("!", 1)[-1]
@@ -240,7 +239,7 @@ def _member(
         yield Fragment(text, member, client_side=client, extra=extra)
         return
     for piece, line, column in _chunks(text):
-        if prefilter(piece.lower(), member.lower()):
+        if prefilter(piece, member.lower()):
             yield Fragment(piece, member, line, column, client_side=client, extra=extra)
 
 

@@ -16,22 +16,14 @@ import urllib.parse
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
-from scanner.sources import Fragment, Warn, archives, bundles, sourcemap
-from scanner.sources.files import Prefilter, Target, is_binary, read_fragments
-from scanner.sources.sourcemap import TextFilter
+from scanner.sources import Fragment, Prefilter, Warn, archives, bundles, sourcemap
+from scanner.sources.files import Target, is_binary, read_fragments
 
 HEAD = 64 << 10  # bytes of a script looked at to tell minified output
 _FILE_FIELD = re.compile(r'"file"\s*:\s*"([^"\\]{1,300})"')
 
 
-def _text_filter(prefilter: Prefilter) -> TextFilter:
-    def test(low: str, path_low: str) -> bool:
-        return prefilter(low.encode("utf-8", "replace"), path_low)
-
-    return test
-
-
-def _always(low: str, path_low: str) -> bool:
+def _always(data: str | bytes, path_low: str) -> bool:
     return True
 
 
@@ -66,7 +58,7 @@ def _head(real: str) -> bytes:
 def file_fragments(target: Target, prefilter: Prefilter, warn: Warn) -> Iterator[Fragment]:
     """The fragments of one file on disk, whatever its kind."""
     rel, real = target.rel, target.real
-    tf = _text_filter(prefilter)
+    tf = prefilter
     if archives.is_archive_path(rel):
         yield from expand(archives.fragments(real, rel, warn, tf), warn, tf)
         return
@@ -126,7 +118,7 @@ def _marked(frags: Iterable[Fragment], client: bool) -> Iterator[Fragment]:
 
 
 def expand(
-    fragments: Iterable[Fragment], warn: Warn, prefilter: TextFilter | None = None
+    fragments: Iterable[Fragment], warn: Warn, prefilter: Prefilter | None = None
 ) -> Iterator[Fragment]:
     """In-memory text: split maps, decode inline maps, mark client-side fragments."""
     tf = prefilter or _always
@@ -142,7 +134,7 @@ def expand(
         if bundles.is_script_path(f.path):
             ref = bundles.map_ref_in_text(f.text, f.line, f.column)
             client = client or ref is not None or bundles.looks_minified(f.text[:HEAD])
-        if tf(f.text.lower(), f.path.lower()):
+        if tf(f.text, f.path.lower()):
             yield replace(f, client_side=True) if client and not f.client_side else f
         if ref is not None and ref.inline:
             yield from bundles.inline_map_fragments(ref, f.path, warn, tf)

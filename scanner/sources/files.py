@@ -11,13 +11,13 @@ import codecs
 import os
 import stat
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from scanner.errors import SourceError
 from scanner.filters import path_matches
-from scanner.sources import Fragment, Warn
+from scanner.sources import Fragment, Prefilter, Warn
 
 CHUNK = 1 << 20  # bytes decoded and scanned at a time: memory stays bounded on huge files
 OVERLAP = 4096  # carried from one chunk into the next, so a match on a boundary is still seen
@@ -32,10 +32,6 @@ class Target:
 
     real: str
     rel: str
-
-
-def _rel(path: Path, root: Path) -> str:
-    return path.relative_to(root).as_posix()
 
 
 def walk(
@@ -63,18 +59,20 @@ def walk(
 
 
 def _walk_dir(root: Path, excludes: Sequence[str], warn: Warn) -> Iterator[Target]:
-    stack = [root]
+    # plain strings, not Path objects: on a tree of thousands of files, pathlib's parsing cost
+    # more than listing the directories
+    stack = [(str(root), "")]  # a directory and its path relative to the root, "/"-terminated
     while stack:
-        d = stack.pop()
+        d, prefix = stack.pop()
         try:
             entries = sorted(os.scandir(d), key=lambda e: e.name, reverse=True)
         except OSError as exc:
-            where = _rel(d, root) if d != root else str(root)
+            where = prefix.rstrip("/") or str(root)
             warn(f"{where}/: cannot list directory: {exc.strerror or exc}; skipped")
             continue
         dirs = []
         for e in reversed(entries):
-            rel = _rel(Path(e.path), root)
+            rel = prefix + e.name
             try:
                 if e.is_symlink():
                     continue
@@ -83,7 +81,7 @@ def _walk_dir(root: Path, excludes: Sequence[str], warn: Warn) -> Iterator[Targe
                         continue
                     if any(path_matches(rel + "/", g) or g == rel + "/**" for g in excludes):
                         continue
-                    dirs.append(Path(e.path))
+                    dirs.append((e.path, rel + "/"))
                 elif e.is_file(follow_symlinks=False) and not any(
                     path_matches(rel, g) for g in excludes
                 ):
@@ -105,10 +103,6 @@ def _decoder(head: bytes) -> tuple[str, int]:
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16", 0
     return "utf-8", 0
-
-
-Prefilter = Callable[[bytes, str], bool]
-"""Cheap test on a chunk's lowercased bytes and the lowercased path: may any rule match?"""
 
 
 def read_fragments(
@@ -148,9 +142,9 @@ def read_fragments(
         if eof:  # the common case: the whole file in one read, one fragment
             if encoding == "utf-16":  # keywords are not visible in the raw bytes: decode first
                 text = head.decode(encoding, "replace")
-                if prefilter(text.lower().encode("utf-8", "replace"), path_low):
+                if prefilter(text, path_low):
                     yield Fragment(text, target.rel)
-            elif prefilter(head.lower(), path_low):
+            elif prefilter(head, path_low):
                 yield Fragment(head[skip:].decode(encoding, "replace"), target.rel)
             return
         yield from _chunked(fh, head[skip:], target, encoding, prefilter, warn, chunk)
@@ -180,7 +174,7 @@ def _chunked(
         # a fragment never ends inside a token (a value cut in two would look complete); the
         # cut-off tail is in `keep` and scanned whole with the next chunk
         seen = piece[: len(piece) - token_tail(keep)] if data else piece
-        if prefilter(seen.encode("utf-8", "replace").lower(), path_low):
+        if prefilter(seen, path_low):
             yield Fragment(seen, target.rel, line=line, column=column)
         line, column = advance(line, column, piece[: len(piece) - len(keep)])
         carry = keep
@@ -206,5 +200,5 @@ def token_tail(text: str) -> int:
 
 def read_stdin(prefilter: Prefilter) -> Iterator[Fragment]:
     data = sys.stdin.buffer.read()
-    if not is_binary(data[:SNIFF]) and prefilter(data.lower(), "-"):
+    if not is_binary(data[:SNIFF]) and prefilter(data, "-"):
         yield Fragment(data.decode("utf-8", "replace"), "-")

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
-from scanner.sources import Fragment, Warn
+from scanner.sources import Fragment, Prefilter, Warn
 
 MAX_MAP = 64 << 20  # characters of a map parsed as JSON; a bigger one is scanned as plain text
 MAX_SECTIONS_DEPTH = 3
 
-TextFilter = Callable[[str, str], bool]
-"""``engine.prefilter`` on text: (lowercased text, lowercased path) -> may any rule match?"""
 
 _CONTENT_KEY = re.compile(r'"sourcesContent"\s*:\s*\[')
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(//[^/]*)?")
@@ -147,7 +145,7 @@ def _blank_contents(text: str, entries: list[Entry]) -> str:
 
 
 def fragments(
-    text: str, path: str, warn: Warn, prefilter: TextFilter, *, line: int = 1, column: int = 1,
+    text: str, path: str, warn: Warn, prefilter: Prefilter, *, line: int = 1, column: int = 1,
     inline: bool = False, client_side: bool = True, extra: Mapping[str, Any] | None = None,
 ) -> Iterator[Fragment]:  # fmt: skip
     """Fragments of one map.  ``inline``: the map was decoded from a ``data:`` URL, so every entry
@@ -157,7 +155,7 @@ def fragments(
     path_low = path.lower()
     if not inline and not text.lstrip()[:3].startswith(("{", ")]}")):
         # not JSON at all: a linker or game '.map', say; plain text, nothing to warn about
-        if prefilter(text.lower(), path_low):
+        if prefilter(text, path_low):
             yield Fragment(text, path, line, column, extra=extra)
         return
     try:
@@ -165,11 +163,11 @@ def fragments(
     except MapError as exc:
         what = "inline source map" if inline else "source map"
         warn(f"{path}: malformed {what} ({exc}); scanned as plain text")
-        if prefilter(text.lower(), path_low):
+        if prefilter(text, path_low):
             yield Fragment(text, path, line, column, client_side=client_side, extra=extra)
         return
     for e in entries:
-        if not prefilter(e.text.lower(), path_low):
+        if not prefilter(e.text, path_low):
             continue
         where = inline or e.offset < 0
         at = (line, column) if where else _position(text, e.offset, line, column)
@@ -177,5 +175,5 @@ def fragments(
                        client_side=client_side, extra=extra)  # fmt: skip
     if not inline:
         rest = _blank_contents(text, entries)
-        if prefilter(rest.lower(), path_low):
+        if prefilter(rest, path_low):
             yield Fragment(rest, path, line, column, client_side=client_side, extra=extra)

@@ -21,8 +21,7 @@ from typing import IO
 
 from scanner import __version__
 from scanner.errors import SourceError
-from scanner.sources import Fragment, Warn, bundles, sourcemap
-from scanner.sources.sourcemap import TextFilter
+from scanner.sources import Fragment, Prefilter, Warn, bundles, sourcemap
 from scanner.sources.webpage import Page
 
 READ = 64 << 10
@@ -81,7 +80,7 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
 class Crawler:
     def __init__(
         self, start: str, allow_hosts: Sequence[str], limits: WebLimits, warn: Warn,
-        prefilter: TextFilter,
+        prefilter: Prefilter,
     ) -> None:  # fmt: skip
         if urllib.parse.urlsplit(start).scheme.lower() not in ("http", "https"):
             raise SourceError(f"{start}: not an http:// or https:// URL")
@@ -197,7 +196,7 @@ class Crawler:
                 yield from self._script_body(got)
             return
         text = self._text(got)
-        if self.prefilter(text.lower(), got.url.lower()):
+        if self.prefilter(text, got.url.lower()):
             yield Fragment(text, got.url, client_side=True)
         parser = Page(got.url)
         try:
@@ -231,7 +230,7 @@ class Crawler:
 
     def _script_body(self, got: Fetched) -> Iterator[Fragment]:
         text = self._text(got)
-        if self.prefilter(text.lower(), got.url.lower()):
+        if self.prefilter(text, got.url.lower()):
             yield Fragment(text, got.url, client_side=True)
         header = got.headers.get("SourceMap") or got.headers.get("X-SourceMap")
         ref = (bundles.MapRef(header.strip(), 1, 1) if header

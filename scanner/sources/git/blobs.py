@@ -12,13 +12,11 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
-from scanner.sources import Fragment, Warn
+from scanner.sources import Fragment, Prefilter, Warn
 from scanner.sources import files as files_source
 
 BIG = 16 << 20  # blobs larger than this are streamed in chunks
 FORMAT = "--batch=%(objectname) %(objecttype) %(objectsize) %(rest)"
-ExactPrefilter = Callable[[bytes, str], bool]
-"""``Engine.prefilter``: lowered bytes and lowered path in, may any rule match?"""
 
 
 class Batch:
@@ -77,19 +75,19 @@ class _Bounded:
         self.r.read(1)
 
 
-def fragments(data: bytes, path: str, prefilter: ExactPrefilter) -> Iterator[Fragment]:
+def fragments(data: bytes, path: str, prefilter: Prefilter) -> Iterator[Fragment]:
     """A whole blob's text as one fragment (nothing for binary or keyword-free content)."""
     head = data[: files_source.SNIFF]
     if files_source.is_binary(head):
         return
-    if not prefilter(data.lower(), path.lower()):
+    if not prefilter(data, path.lower()):
         return
     encoding, skip = files_source._decoder(head)
     yield Fragment(data[skip:].decode(encoding, "replace"), path)
 
 
 def streamed_fragments(
-    body: _Bounded, path: str, prefilter: ExactPrefilter, warn: Warn
+    body: _Bounded, path: str, prefilter: Prefilter, warn: Warn
 ) -> Iterator[Fragment]:
     """A large blob in bounded chunks (same overlap and line tracking as large files)."""
     head = body.read(files_source.CHUNK)
@@ -119,7 +117,7 @@ def feed(stdin: IO[bytes], names: Iterable[str]) -> threading.Thread:
 
 def read_objects(
     batch: Batch,
-    prefilter: ExactPrefilter,
+    prefilter: Prefilter,
     warn: Warn,
     on_object: Callable[[str, str, int], None],
     handle: Callable[[str, str, Iterator[Fragment]], None],

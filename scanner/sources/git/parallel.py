@@ -17,7 +17,7 @@ from multiprocessing.connection import Connection
 from typing import IO, Any, Protocol
 
 from scanner.engine import Engine
-from scanner.sources import Fragment, Warn
+from scanner.sources import Fragment, Prefilter, Warn
 from scanner.sources.git import blobs, history
 from scanner.sources.git.cmd import Git, Proc
 from scanner.sources.git.progress import Progress
@@ -26,7 +26,7 @@ MIN_PACK_KB = 4096  # below this, forking workers costs more than it saves
 
 
 class Scans(Protocol):
-    prefilter: blobs.ExactPrefilter
+    prefilter: Prefilter
     engine: Engine
     scanned: dict[str, Any]
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from scanner.engine import Engine
 from scanner.filters import path_matches
 from scanner.finding import Finding
-from scanner.sources import Fragment, Warn
+from scanner.sources import Fragment, Prefilter, Warn
 from scanner.sources.git import blobs, history
 from scanner.sources.git.cmd import Git
 from scanner.sources.git.history import Change, RepoInfo
@@ -55,7 +55,7 @@ class _Scanner:
     def __init__(self, engine: Engine, warn: Warn) -> None:
         self.engine = engine
         self.warn = warn
-        self.prefilter: blobs.ExactPrefilter = engine.prefilter
+        self.prefilter: Prefilter = engine.prefilter
         self.words = list(engine.keywords)
         self.globs = [g for r in engine.rules for g in r.paths]
         self.contexts = [p for r in engine.rules for p in r.context_any]

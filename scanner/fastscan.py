@@ -1,0 +1,110 @@
+"""One-pass keyword search for the prefilter, in C when the optional extension was built.
+
+``scanner/_fastscan.c`` is compiled when lekk is installed with a C compiler at hand
+(``hatch_build.py``); without one, lekk installs all the same and the engine falls back to its
+pure-Python prefilter (one ``bytes.find`` per needle), which finds the same files, slower.
+``LEKK_PURE_PYTHON=1`` in the environment makes lekk ignore the extension (to compare the two).
+
+This module builds the extension's tables: for every keyword, its four adjacent bytes that are
+least common in source code, so that the scan stops to compare keywords as rarely as possible,
+and bitmaps of their two pairs in every letter case.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from collections.abc import Iterable
+from types import ModuleType
+from typing import Protocol
+
+
+def _extension() -> ModuleType | None:
+    if os.environ.get("LEKK_PURE_PYTHON", "") not in ("", "0"):
+        return None
+    try:
+        from scanner import _fastscan
+    except ImportError:  # not compiled: no C compiler when lekk was installed
+        return None
+    return _fastscan
+
+
+_fastscan = _extension()
+
+MAGIC = b"LKF3"
+MAX_KEYWORD = 0xFFFF
+WINDOW = 4  # bytes of each keyword tested before it is compared whole
+
+# Bytes in descending order of how often they occur in source code: a window made of them would
+# stop the scan often.  The rest (most digits and punctuation, rare letters) are cheap.
+_COMMON = b" etaoinsrlcdu\npm_hf.(),g=y\"b':v/w-0x1k"
+_WEIGHT = {c: len(_COMMON) - i for i, c in enumerate(_COMMON)}
+
+
+class Search(Protocol):
+    def __call__(self, data: bytes) -> bool: ...
+
+
+def available() -> bool:
+    return _fastscan is not None
+
+
+def tables(keywords: Iterable[bytes]) -> bytes:
+    """The extension's tables for these lowercase keywords (see ``_fastscan.c``)."""
+    words = sorted(set(keywords))
+    if not words or min(map(len, words)) < WINDOW or max(map(len, words)) > MAX_KEYWORD:
+        raise ValueError(f"keywords must be {WINDOW} to {MAX_KEYWORD} bytes long")
+    first, second = bytearray(8192), bytearray(8192)
+    entries: list[tuple[int, int, bytes]] = []
+    for w in words:
+        if w != w.lower():
+            raise ValueError(f"keyword {w!r} is not lowercase")
+        off = min(range(len(w) - WINDOW + 1), key=lambda k: (_cost(w[k : k + WINDOW]), k))
+        _set(first, w[off : off + 2])
+        _set(second, w[off + 2 : off + 4])
+        entries.append((w[off] << 8 | w[off + 1], off, w))
+    entries.sort()
+    index = [0] * 257
+    for pair, _, _ in entries:
+        index[(pair >> 8) + 1] += 1
+    for b in range(256):
+        index[b + 1] += index[b]
+    head = MAGIC + struct.pack("<HH", len(entries), 0)
+    data_at = len(head) + 2 * 8192 + 2 * 257 + 12 * len(entries)
+    packed, blob = [], []
+    for pair, off, w in entries:
+        packed.append(struct.pack("<HHHHI", pair, off, len(w), 0, data_at))
+        blob.append(w)
+        data_at += len(w)
+    return b"".join((head, first, second, struct.pack("<257H", *index), *packed, *blob))
+
+
+def _set(bits: bytearray, pair: bytes) -> None:
+    for a in _cases(pair[0]):
+        for b in _cases(pair[1]):
+            bits[(a << 8 | b) >> 3] |= 1 << (b & 7)
+
+
+def _cases(c: int) -> tuple[int, ...]:
+    return (c, c - 32) if 97 <= c <= 122 else (c,)
+
+
+def _cost(window: bytes) -> int:
+    return sum(_WEIGHT.get(c, 0) for c in window)
+
+
+def compile_search(keywords: Iterable[bytes]) -> Search | None:
+    """A function telling whether any keyword occurs in some bytes (ASCII case-insensitive), or
+    None when the extension is not built or the keywords don't suit it (one of a single byte)."""
+    if _fastscan is None:
+        return None
+    try:
+        t = tables(keywords)
+    except ValueError:
+        return None
+    search = _fastscan.search
+
+    def found(data: bytes) -> bool:
+        return bool(search(t, data) >= 0)
+
+    return found

@@ -1,0 +1,89 @@
+"""The optional C prefilter (scanner/_fastscan.c) answers exactly as "is any keyword in the
+lowercased data", and it is really built where a C compiler is at hand (as in CI)."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import sysconfig
+
+import pytest
+
+from scanner import fastscan
+
+needs_extension = pytest.mark.skipif(
+    not fastscan.available(), reason="the C prefilter is not in use (not built, or LEKK_PURE_PYTHON set)"
+)
+
+
+def _naive(words: list[bytes], data: bytes) -> bool:
+    low = data.lower()
+    return any(w in low for w in words)
+
+
+def test_built_where_a_compiler_is_at_hand() -> None:
+    cc = (sysconfig.get_config_var("CC") or "").split()
+    if not cc or shutil.which(cc[0]) is None:
+        pytest.skip(f"no C compiler ({cc[0] if cc else 'none configured'}): pure Python is expected")
+    if os.environ.get("LEKK_PURE_PYTHON", "") not in ("", "0"):
+        pytest.skip("LEKK_PURE_PYTHON is set")
+    assert fastscan.available(), "install lekk again: hatch_build.py should have built scanner/_fastscan"
+
+
+def test_tables_refuse_what_the_scan_cannot_take() -> None:
+    with pytest.raises(ValueError, match="bytes long"):
+        fastscan.tables([b"abc", b"vipps"])  # shorter than the 4-byte window
+    with pytest.raises(ValueError, match="lowercase"):
+        fastscan.tables([b"Vipps"])
+    with pytest.raises(ValueError):
+        fastscan.tables([])
+    assert fastscan.compile_search([b"ab"]) is None  # the engine then uses pure Python
+
+
+@needs_extension
+def test_malformed_tables_are_an_error_not_a_crash() -> None:
+    from scanner import _fastscan
+
+    good = fastscan.tables([b"vipps", b"sgs_"])
+    for bad in (b"", good[:100], b"XXXX" + good[4:], good[:-3]):
+        with pytest.raises(ValueError, match="malformed"):
+            _fastscan.search(bad, b"vipps")
+    assert _fastscan.search(good, b"xx VIPPS") == 3
+
+
+@needs_extension
+def test_same_answer_as_the_naive_test_on_random_data() -> None:
+    r = random.Random(7)
+    alphabet = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-/ .\n\xc3\xa6\xff"
+    for _ in range(300):
+        words = sorted({bytes(r.choice(b"abcdsp_1") for _ in range(r.randint(4, 9)))
+                        for _ in range(r.randint(1, 12))})  # fmt: skip
+        search = fastscan.compile_search(words)
+        assert search is not None
+        for _ in range(20):
+            data = bytearray(r.choice(alphabet) for _ in range(r.randint(0, 200)))
+            if r.random() < 0.5:  # plant a keyword, in some case, anywhere (the ends included)
+                w = r.choice(words)
+                w = bytes(c - 32 if 97 <= c <= 122 and r.random() < 0.5 else c for c in w)
+                at = r.choice([0, len(data), r.randint(0, len(data))])
+                data[at:at] = w
+            if r.random() < 0.3:  # a keyword cut short at the end of the data
+                data += r.choice(words)[:-1]
+            assert search(bytes(data)) == _naive(words, bytes(data)), (words, bytes(data))
+
+
+@needs_extension
+def test_every_keyword_in_every_case_at_every_position() -> None:
+    words = [b"vipps", b"mobilepay", b"sgs_", b"_live_", b"/accesstoken/get", b"c3brx2xpdmvf"]
+    search = fastscan.compile_search(words)
+    assert search is not None
+    for w in words:
+        for variant in (w, w.upper(), w.title(), w.swapcase()):
+            for pad in range(6):
+                assert search(b"x" * pad + variant), (w, variant, pad)
+                assert search(variant + b"y" * pad), (w, variant, pad)
+                assert not search(b"x" * pad + variant[:-1]), (w, variant, pad)
+                assert not search(variant[1:] + b"y" * pad), (w, variant, pad)
+    # bytes that only look alike after a non-ASCII lowering are not folded (as bytes.lower())
+    assert not search("VİPPS".encode())
