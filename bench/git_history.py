@@ -170,6 +170,8 @@ def main() -> int:
         f"repo: {count} commits, {len(sizes)} unique blobs, {mb:.1f} MB of blobs, "
         f"pack {pack:.1f} MB"
     )
+    version = subprocess.run([*a.lekk.split(), "--version"], capture_output=True, text=True)
+    print(version.stdout.strip())  # says whether the C prefilter is in use
     args = ["git", str(repo), "--format", "json", "-o", "/dev/null", "--quiet"]
     cmds = {"floor": ["git", "-C", str(repo), "cat-file", "--batch-all-objects", "--batch"],
             "lekk": [*a.lekk.split(), *args]}  # fmt: skip

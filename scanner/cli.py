@@ -39,8 +39,19 @@ class LazyGroup(click.Group):
         return cmd
 
 
+def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from scanner import fastscan
+
+    prefilter = "C extension" if fastscan.available() else "pure Python"
+    click.echo(f"lekk, version {__version__} (prefilter: {prefilter})")
+    ctx.exit()
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="lekk")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_version,
+              help="Show the version (and whether the C prefilter is in use) and exit.")  # fmt: skip
 def cli() -> None:
     """Find leaked Vipps MobilePay and SagaPay API credentials.
 

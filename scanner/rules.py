@@ -8,7 +8,7 @@ an optional ``[patterns]`` table of named regex pieces that rules reuse as ``{{n
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,8 +50,45 @@ class Example:
     path: str = "example.txt"
 
 
-def _ci(patterns: Iterable[str]) -> tuple[regex.Pattern[str], ...]:
-    return tuple(regex.compile(p, regex.IGNORECASE | regex.VERSION0) for p in patterns)
+class Pattern:
+    """A rule's regex, compiled on first use.
+
+    A user's pack is compiled as it loads, so a broken regex is a load error (exit 2).  The
+    built-in packs, which the test suite compiles and runs, are compiled only when a rule first
+    runs: start-up (``lekk staged`` on every commit) does not pay for rules a scan never needs.
+    """
+
+    __slots__ = ("_compiled", "flags", "source")
+
+    def __init__(self, source: str, flags: int) -> None:
+        self.source = source
+        self.flags = flags
+        self._compiled: regex.Pattern[str] | None = None
+
+    def compile(self) -> regex.Pattern[str]:
+        if self._compiled is None:
+            self._compiled = regex.compile(self.source, self.flags)
+        return self._compiled
+
+    @property
+    def groupindex(self) -> Mapping[str, int]:
+        return self.compile().groupindex
+
+    def search(self, string: str) -> regex.Match[str] | None:
+        return self.compile().search(string)
+
+    def finditer(
+        self, string: str, pos: int, endpos: int, *, timeout: float
+    ) -> Iterator[regex.Match[str]]:
+        return self.compile().finditer(string, pos, endpos, timeout=timeout)
+
+
+def _ci(patterns: Iterable[str], eager: bool) -> tuple[Pattern, ...]:
+    out = tuple(Pattern(p, regex.IGNORECASE | regex.VERSION0) for p in patterns)
+    if eager:
+        for p in out:
+            p.compile()
+    return out
 
 
 @dataclass(frozen=True)
@@ -66,7 +103,7 @@ class Rule:
     confidence: str
     keywords: tuple[str, ...]
     anchors: tuple[str, ...]
-    pattern: regex.Pattern[str]
+    pattern: Pattern
     region: tuple[int, int]
     what: str
     why: str
@@ -75,15 +112,15 @@ class Rule:
     source: str
     test_severity: str | None = None
     entropy: float | None = None
-    context_any: tuple[regex.Pattern[str], ...] = ()
-    context_none: tuple[regex.Pattern[str], ...] = ()
-    name_none: tuple[regex.Pattern[str], ...] = ()
+    context_any: tuple[Pattern, ...] = ()
+    context_none: tuple[Pattern, ...] = ()
+    name_none: tuple[Pattern, ...] = ()
     window: int = 12
-    test_secret: tuple[regex.Pattern[str], ...] = ()
-    test_name: tuple[regex.Pattern[str], ...] = ()
-    test_nearby: tuple[regex.Pattern[str], ...] = ()
-    test_unless_nearby: tuple[regex.Pattern[str], ...] = ()
-    captures: tuple[tuple[str, regex.Pattern[str]], ...] = ()
+    test_secret: tuple[Pattern, ...] = ()
+    test_name: tuple[Pattern, ...] = ()
+    test_nearby: tuple[Pattern, ...] = ()
+    test_unless_nearby: tuple[Pattern, ...] = ()
+    captures: tuple[tuple[str, Pattern], ...] = ()
     paths: tuple[str, ...] = ()
     client_side_only: bool = False
     example: str = ""
@@ -164,7 +201,9 @@ def build_rule(
     provider: str,
     patterns: Mapping[str, str],
     default_remediation: Remediation | None,
+    eager: bool = True,
 ) -> Rule:
+    """One rule from its TOML table; ``eager``: compile (and so check) its regexes now."""
     rid = raw.get("id")
     if not isinstance(rid, str) or not rid:
         raise _fail(where, None, f"a rule has no 'id' (name: {raw.get('name', '?')!r})")
@@ -199,14 +238,14 @@ def build_rule(
     ):  # fmt: skip
         raise _fail(where, rid, "'region' must be [before, after]: two whole numbers of characters")
     try:
-        source = _compile(raw["regex"], where, rid, "regex", patterns)
-        pattern = regex.compile(source, regex.VERSION0)
+        pattern = Pattern(_compile(raw["regex"], where, rid, "regex", patterns), regex.VERSION0)
+        compiled = pattern.compile() if eager else None
     except regex.error as exc:
         raise _fail(where, rid, f"regex does not compile: {exc}") from None
-    if "secret" not in pattern.groupindex and pattern.groups != 1:
+    if compiled is not None and "secret" not in compiled.groupindex and compiled.groups != 1:
         raise _fail(
             where, rid,
-            f"regex has {pattern.groups} capture groups; expected one, or one named 'secret'",
+            f"regex has {compiled.groups} capture groups; expected one, or one named 'secret'",
         )  # fmt: skip
     context = raw.get("context", {})
     test = raw.get("test", {})
@@ -220,14 +259,14 @@ def build_rule(
     if not isinstance(captures_raw, dict):
         raise _fail(where, rid, "'captures' must be a table of name = regex")
     try:
-        ctx = {k: _ci(_compile(p, where, rid, f"context.{k}", patterns)
-                      for p in _strings(context.get(k), where, rid, f"context.{k}"))
+        ctx = {k: _ci((_compile(p, where, rid, f"context.{k}", patterns)
+                       for p in _strings(context.get(k), where, rid, f"context.{k}")), eager)
                for k in ("any", "none", "name_none")}  # fmt: skip
-        tst = {k: _ci(_compile(p, where, rid, f"test.{k}", patterns)
-                      for p in _strings(test.get(k), where, rid, f"test.{k}"))
+        tst = {k: _ci((_compile(p, where, rid, f"test.{k}", patterns)
+                       for p in _strings(test.get(k), where, rid, f"test.{k}")), eager)
                for k in _TEST_KEYS}  # fmt: skip
         captures = tuple(
-            (name, _ci([_compile(str(p), where, rid, f"captures.{name}", patterns)])[0])
+            (name, _ci([_compile(str(p), where, rid, f"captures.{name}", patterns)], eager)[0])
             for name, p in captures_raw.items()
         )
     except regex.error as exc:
@@ -266,7 +305,8 @@ def build_rule(
     )  # fmt: skip
 
 
-def load_pack(path: Path) -> list[Rule]:
+def load_pack(path: Path, *, eager: bool = True) -> list[Rule]:
+    """One pack; ``eager``: compile every regex now (a user's pack; see ``Pattern``)."""
     where = str(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -290,7 +330,7 @@ def load_pack(path: Path) -> list[Rule]:
     default_rem = _remediation(pack.get("remediation"), where, None)
     rules = [
         build_rule(r, where=where, provider=provider, patterns=patterns,
-                   default_remediation=default_rem)
+                   default_remediation=default_rem, eager=eager)
         for r in rules_raw
     ]  # fmt: skip
     seen: set[str] = set()
@@ -320,8 +360,9 @@ def load_rules(extra: Sequence[Path] = (), disabled: Iterable[str] = ()) -> list
     """Built-in packs, then the user's; rule ids must be unique across all of them."""
     rules: list[Rule] = []
     seen: dict[str, str] = {}
-    for path in [*builtin_pack_paths(), *extra]:
-        for rule in load_pack(path):
+    builtin = builtin_pack_paths()
+    for path in [*builtin, *extra]:
+        for rule in load_pack(path, eager=path not in builtin):
             if rule.id in seen:
                 raise RuleError(f"{path}: {rule.id}: rule id already defined in {seen[rule.id]}")
             seen[rule.id] = str(path)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 from pathlib import Path
 
 import keygen
 from helpers import lekk
+
+from scanner import fastscan
 
 RNG = random.Random(5)
 
@@ -36,6 +39,10 @@ def _tree(tmp_path: Path) -> dict[str, str]:
 def test_version_help_and_unknown_command() -> None:
     r = lekk("--version")
     assert r.returncode == 0 and r.stdout.startswith("lekk, version ")
+    mode = "C extension" if fastscan.available() else "pure Python"
+    assert r.stdout.rstrip().endswith(f"(prefilter: {mode})"), r.stdout
+    r = lekk("--version", env={**os.environ, "LEKK_PURE_PYTHON": "1"})
+    assert r.stdout.rstrip().endswith("(prefilter: pure Python)"), r.stdout
     r = lekk("scan", "--help")
     assert r.returncode == 0 and "--exclude" in r.stdout and "--show-secrets" in r.stdout
     r = lekk("frobnicate")
