@@ -154,12 +154,14 @@ def scan_paths(
     if jobs > 1 and len(targets) >= PARALLEL_MIN_FILES:
         # the workers start on the first batches while this process walks the rest of the tree
         with _pool(rules, jobs) as pool:
-            for found, warnings, nbytes in pool.map(_scan_batch, _batches(_kept(walker, targets), BATCH)):
+            batches = _batches(_kept(walker, targets), BATCH)
+            for found, warnings, nbytes in pool.map(_scan_batch, batches):
                 raw.extend(found)
                 for w in warnings:
                     say(w)
                 result.bytes += nbytes
     else:
+        targets.extend(walker)
         found, warnings, nbytes = _scan_targets(engine, targets)
         raw.extend(found)
         for w in warnings:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import random
+from pathlib import Path
 
 import keygen
 
@@ -153,3 +154,30 @@ def test_base64_encoded_sagapay_pair_is_found_at_every_alignment() -> None:
                 ("sagapay-api-key", key, "base64", 4),
                 ("sagapay-api-secret", secret, "base64", 4),
             }, (lead, key_prefix)
+
+
+def test_log_call_far_before_the_credential_name() -> None:
+    # secret-in-log runs back from the provider word ('region' = [600, 80]), not from log calls
+    noise = "".join(f'log.info("step {i} done")\n' for i in range(200))  # log calls everywhere
+    line = 'logger.info("' + "token request " * 28 + '", VIPPS_CLIENT_SECRET)'
+    text = noise + "# vipps\n" + line + "\n" + noise
+    [f] = [f for f in scan(text, "app/pay.py") if f.rule.id == "secret-in-log"]
+    assert (f.line, f.column, f.secret) == (202, line.index("VIPPS") + 1, "VIPPS_CLIENT_SECRET")
+
+
+def test_rule_region_bounds_where_the_regex_runs(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from scanner.rules import load_pack
+
+    pack = (Path(__file__).parent / "testdata" / "rules" / "valid.toml").read_text()
+    narrow = pack.replace('keywords = ["acme_"]', 'keywords = ["acme_"]\nanchors = ["key:"]\n'
+                          'region = [0, 24]')  # fmt: skip
+    assert narrow != pack
+    (tmp_path / "narrow.toml").write_text(narrow)
+    [wide_rule] = load_pack(Path(__file__).parent / "testdata" / "rules" / "valid.toml")
+    [narrow_rule] = load_pack(tmp_path / "narrow.toml")
+    assert (wide_rule.region, narrow_rule.region) == ((160, 480), (0, 24))
+    key = "acme_k3j9x0qp2m7w4v8t1z5r"
+    near, far = f"acme key: {key}", "acme key: " + " " * 40 + key
+    for text, wide, nar in ((near, 1, 1), (far, 1, 0)):
+        assert len(Engine([wide_rule]).scan(Fragment(text, "a.txt"))) == wide, text
+        assert len(Engine([narrow_rule]).scan(Fragment(text, "a.txt"))) == nar, text

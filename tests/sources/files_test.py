@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 from pathlib import Path
 
 import keygen
+import pytest
+from helpers import lekk
 
 from scanner.engine import Engine
 from scanner.rules import load_rules
@@ -118,3 +121,23 @@ def test_utf16_files_pass_the_prefilter(tmp_path: Path) -> None:
         (tmp_path / "notes.txt").write_bytes(data)
         found, _, _ = _scan_targets(ENGINE, [files.Target(str(tmp_path / "notes.txt"), "n")])
         assert [(f.line, f.column, f.secret) for f in found] == [(2, 13, key)], enc
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_every_file_of_a_large_tree_is_scanned_with_any_number_of_workers(
+    tmp_path: Path, jobs: str
+) -> None:
+    # more files than the pool's threshold, and keys in the first and the very last file walked
+    first, last = keygen.sagapay_key(RNG), keygen.sagapay_key(RNG)
+    for i in range(150):
+        d = tmp_path / f"d{i // 40}"
+        d.mkdir(exist_ok=True)
+        (d / f"f{i:03}.txt").write_text(f"plain text {i}\n" * 20)
+    (tmp_path / "d0" / "f000.txt").write_text(f"# sagapay\nkey = '{first}'\n")
+    (tmp_path / "d3" / "f149.txt").write_text(f"# sagapay\nkey = '{last}'\n")
+    r = lekk("scan", str(tmp_path), "-j", jobs, "--format", "json", "--show-secrets")
+    assert r.returncode == 1, r.stderr
+    found = {(f["path"], f["line"], f["secret"]) for f in json.loads(r.stdout)["findings"]}
+    assert found == {("d0/f000.txt", 2, first), ("d3/f149.txt", 2, last)}
+    r = lekk("scan", str(tmp_path), "-j", jobs)
+    assert "in 150 file(s)" in r.stdout + r.stderr, r.stdout + r.stderr
