@@ -94,17 +94,22 @@ def _cost(window: bytes) -> int:
 
 
 def compile_search(keywords: Iterable[bytes]) -> Search | None:
-    """A function telling whether any keyword occurs in some bytes (ASCII case-insensitive), or
-    None when the extension is not built or the keywords don't suit it (one of a single byte)."""
+    """A function telling whether any of these lowercase keywords occurs in some bytes (ASCII
+    case-insensitively), or None when the extension is not built.  Keywords shorter than the
+    window (a user's pack may have one) are looked for with ``in`` on the lowered bytes."""
     if _fastscan is None:
         return None
-    try:
-        t = tables(keywords)
-    except ValueError:
-        return None
+    words = sorted(set(keywords))
+    short = tuple(w for w in words if len(w) < WINDOW)
+    t = tables(w for w in words if len(w) >= WINDOW) if len(short) < len(words) else None
     search = _fastscan.search
 
     def found(data: bytes) -> bool:
-        return bool(search(t, data) >= 0)
+        if t is not None and search(t, data) >= 0:
+            return True
+        if short:
+            low = data.lower()
+            return any(w in low for w in short)
+        return False
 
     return found

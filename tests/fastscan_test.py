@@ -38,7 +38,15 @@ def test_tables_refuse_what_the_scan_cannot_take() -> None:
         fastscan.tables([b"Vipps"])
     with pytest.raises(ValueError):
         fastscan.tables([])
-    assert fastscan.compile_search([b"ab"]) is None  # the engine then uses pure Python
+
+
+@needs_extension
+def test_keywords_shorter_than_the_window_are_found_too() -> None:
+    search = fastscan.compile_search([b"ab", b"vipps", b"x"])
+    assert search is not None
+    assert search(b"..AB..") and search(b"VIPPS") and search(b"X") and not search(b"a b vipp")
+    only_short = fastscan.compile_search([b"pay"])
+    assert only_short is not None and only_short(b"PayPal") and not only_short(b"pa y")
 
 
 @needs_extension
