@@ -22,8 +22,8 @@ def _tool(name: str) -> str:
 
 
 def test_ruff_check() -> None:
-    r = subprocess.run([_tool("ruff"), "check", "scanner", "tests", "bench", "hatch_build.py"], cwd=ROOT,
-                       capture_output=True, text=True)  # fmt: skip
+    r = subprocess.run([_tool("ruff"), "check", "scanner", "tests", "bench", "hatch_build.py"],
+                       cwd=ROOT, capture_output=True, text=True)  # fmt: skip
     assert r.returncode == 0, r.stdout + r.stderr
 
 
