@@ -34,7 +34,7 @@ TOKEN_MAX = 512
 
 # a rule id starts with a letter, so the `-->` closing an HTML comment is not read as one
 _RULE_ID = r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+"
-_IGNORE = regex.compile(
+_IGNORE = re.compile(
     rf"lekk:ignore(-next-line)?(?:[ \t]+({_RULE_ID}(?:[ \t]*,[ \t]*{_RULE_ID})*)(?![\w-]))?"
 )
 # (the standard library's `re` runs these simple patterns about 4x faster than `regex`)

@@ -7,6 +7,7 @@ and names the first that fires, so ``--verbose`` can say why a candidate was dro
 from __future__ import annotations
 
 import fnmatch
+import re
 import string
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -24,19 +25,19 @@ DOC_EXAMPLES = frozenset({
     "spk_live_abc123def456", "sps_live_xyz789uvw012",
 })  # fmt: skip
 
-_PROVIDER_PREFIX = regex.compile(r"^(?:spk|sps|spay|sg|sgs)_(?:live_|test_)?|^sgs_")
+_PROVIDER_PREFIX = re.compile(r"^(?:spk|sps|spay|sg|sgs)_(?:live_|test_)?|^sgs_")
 # Words that mark a value as a stand-in, in English and the Nordic languages.  They count only
 # as whole words of the value (split at case changes, digits and punctuation), so a random secret
 # that happens to contain "fAKe" or "LTODo" is still a secret: no cliff.  Long stems match the
 # start of a word ("Hemmeligheten"), short ones the whole word.
-_WORD = regex.compile(r"[A-Z]?[a-zæøåäö]+|[A-ZÆØÅÄÖ]+(?![a-zæøåäö])")
+_WORD = re.compile(r"[A-Z]?[a-zæøåäö]+|[A-ZÆØÅÄÖ]+(?![a-zæøåäö])")
 _PLACEHOLDER_STEMS = (
     "placeholder", "changeme", "example", "dummy", "sample", "redacted", "replace", "insert",
     "fixme", "hemmelig", "hemlig", "nokkel", "nøkkel", "nyckel", "nøgle", "noegle", "erstatt",
     "ersatt", "ersätt", "indsaet", "indsæt", "settinn", "salainen", "salasana", "avain",
 )  # fmt: skip
 _PLACEHOLDER_WORDS = frozenset({"your", "here", "todo", "fake", "change", "tahan", "tähän"})
-_PLACEHOLDER_MARKS = regex.compile(r"x{6,}|X{6,}|\*\*\*|<|>|\$\{|\{\{|%\(|\s")
+_PLACEHOLDER_MARKS = re.compile(r"x{6,}|X{6,}|\*\*\*|<|>|\$\{|\{\{|%\(|\s")
 _KEYBOARD_ROWS = (
     "qwertyuiopasdfghjklzxcvbnm",
     "1234567890",

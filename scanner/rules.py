@@ -7,6 +7,7 @@ an optional ``[patterns]`` table of named regex pieces that rules reuse as ``{{n
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,8 +21,10 @@ from scanner.errors import RuleError
 SEVERITIES = ("error", "warning", "note")
 CONFIDENCES = ("high", "medium", "low")
 KINDS = ("secret", "lint")
-_ID = regex.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$")
-_TEMPLATE = regex.compile(r"\{\{([a-z_][a-z0-9_]*)\}\}")
+# the standard library's `re` for lekk's own simple patterns: compiling them with `regex` at
+# import cost start-up several milliseconds
+_ID = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$")
+_TEMPLATE = re.compile(r"\{\{([a-z_][a-z0-9_]*)\}\}")
 _RULE_KEYS = {
     "id", "name", "kind", "severity", "test_severity", "confidence", "keywords", "anchors",
     "region", "regex", "entropy", "context", "test", "captures", "client_side_only", "paths",
@@ -166,7 +169,7 @@ def _examples(value: Any, where: str, rid: str, key: str) -> tuple[Example, ...]
 
 
 def _compile(src: str, where: str, rid: str, key: str, patterns: Mapping[str, str]) -> str:
-    def sub(m: regex.Match[str]) -> str:
+    def sub(m: re.Match[str]) -> str:
         if m.group(1) not in patterns:
             raise _fail(where, rid, f"{key} uses unknown pattern {{{{{m.group(1)}}}}}")
         return patterns[m.group(1)]

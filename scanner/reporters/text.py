@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from itertools import groupby
 from typing import TextIO
-
-import regex
 
 from scanner.finding import Finding, redact
 from scanner.reporters import ReportContext
@@ -31,7 +30,7 @@ def _snippet(f: Finding, show: bool, others: Sequence[str] = ()) -> str:
     return s if len(s) <= 160 else s[:157] + "…"
 
 
-_VALUE = regex.compile(r"(?<![A-Za-z0-9+/_~-])(?=[A-Za-z_~+/-]*[0-9])(?=[0-9_~+/-]*[A-Za-z])"
+_VALUE = re.compile(r"(?<![A-Za-z0-9+/_~-])(?=[A-Za-z_~+/-]*[0-9])(?=[0-9_~+/-]*[A-Za-z])"
                        r"[A-Za-z0-9+/_~-]{16,}={0,2}")  # fmt: skip
 
 
