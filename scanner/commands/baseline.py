@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from scanner.baseline import FILENAME
+from scanner.commands.common import config_option, exclude_option, jobs_option
 
 
 @click.command()
@@ -24,27 +25,9 @@ from scanner.baseline import FILENAME
     is_flag=True,
     help="Drop entries that no longer match a finding and keep the rest; add nothing new.",
 )
-@click.option(
-    "-e",
-    "--exclude",
-    multiple=True,
-    metavar="GLOB",
-    help="Skip paths matching GLOB (repeatable), as for `lekk scan`.",
-)
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(1),
-    default=None,
-    help="Worker processes (default: one per core).",
-)
-@click.option(
-    "-c",
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False),
-    help="Config file (default: .lekk.toml or [tool.lekk] in pyproject.toml).",
-)
+@exclude_option("Skip paths matching GLOB (repeatable), as for `lekk scan`.")
+@jobs_option()
+@config_option()
 @click.option("-q", "--quiet", is_flag=True, help="No warnings or summary on stderr.")
 def baseline(paths: tuple[str, ...], file: str | None, update: bool, exclude: tuple[str, ...],
              jobs: int | None, config_file: str | None, quiet: bool) -> int:  # fmt: skip

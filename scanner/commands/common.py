@@ -21,6 +21,22 @@ from scanner.rules import Rule
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def config_option(
+    what: str = "Config file (default: .lekk.toml or [tool.lekk] in pyproject.toml).",
+) -> Callable[[F], F]:
+    return click.option("-c", "--config", "config_file", type=click.Path(dir_okay=False), help=what)
+
+
+def exclude_option(
+    what: str = "Skip paths matching GLOB (repeatable), e.g. 'vendor/**' or '*.min.js'.",
+) -> Callable[[F], F]:
+    return click.option("-e", "--exclude", multiple=True, metavar="GLOB", help=what)
+
+
+def jobs_option(what: str = "Worker processes (default: one per core).") -> Callable[[F], F]:
+    return click.option("-j", "--jobs", type=click.IntRange(1), default=None, help=what)
+
+
 def output_options(fn: F) -> F:
     """--format, --output, --show-secrets, --exit-zero, --config, --quiet/--verbose, --color,
     --baseline, --sarif-category, --verify, --only-live."""
@@ -33,8 +49,7 @@ def output_options(fn: F) -> F:
                      help="Print secrets whole (they are redacted by default)."),
         click.option("--exit-zero", is_flag=True,
                      help="Exit 0 even when there are findings (report only)."),
-        click.option("-c", "--config", "config_file", type=click.Path(dir_okay=False),
-                     help="Config file (default: .lekk.toml or [tool.lekk] in pyproject.toml)."),
+        config_option(),
         click.option("-q", "--quiet", is_flag=True, help="No progress or warnings on stderr."),
         click.option("-v", "--verbose", is_flag=True,
                      help="Also say what was dropped and why (allowlists, placeholders)."),

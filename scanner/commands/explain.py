@@ -6,6 +6,7 @@ import difflib
 
 import click
 
+from scanner.commands.common import config_option
 from scanner.errors import RuleError
 
 
@@ -22,12 +23,8 @@ from scanner.errors import RuleError
     show_default=True,
     help="text for a terminal; markdown for docs (with --all: the whole of docs/rules.md).",
 )
-@click.option(
-    "-c",
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False),
-    help="Config file whose extra rule packs to include (default: .lekk.toml or pyproject.toml here).",
+@config_option(
+    "Config file whose extra rule packs to include (default: .lekk.toml or pyproject.toml here)."
 )
 def explain(rule_ids: tuple[str, ...], all_rules: bool, fmt: str, config_file: str | None) -> int:
     """Explain a rule: what it finds, why it matters, an example, how to fix, and what to do now

@@ -8,7 +8,14 @@ from typing import Any
 
 import click
 
-from scanner.commands.common import Output, load_config_and_rules, output_options, report, warn
+from scanner.commands.common import (
+    Output,
+    jobs_option,
+    load_config_and_rules,
+    output_options,
+    report,  # fmt: skip
+    warn,
+)
 
 
 @click.command()
@@ -26,8 +33,7 @@ from scanner.commands.common import Output, load_config_and_rules, output_option
     metavar="REF",
     help="Scan only history reachable from REF (repeatable; default: every ref).",
 )
-@click.option("-j", "--jobs", type=click.IntRange(1), default=None,
-              help="Worker processes for large histories (default: half the cores).")  # fmt: skip
+@jobs_option("Worker processes for large histories (default: half the cores).")
 @output_options
 def git(repo: str | None, rev_range: str | None, since_commit: str | None,
         branches: tuple[str, ...], jobs: int | None, config_file: str | None,

@@ -7,15 +7,21 @@ from typing import Any
 
 import click
 
-from scanner.commands.common import Output, load_config_and_rules, output_options, report, warn
+from scanner.commands.common import (
+    Output,
+    exclude_option,
+    jobs_option,
+    load_config_and_rules,
+    output_options,  # fmt: skip
+    report,
+    warn,
+)
 
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("-e", "--exclude", multiple=True, metavar="GLOB",
-              help="Skip paths matching GLOB (repeatable), e.g. 'vendor/**' or '*.min.js'.")
-@click.option("-j", "--jobs", type=click.IntRange(1), default=None,
-              help="Worker processes (default: one per core).")
+@exclude_option()
+@jobs_option()
 @output_options
 def scan(paths: tuple[str, ...], exclude: tuple[str, ...], jobs: int | None,
          config_file: str | None, **kw: Any) -> int:  # fmt: skip
