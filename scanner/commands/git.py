@@ -13,7 +13,7 @@ from scanner.commands.common import (
     jobs_option,
     load_config_and_rules,
     output_options,
-    report,  # fmt: skip
+    report,
     warn,
 )
 

@@ -12,7 +12,7 @@ from scanner.commands.common import (
     exclude_option,
     jobs_option,
     load_config_and_rules,
-    output_options,  # fmt: skip
+    output_options,
     report,
     warn,
 )
