@@ -165,7 +165,7 @@ def test_log_call_far_before_the_credential_name() -> None:
     assert (f.line, f.column, f.secret) == (202, line.index("VIPPS") + 1, "VIPPS_CLIENT_SECRET")
 
 
-def test_rule_region_bounds_where_the_regex_runs(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_rule_region_bounds_where_the_regex_runs(tmp_path: Path) -> None:
     from scanner.rules import load_pack
 
     pack = (Path(__file__).parent / "testdata" / "rules" / "valid.toml").read_text()
