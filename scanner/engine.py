@@ -21,7 +21,7 @@ import regex
 from scanner import fastscan
 from scanner.finding import Finding
 from scanner.rules import Rule
-from scanner.sources import Fragment
+from scanner.sources import TOKEN_MAX, TOKEN_PUNCT, Fragment
 
 NEARBY_CHARS = 1500  # "nearby" is capped in characters too, for minified one-line files
 REGEX_TIMEOUT = 5.0  # seconds per region; a pathological input warns instead of hanging
@@ -29,8 +29,7 @@ MAX_ANCHORS = 20_000
 PREFILTER_PROBES = 64  # occurrences of a needle checked in place before one search per keyword
 # A region never ends inside a token: a value cut at the region's end would look complete to the
 # regex's closing look-ahead (a prefix of a longer blob reported as a secret).
-_TOKEN_END = re.compile(r"[^\w+/=~.&#;-]")
-TOKEN_MAX = 512
+_TOKEN_END = re.compile(rf"[^\w{re.escape(TOKEN_PUNCT)}]")
 
 # a rule id starts with a letter, so the `-->` closing an HTML comment is not read as one
 _RULE_ID = r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+"

@@ -16,7 +16,7 @@ from scanner.config import Config
 from scanner.engine import Engine
 from scanner.finding import Finding
 from scanner.rules import Rule
-from scanner.sources import Fragment, Warn
+from scanner.sources import Fragment
 from scanner.sources import files as files_source
 
 if TYPE_CHECKING:
@@ -88,12 +88,6 @@ def _dispatch() -> ModuleType:
     from scanner.sources import dispatch
 
     return dispatch
-
-
-def expand(fragments: Iterable[Fragment], warn: Warn) -> Iterator[Fragment]:
-    """Hook for content-aware sources: text already in memory (a git blob, a fetched URL) as
-    scanned: source maps split into their sources, inline maps decoded, client-side marked."""
-    yield from _dispatch().expand(fragments, warn)
 
 
 def _batches(items: Iterable[files_source.Target], n: int) -> Iterator[list[files_source.Target]]:

@@ -55,23 +55,7 @@ def test_unreadable_file(tmp_path: Path) -> None:
             pytest.skip("running as root without setpriv: cannot make a file unreadable")
         caps = "-dac_override,-dac_read_search"
         prefix = ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}"]
-    r = subprocess.run(
-        [
-            *prefix,
-            sys.executable,
-            "-m",
-            "scanner",
-            "scan",
-            str(tmp_path),
-            "--format",
-            "json",
-            "--show-secrets",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
+    r = lekk("scan", str(tmp_path), "--format", "json", "--show-secrets", cwd=ROOT, prefix=prefix)
     assert r.returncode == 1, r.stderr
     assert _findings(r) == [("sagapay-api-key", "good.env", 2, 13)]
     assert json.loads(r.stdout)["findings"][0]["secret"] == key
@@ -145,25 +129,8 @@ def test_50mb_single_line_bounded_memory_and_right_column(tmp_path: Path) -> Non
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
         "sys.exit(r.returncode)\n"
     )
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            probe,
-            sys.executable,
-            "-m",
-            "scanner",
-            "scan",
-            str(tmp_path),
-            "--format",
-            "json",
-            "--show-secrets",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-    )
+    r = lekk("scan", str(tmp_path), "--format", "json", "--show-secrets", cwd=ROOT,
+             prefix=[sys.executable, "-c", probe])  # fmt: skip
     *warnings, maxrss_kib = r.stderr.splitlines()
     assert warnings == []
     assert r.returncode == 1

@@ -7,6 +7,7 @@ import secrets
 import string
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -14,10 +15,11 @@ SHARED = ROOT.parent / "shared"
 
 
 def lekk(*args: str, cwd: Path | None = None, input: bytes | None = None,
-         env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the real command in a subprocess, as a user would."""
+         env: dict[str, str] | None = None,
+         prefix: Sequence[str] = ()) -> subprocess.CompletedProcess[str]:
+    """Run the real command in a subprocess, as a user would (``prefix``: a wrapper command)."""
     return subprocess.run(
-        [sys.executable, "-m", "scanner", *args], cwd=cwd, capture_output=True, text=True,
+        [*prefix, sys.executable, "-m", "scanner", *args], cwd=cwd, capture_output=True, text=True,
         input=input.decode() if input is not None else None, env=env, timeout=300,
     )
 

@@ -31,7 +31,7 @@ def _snippet(f: Finding, show: bool, others: Sequence[str] = ()) -> str:
 
 
 _VALUE = re.compile(r"(?<![A-Za-z0-9+/_~-])(?=[A-Za-z_~+/-]*[0-9])(?=[0-9_~+/-]*[A-Za-z])"
-                       r"[A-Za-z0-9+/_~-]{16,}={0,2}")  # fmt: skip
+                    r"[A-Za-z0-9+/_~-]{16,}={0,2}")  # fmt: skip
 
 
 def _lint_snippet(f: Finding, show: bool, others: Sequence[str]) -> str:

@@ -15,6 +15,11 @@ from typing import Any
 Warn = Callable[[str], None]
 """Reports a problem with one input (one line, naming the input and the reason)."""
 
+TOKEN_MAX = 512
+"""Longest token (a value, a Base64 blob) kept whole where a chunk or a regex region ends."""
+TOKEN_PUNCT = "_+/=~.&#;-"
+"""What a token holds besides letters and digits (HTML entities' & # ; included)."""
+
 Prefilter = Callable[[str | bytes, str], bool]
 """``Engine.prefilter``: (the raw text, in any case, as str or bytes; the lowercased path) ->
 may any rule match?  Sources call it before decoding or keeping a fragment."""

@@ -17,11 +17,10 @@ from pathlib import Path
 
 from scanner.errors import SourceError
 from scanner.filters import path_matches
-from scanner.sources import Fragment, Prefilter, Warn
+from scanner.sources import TOKEN_MAX, TOKEN_PUNCT, Fragment, Prefilter, Warn
 
 CHUNK = 1 << 20  # bytes decoded and scanned at a time: memory stays bounded on huge files
 OVERLAP = 4096  # carried from one chunk into the next, so a match on a boundary is still seen
-TOKEN_MAX = 512  # longest token kept whole across a chunk boundary (a value, a base64 blob)
 SNIFF = 8192  # bytes looked at to tell text from binary
 SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 
@@ -192,7 +191,7 @@ def token_tail(text: str) -> int:
     """Length of the unbroken run of token characters at the end of ``text`` (capped)."""
     n = 0
     for ch in reversed(text[-TOKEN_MAX:]):
-        if not (ch.isalnum() or ch in "_+/=~.&#;-"):
+        if not (ch.isalnum() or ch in TOKEN_PUNCT):
             break
         n += 1
     return n
