@@ -62,8 +62,10 @@ def _compile(root: Path, out: Path) -> Path | None:
         cmd.run()
         return Path(cmd.get_ext_fullpath(MODULE))
     except Exception as exc:  # any failure means: no extension, not no lekk
-        print(f"lekk: the optional C prefilter was not built ({exc}); using pure Python",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"lekk: the optional C prefilter was not built ({exc}); using pure Python",
+            file=sys.stderr,
+        )
         return None
     finally:
         os.chdir(cwd)

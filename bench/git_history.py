@@ -173,8 +173,10 @@ def main() -> int:
     version = subprocess.run([*a.lekk.split(), "--version"], capture_output=True, text=True)
     print(version.stdout.strip())  # says whether the C prefilter is in use
     args = ["git", str(repo), "--format", "json", "-o", "/dev/null", "--quiet"]
-    cmds = {"floor": ["git", "-C", str(repo), "cat-file", "--batch-all-objects", "--batch"],
-            "lekk": [*a.lekk.split(), *args]}  # fmt: skip
+    cmds = {
+        "floor": ["git", "-C", str(repo), "cat-file", "--batch-all-objects", "--batch"],
+        "lekk": [*a.lekk.split(), *args],
+    }
     if a.baseline:
         cmds["baseline"] = [*a.baseline.split(), *args]
     runs: dict[str, list[tuple[float, int, float]]] = {name: [] for name in cmds}
@@ -182,19 +184,24 @@ def main() -> int:
         for name, cmd in cmds.items():
             runs[name].append(timed(cmd))
     floor = min(t for t, _, _ in runs.pop("floor"))
-    print(f"floor    git cat-file --batch-all-objects --batch: {floor:.2f}s  "
-          f"({mb / floor:.0f} MB/s of blobs)")  # fmt: skip
+    print(
+        f"floor    git cat-file --batch-all-objects --batch: {floor:.2f}s  "
+        f"({mb / floor:.0f} MB/s of blobs)"
+    )
     for name, results in runs.items():
         lekk = cmds[name][: -len(args)]
-        found = subprocess.run([*lekk, "git", str(repo), "--format", "json", "--quiet"],
-                               capture_output=True, text=True).stdout  # fmt: skip
+        found = subprocess.run(
+            [*lekk, "git", str(repo), "--format", "json", "--quiet"], capture_output=True, text=True
+        ).stdout
         best = min(t for t, _, _ in results)
         rss = max(m for _, m, _ in results) / 1024
         cpu = sorted(c for _, _, c in results)[len(results) // 2]
-        print(f"{name:8s} {' '.join(cmds[name])}\n"
-              f"         {best:.2f}s ({mb / best:.0f} MB/s)  {best / floor:.2f}x floor, CPU "
-              f"{cpu:.2f}s (median, with git), peak RSS {rss:.0f} MiB, "
-              f"findings: {found.count(chr(34) + 'rule' + chr(34))}")  # fmt: skip
+        print(
+            f"{name:8s} {' '.join(cmds[name])}\n"
+            f"         {best:.2f}s ({mb / best:.0f} MB/s)  {best / floor:.2f}x floor, CPU "
+            f"{cpu:.2f}s (median, with git), peak RSS {rss:.0f} MiB, "
+            f"findings: {found.count(chr(34) + 'rule' + chr(34))}"
+        )
     if tmp:
         shutil.rmtree(tmp)
     return 0

@@ -364,8 +364,9 @@ def main() -> int:
     found = {f["secret"] for f in json.loads(runs[0][3])["findings"]}
     missed = [s[:6] + "…" for s in secrets if s not in found]
     extra = len(found - set(secrets))
-    version = subprocess.run([sys.executable, "-m", "scanner", "--version"], capture_output=True,
-                             text=True).stdout.strip()  # fmt: skip
+    version = subprocess.run(
+        [sys.executable, "-m", "scanner", "--version"], capture_output=True, text=True
+    ).stdout.strip()
     print(f"tree: {nfiles} files, {mb:.1f} MB; cores: {os.cpu_count()}; jobs: {args.jobs or 'all'}")
     print(version)  # says whether the C prefilter is in use
     print(f"floor (cat, warm, best of {args.runs}): {cat:.2f} s = {mb / cat:.0f} MB/s")

@@ -23,14 +23,21 @@ from pathlib import Path
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--lekk", default=str(Path(sys.executable).parent / "lekk"))
     a = ap.parse_args()
-    env = dict(os.environ, GIT_CONFIG_GLOBAL="/dev/null", GIT_CONFIG_NOSYSTEM="1",
-               GIT_AUTHOR_NAME="B", GIT_AUTHOR_EMAIL="b@example.invalid",
-               GIT_COMMITTER_NAME="B", GIT_COMMITTER_EMAIL="b@example.invalid")  # fmt: skip
+    env = dict(
+        os.environ,
+        GIT_CONFIG_GLOBAL="/dev/null",
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_AUTHOR_NAME="B",
+        GIT_AUTHOR_EMAIL="b@example.invalid",
+        GIT_COMMITTER_NAME="B",
+        GIT_COMMITTER_EMAIL="b@example.invalid",
+    )
     with tempfile.TemporaryDirectory(prefix="lekk-staged-") as tmp:
         repo = Path(tmp)
         subprocess.run(["git", "init", "-q", "-b", "main", tmp], check=True, env=env)
@@ -54,9 +61,11 @@ def main() -> int:
             cpu.append(r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime)
             assert r.returncode == 1, r.stderr  # the staged fake key is found
     median, worst = statistics.median(times) * 1000, max(times) * 1000
-    print(f"lekk staged (one staged file, 200-file repo): median {median:.0f} ms, "
-          f"worst {worst:.0f} ms over {a.runs} runs, CPU (with git) median "
-          f"{statistics.median(cpu) * 1000:.0f} ms  [{' '.join(cmd)}]")  # fmt: skip
+    print(
+        f"lekk staged (one staged file, 200-file repo): median {median:.0f} ms, "
+        f"worst {worst:.0f} ms over {a.runs} runs, CPU (with git) median "
+        f"{statistics.median(cpu) * 1000:.0f} ms  [{' '.join(cmd)}]"
+    )
     return 0
 
 

@@ -52,12 +52,17 @@ def _pull_request(root: Path, event: Mapping[str, Any]) -> Plan:
         return Plan(None, "", "the event file has no pull_request.base.sha/head.sha")
     for name, sha in (("base", base), ("head", head)):
         if not _has_commit(root, sha):
-            return Plan(None, "", f"the pull request's {name} commit {sha[:12]} is not in the "
-                        "checkout: use actions/checkout with fetch-depth: 0")  # fmt: skip
+            return Plan(
+                None,
+                "",
+                f"the pull request's {name} commit {sha[:12]} is not in the "
+                "checkout: use actions/checkout with fetch-depth: 0",
+            )
     n = pr.get("commits")
     count = f"the {n} commit(s)" if isinstance(n, int) else "the commits"
-    return Plan(("git", ".", f"{base}..{head}"),
-                f"{count} this pull request adds ({base[:7]}..{head[:7]})")  # fmt: skip
+    return Plan(
+        ("git", ".", f"{base}..{head}"), f"{count} this pull request adds ({base[:7]}..{head[:7]})"
+    )
 
 
 def _push(root: Path, event: Mapping[str, Any], sha: str) -> Plan:
@@ -68,17 +73,23 @@ def _push(root: Path, event: Mapping[str, Any], sha: str) -> Plan:
     if before == after:
         return Plan(None, "nothing to scan: the push added no commits")
     if before and before != ZEROS and _has_commit(root, before):
-        return Plan(("git", ".", f"{before}..{after}"),
-                    f"the pushed commits ({before[:7]}..{after[:7]})")  # fmt: skip
-    why = "a new branch" if not before or before == ZEROS else (
-        f"a force-push (the old tip {before[:7]} is gone)")  # fmt: skip
+        return Plan(
+            ("git", ".", f"{before}..{after}"), f"the pushed commits ({before[:7]}..{after[:7]})"
+        )
+    why = (
+        "a new branch"
+        if not before or before == ZEROS
+        else (f"a force-push (the old tip {before[:7]} is gone)")
+    )
     default = (event.get("repository") or {}).get("default_branch")
     if default and event.get("ref") != f"refs/heads/{default}":
         for ref in (f"refs/remotes/origin/{default}", f"refs/heads/{default}"):
             base = _git(root, "merge-base", ref, after)
             if base and base != after:
-                return Plan(("git", ".", f"{base}..{after}"),
-                            f"{why}: the commits not on {default} ({base[:7]}..{after[:7]})")  # fmt: skip
+                return Plan(
+                    ("git", ".", f"{base}..{after}"),
+                    f"{why}: the commits not on {default} ({base[:7]}..{after[:7]})",
+                )
     return Plan(("git", ".", "--branch", after), f"{why}: the whole history of {after[:7]}")
 
 
@@ -131,11 +142,15 @@ def run(env: Mapping[str, str]) -> dict[str, str]:
     category = env.get("INPUT_CATEGORY", "").strip() or f"lekk/{mode}"
     out = {"findings": "0", "sarif-file": "", "checkout-path": str(root)}
     if mode not in MODES:
-        return out | {"outcome": "fail", "reason": f"mode must be one of {', '.join(MODES)}, "
-                      f"not {mode!r}"}  # fmt: skip
+        return out | {
+            "outcome": "fail",
+            "reason": f"mode must be one of {', '.join(MODES)}, not {mode!r}",
+        }
     if fail_on not in FAIL_ON:
-        return out | {"outcome": "fail", "reason": f"fail-on must be one of "
-                      f"{', '.join(FAIL_ON)}, not {fail_on!r}"}  # fmt: skip
+        return out | {
+            "outcome": "fail",
+            "reason": f"fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}",
+        }
     if not root.is_dir():
         return out | {"outcome": "fail", "reason": f"path {root} is not a directory"}
     event: dict[str, Any] = {}
@@ -150,13 +165,27 @@ def run(env: Mapping[str, str]) -> dict[str, str]:
         _empty_sarif(sarif, category, p.what)
     else:
         extra = shlex.split(env.get("INPUT_ARGS", ""))
-        cmd = [sys.executable, "-m", "scanner", *p.args, "--format", "sarif", "-o", str(sarif),
-               "--sarif-category", category, "--exit-zero", *extra]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "scanner",
+            *p.args,
+            "--format",
+            "sarif",
+            "-o",
+            str(sarif),
+            "--sarif-category",
+            category,
+            "--exit-zero",
+            *extra,
+        ]
         print(f"lekk: scanning {p.what}\n$ lekk {shlex.join(cmd[3:])}", flush=True)
         rc = subprocess.run(cmd, cwd=root, check=False).returncode
         if rc != 0 or not sarif.is_file():
-            return out | {"outcome": "fail", "reason": f"lekk stopped with exit code {rc}; "
-                          "see the message above"}  # fmt: skip
+            return out | {
+                "outcome": "fail",
+                "reason": f"lekk stopped with exit code {rc}; see the message above",
+            }
     doc = json.loads(sarif.read_text(encoding="utf-8"))
     outcome, reason = verdict(doc, fail_on)
     if env.get("GITHUB_STEP_SUMMARY"):
@@ -175,8 +204,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         outputs = run(env)
     except (OSError, ValueError) as exc:  # a broken event file, an unwritable output ...
-        outputs = {"findings": "0", "sarif-file": "", "outcome": "fail",
-                   "reason": f"the scan step failed: {exc}"}  # fmt: skip
+        outputs = {
+            "findings": "0",
+            "sarif-file": "",
+            "outcome": "fail",
+            "reason": f"the scan step failed: {exc}",
+        }
     _outputs(env.get("GITHUB_OUTPUT"), outputs)
     print(f"lekk: {outputs.get('reason', '')}")
     if not outputs.get("sarif-file") and env.get("GITHUB_STEP_SUMMARY"):

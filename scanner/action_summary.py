@@ -58,19 +58,30 @@ def markdown(doc: Mapping[str, Any], *, what: str, outcome: str, reason: str) ->
     for rule in sorted(rules, key=lambda x: (-_RANK.get(levels.get(x["id"], ""), 0), x["id"])):
         rid = rule["id"]
         lvl = rule.get("defaultConfiguration", {}).get("level", "warning")
-        lines.append(f"| `{rid}` {_cell(rule['shortDescription']['text'])} | {_ICON.get(lvl, '')} "
-                     f"{lvl} | {counts[rid]} | {_revoke_link(rule)} |")  # fmt: skip
+        lines.append(
+            f"| `{rid}` {_cell(rule['shortDescription']['text'])} | {_ICON.get(lvl, '')} "
+            f"{lvl} | {counts[rid]} | {_revoke_link(rule)} |"
+        )
     ranked = sorted(results, key=lambda r: -_RANK.get(r.get("level", "warning"), 0))
     lines += ["", f"### Worst findings ({min(WORST, len(ranked))} of {len(ranked)})", ""]
     lines += ["| level | rule | where | message |", "|---|---|---|---|"]
     for r in ranked[:WORST]:
         msg = r["message"]["text"].split(". ")[0]
-        lines.append(f"| {_ICON.get(r['level'], '')} {r['level']} | `{r['ruleId']}` | "
-                     f"{_place(r)} | {_cell(msg)} |")  # fmt: skip
+        lines.append(
+            f"| {_ICON.get(r['level'], '')} {r['level']} | `{r['ruleId']}` | "
+            f"{_place(r)} | {_cell(msg)} |"
+        )
     if dropped:
-        lines += ["", f"> {dropped} less severe finding(s) were left out of the SARIF to stay "
-                  "inside GitHub's limits; run `lekk` with `--format json` for all of them."]  # fmt: skip
-    lines += ["", "Revoke or regenerate every live credential above first: removing it from the "
-              "code does not make a leaked value safe. The secrets are redacted everywhere; the "
-              "full list is in the code-scanning alerts and the SARIF file.", ""]  # fmt: skip
+        lines += [
+            "",
+            f"> {dropped} less severe finding(s) were left out of the SARIF to stay "
+            "inside GitHub's limits; run `lekk` with `--format json` for all of them.",
+        ]
+    lines += [
+        "",
+        "Revoke or regenerate every live credential above first: removing it from the "
+        "code does not make a leaked value safe. The secrets are redacted everywhere; the "
+        "full list is in the code-scanning alerts and the SARIF file.",
+        "",
+    ]
     return "\n".join(lines)

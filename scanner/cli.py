@@ -50,8 +50,14 @@ def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_version,
-              help="Show the version (and whether the C prefilter is in use) and exit.")  # fmt: skip
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_version,
+    help="Show the version (and whether the C prefilter is in use) and exit.",
+)
 def cli() -> None:
     """Find leaked Vipps MobilePay and SagaPay API credentials.
 
@@ -63,8 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from scanner.errors import ScanError
 
     try:
-        rv = cli.main(args=list(argv) if argv is not None else None, prog_name="lekk",
-                      standalone_mode=False)  # fmt: skip
+        rv = cli.main(
+            args=list(argv) if argv is not None else None, prog_name="lekk", standalone_mode=False
+        )
     except click.exceptions.Abort:
         click.echo("lekk: aborted", err=True)
         return 130

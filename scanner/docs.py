@@ -80,8 +80,17 @@ def _wrap(text: str, width: int = 96) -> str:
         indent = (
             " " * (len(head) + 1) if head in ("-", "Link:", "Also:") or head[:-1].isdigit() else ""
         )
-        paras.append(textwrap.fill(para, width, subsequent_indent=indent, break_long_words=False,
-                                   break_on_hyphens=False) if para else "")  # fmt: skip
+        paras.append(
+            textwrap.fill(
+                para,
+                width,
+                subsequent_indent=indent,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+            if para
+            else ""
+        )
     return "\n".join(paras)
 
 

@@ -39,8 +39,17 @@ _IGNORE = re.compile(
 # (the standard library's `re` runs these simple patterns about 4x faster than `regex`)
 _B64_TOKEN = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
 _PRINTABLE = re.compile(r"^[\x21-\x7e]{8,200}$")
-SAGAPAY_PREFIXES = (b"spk_live_", b"spk_test_", b"sps_live_", b"sps_test_", b"spay_live_",
-                    b"spay_test_", b"sg_live_", b"sg_test_", b"sgs_")  # fmt: skip
+SAGAPAY_PREFIXES = (
+    b"spk_live_",
+    b"spk_test_",
+    b"sps_live_",
+    b"sps_test_",
+    b"spay_live_",
+    b"spay_test_",
+    b"sg_live_",
+    b"sg_test_",
+    b"sgs_",
+)
 
 
 def b64_forms(prefix: bytes) -> tuple[str, ...]:
@@ -206,7 +215,9 @@ class Engine:
         for rule in self.rules:
             if rule.client_side_only:
                 # a client-side-only rule's ``paths`` name more browser code (components)
-                if not t.frag.client_side and not (rule.paths and _path_ok(t.frag.path, rule.paths)):
+                if not t.frag.client_side and not (
+                    rule.paths and _path_ok(t.frag.path, rule.paths)
+                ):
                     continue
             elif rule.paths and not _path_ok(t.frag.path, rule.paths):
                 continue
@@ -299,12 +310,21 @@ class Engine:
             line, col = t.line_col(start)
             end_line, end_col = t.line_col(end)
         return Finding(
-            rule=rule, path=t.frag.path, line=line, column=col, end_line=end_line,
-            end_column=end_col, secret=secret, severity=severity,
-            snippet=_snippet(t, start, end), context=context, origin=origin,
-            client_side=t.frag.client_side, suppressions=_suppressions(t, start),
+            rule=rule,
+            path=t.frag.path,
+            line=line,
+            column=col,
+            end_line=end_line,
+            end_column=end_col,
+            secret=secret,
+            severity=severity,
+            snippet=_snippet(t, start, end),
+            context=context,
+            origin=origin,
+            client_side=t.frag.client_side,
+            suppressions=_suppressions(t, start),
             extra=dict(t.frag.extra),
-        )  # fmt: skip
+        )
 
     # -- base64-encoded values (Kubernetes Secrets and the like) ----------------------------
 
@@ -345,17 +365,35 @@ class Engine:
                     line, col = t.line_col(orig_s)
                     end_line, end_col = t.line_col(orig_e)
                     yield f.with_(
-                        line=line, column=col, end_line=end_line, end_column=end_col,
-                        encoding="base64", snippet=_snippet(t, orig_s, orig_e),
+                        line=line,
+                        column=col,
+                        end_line=end_line,
+                        end_column=end_col,
+                        encoding="base64",
+                        snippet=_snippet(t, orig_s, orig_e),
                         suppressions=_suppressions(t, orig_s),
-                    )  # fmt: skip
+                    )
                     break
 
 
 # Words that fill e-commerce code: a needle inside one of them would match nearly every file
 # (``merchant`` for merchant-serial-number, ``epay`` of repayment), so the cover avoids them.
-_COMMON = ("merchant", "payment", "repayment", "prepay", "secret", "public", "client", "http",
-           "store", "order", "account", "number", "string", "value")  # fmt: skip
+_COMMON = (
+    "merchant",
+    "payment",
+    "repayment",
+    "prepay",
+    "secret",
+    "public",
+    "client",
+    "http",
+    "store",
+    "order",
+    "account",
+    "number",
+    "string",
+    "value",
+)
 
 
 def _needles(words: Sequence[str]) -> tuple[tuple[bytes, tuple[tuple[bytes, int], ...]], ...]:
@@ -376,8 +414,10 @@ def _cover(words: Sequence[str]) -> list[str]:
     rare = {c: not any(c in common for common in _COMMON) for c in holders}
     left, out = set(words), []
     while left:
-        best = max(sorted(c for c, ws in holders.items() if ws & left),
-                   key=lambda c: (rare[c], len(holders[c] & left), len(c)))  # fmt: skip
+        best = max(
+            sorted(c for c, ws in holders.items() if ws & left),
+            key=lambda c: (rare[c], len(holders[c] & left), len(c)),
+        )
         out.append(best)
         left -= holders[best]
     return out

@@ -17,13 +17,19 @@ import regex
 from scanner.finding import Finding, secret_hash
 
 # The providers' published documentation values, in every variant they have used.
-DOC_EXAMPLES = frozenset({
-    "fb492b5e-7907-4d83-bc20-c7fb60ca35de", "fb492b5e-7907-4d83-ba20-c7fb60ca35de",
-    "Y8Kteew6GE3ZmeycEt6egg", "Y8Kteew6GE2ZmeycEt6egg",
-    "0f14ebcab0eb4b29ae0cb90d91b4a84a", "0f14ebcab0ec4b29ae0cb90d91b4a84a",
-    "da7d5b0e18a84aeda961c0c31b75c2a9",
-    "spk_live_abc123def456", "sps_live_xyz789uvw012",
-})  # fmt: skip
+DOC_EXAMPLES = frozenset(
+    {
+        "fb492b5e-7907-4d83-bc20-c7fb60ca35de",
+        "fb492b5e-7907-4d83-ba20-c7fb60ca35de",
+        "Y8Kteew6GE3ZmeycEt6egg",
+        "Y8Kteew6GE2ZmeycEt6egg",
+        "0f14ebcab0eb4b29ae0cb90d91b4a84a",
+        "0f14ebcab0ec4b29ae0cb90d91b4a84a",
+        "da7d5b0e18a84aeda961c0c31b75c2a9",
+        "spk_live_abc123def456",
+        "sps_live_xyz789uvw012",
+    }
+)
 
 _PROVIDER_PREFIX = re.compile(r"^(?:spk|sps|spay|sg|sgs)_(?:live_|test_)?|^sgs_")
 # Words that mark a value as a stand-in, in English and the Nordic languages.  They count only
@@ -32,10 +38,32 @@ _PROVIDER_PREFIX = re.compile(r"^(?:spk|sps|spay|sg|sgs)_(?:live_|test_)?|^sgs_"
 # start of a word ("Hemmeligheten"), short ones the whole word.
 _WORD = re.compile(r"[A-Z]?[a-zæøåäö]+|[A-ZÆØÅÄÖ]+(?![a-zæøåäö])")
 _PLACEHOLDER_STEMS = (
-    "placeholder", "changeme", "example", "dummy", "sample", "redacted", "replace", "insert",
-    "fixme", "hemmelig", "hemlig", "nokkel", "nøkkel", "nyckel", "nøgle", "noegle", "erstatt",
-    "ersatt", "ersätt", "indsaet", "indsæt", "settinn", "salainen", "salasana", "avain",
-)  # fmt: skip
+    "placeholder",
+    "changeme",
+    "example",
+    "dummy",
+    "sample",
+    "redacted",
+    "replace",
+    "insert",
+    "fixme",
+    "hemmelig",
+    "hemlig",
+    "nokkel",
+    "nøkkel",
+    "nyckel",
+    "nøgle",
+    "noegle",
+    "erstatt",
+    "ersatt",
+    "ersätt",
+    "indsaet",
+    "indsæt",
+    "settinn",
+    "salainen",
+    "salasana",
+    "avain",
+)
 _PLACEHOLDER_WORDS = frozenset({"your", "here", "todo", "fake", "change", "tahan", "tähän"})
 _PLACEHOLDER_MARKS = re.compile(r"x{6,}|X{6,}|\*\*\*|<|>|\$\{|\{\{|%\(|\s")
 _KEYBOARD_ROWS = (
@@ -181,5 +209,11 @@ def unknown_suppressions(findings: Iterable[Finding], known: set[str]) -> list[s
     return [out[k] for k in sorted(out)]
 
 
-__all__ = ["AllowEntry", "apply", "drop_reason", "path_matches", "secret_hash",
-           "unknown_suppressions"]  # fmt: skip
+__all__ = [
+    "AllowEntry",
+    "apply",
+    "drop_reason",
+    "path_matches",
+    "secret_hash",
+    "unknown_suppressions",
+]

@@ -16,8 +16,19 @@ from scanner.rules import Rule
 SALT = "lekk-v1"
 """Salt for secret hashes, so a fingerprint cannot be looked up in a table of plain SHA-256s."""
 
-_PREFIXES = ("spk_live_", "spk_test_", "sps_live_", "sps_test_", "spay_live_", "spay_test_",
-             "sg_live_", "sg_test_", "sgs_live_", "sgs_test_", "sgs_")  # fmt: skip
+_PREFIXES = (
+    "spk_live_",
+    "spk_test_",
+    "sps_live_",
+    "sps_test_",
+    "spay_live_",
+    "spay_test_",
+    "sg_live_",
+    "sg_test_",
+    "sgs_live_",
+    "sgs_test_",
+    "sgs_",
+)
 SEVERITY_RANK = {"error": 3, "warning": 2, "note": 1}
 
 

@@ -31,8 +31,12 @@ def ignore_state(real: str) -> str | None:
     try:
         proc = subprocess.run(
             ["git", *safe, "-C", directory, "check-ignore", "-q", "--", name],
-            stdin=subprocess.DEVNULL, capture_output=True, env=safe_env(), timeout=20, check=False,
-        )  # fmt: skip
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            env=safe_env(),
+            timeout=20,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return "git is not available to tell whether the file is ignored"
     if proc.returncode == 0:

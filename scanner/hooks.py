@@ -21,8 +21,9 @@ ZEROS = "0" * 40
 
 
 def _git(*args: str) -> str | None:
-    r = subprocess.run(["git", "-c", "core.fsmonitor=false", *args], capture_output=True,
-                       text=True, check=False)  # fmt: skip
+    r = subprocess.run(
+        ["git", "-c", "core.fsmonitor=false", *args], capture_output=True, text=True, check=False
+    )
     return r.stdout.strip() if r.returncode == 0 else None
 
 
@@ -60,8 +61,9 @@ def _new_history(local_sha: str, remote: str | None) -> tuple[str, ...] | None:
     return (f"{parent}..{local_sha}",) if parent else ("--branch", local_sha)
 
 
-def push_ranges(env: Mapping[str, str], stdin_lines: Iterable[str], remote: str | None
-                ) -> list[tuple[str, ...]]:  # fmt: skip
+def push_ranges(
+    env: Mapping[str, str], stdin_lines: Iterable[str], remote: str | None
+) -> list[tuple[str, ...]]:
     """The lekk git arguments for each range being pushed (empty: nothing new to push)."""
     src, dst = env.get("PRE_COMMIT_FROM_REF"), env.get("PRE_COMMIT_TO_REF")
     if src and dst:

@@ -26,11 +26,32 @@ KINDS = ("secret", "lint")
 _ID = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$")
 _TEMPLATE = re.compile(r"\{\{([a-z_][a-z0-9_]*)\}\}")
 _RULE_KEYS = {
-    "id", "name", "kind", "severity", "test_severity", "confidence", "keywords", "anchors",
-    "region", "regex", "entropy", "context", "test", "captures", "client_side_only", "paths",
-    "what", "why", "fix", "example", "remediation", "references", "examples",
-    "negative_examples", "added_in",
-}  # fmt: skip
+    "id",
+    "name",
+    "kind",
+    "severity",
+    "test_severity",
+    "confidence",
+    "keywords",
+    "anchors",
+    "region",
+    "regex",
+    "entropy",
+    "context",
+    "test",
+    "captures",
+    "client_side_only",
+    "paths",
+    "what",
+    "why",
+    "fix",
+    "example",
+    "remediation",
+    "references",
+    "examples",
+    "negative_examples",
+    "added_in",
+}
 # Characters of text around each anchor that a rule's regex runs on: before it (a long variable
 # name holding the anchor) and after it (separator, quoting and the value; a postman pair).
 REGION = (160, 480)
@@ -236,9 +257,12 @@ def build_rule(
     anchors = tuple(k.lower() for k in _strings(raw.get("anchors"), where, rid, "anchors"))
     region = raw.get("region", list(REGION))
     if not (
-        isinstance(region, list) and len(region) == 2
-        and all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= 100_000 for n in region)
-    ):  # fmt: skip
+        isinstance(region, list)
+        and len(region) == 2
+        and all(
+            isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= 100_000 for n in region
+        )
+    ):
         raise _fail(where, rid, "'region' must be [before, after]: two whole numbers of characters")
     try:
         pattern = Pattern(_compile(raw["regex"], where, rid, "regex", patterns), regex.VERSION0)
@@ -247,9 +271,10 @@ def build_rule(
         raise _fail(where, rid, f"regex does not compile: {exc}") from None
     if compiled is not None and "secret" not in compiled.groupindex and compiled.groups != 1:
         raise _fail(
-            where, rid,
+            where,
+            rid,
             f"regex has {compiled.groups} capture groups; expected one, or one named 'secret'",
-        )  # fmt: skip
+        )
     context = raw.get("context", {})
     test = raw.get("test", {})
     for key, table, allowed in (("context", context, _CONTEXT_KEYS), ("test", test, _TEST_KEYS)):
@@ -262,18 +287,34 @@ def build_rule(
     if not isinstance(captures_raw, dict):
         raise _fail(where, rid, "'captures' must be a table of name = regex")
     try:
-        ctx = {k: _ci((_compile(p, where, rid, f"context.{k}", patterns)
-                       for p in _strings(context.get(k), where, rid, f"context.{k}")), eager)
-               for k in ("any", "none", "name_none")}  # fmt: skip
-        tst = {k: _ci((_compile(p, where, rid, f"test.{k}", patterns)
-                       for p in _strings(test.get(k), where, rid, f"test.{k}")), eager)
-               for k in _TEST_KEYS}  # fmt: skip
+        ctx = {
+            k: _ci(
+                (
+                    _compile(p, where, rid, f"context.{k}", patterns)
+                    for p in _strings(context.get(k), where, rid, f"context.{k}")
+                ),
+                eager,
+            )
+            for k in ("any", "none", "name_none")
+        }
+        tst = {
+            k: _ci(
+                (
+                    _compile(p, where, rid, f"test.{k}", patterns)
+                    for p in _strings(test.get(k), where, rid, f"test.{k}")
+                ),
+                eager,
+            )
+            for k in _TEST_KEYS
+        }
         captures = tuple(
             (name, _ci([_compile(str(p), where, rid, f"captures.{name}", patterns)], eager)[0])
             for name, p in captures_raw.items()
         )
     except regex.error as exc:
-        raise _fail(where, rid, f"a context, test or captures regex does not compile: {exc}") from None
+        raise _fail(
+            where, rid, f"a context, test or captures regex does not compile: {exc}"
+        ) from None
     window = context.get("window", 12)
     if not isinstance(window, int) or window < 0:
         raise _fail(where, rid, "context.window must be a whole number of lines")
@@ -290,22 +331,41 @@ def build_rule(
     if not negatives:
         raise _fail(where, rid, "'negative_examples' is required: at least one it must not find")
     return Rule(
-        id=rid, name=raw["name"], provider=provider, kind=kind, severity=severity,
-        test_severity=test_severity, confidence=confidence, keywords=keywords,
-        anchors=anchors or keywords, pattern=pattern, region=(region[0], region[1]),
+        id=rid,
+        name=raw["name"],
+        provider=provider,
+        kind=kind,
+        severity=severity,
+        test_severity=test_severity,
+        confidence=confidence,
+        keywords=keywords,
+        anchors=anchors or keywords,
+        pattern=pattern,
+        region=(region[0], region[1]),
         what=raw["what"].strip(),
-        why=raw["why"].strip(), fix=raw["fix"].strip(), remediation=remediation, source=where,
+        why=raw["why"].strip(),
+        fix=raw["fix"].strip(),
+        remediation=remediation,
+        source=where,
         entropy=float(entropy) if entropy is not None else None,
-        context_any=ctx["any"], context_none=ctx["none"], name_none=ctx["name_none"],
-        window=window, test_secret=tst["secret"], test_name=tst["name"],
-        test_nearby=tst["nearby"], test_unless_nearby=tst["unless_nearby"], captures=captures,
+        context_any=ctx["any"],
+        context_none=ctx["none"],
+        name_none=ctx["name_none"],
+        window=window,
+        test_secret=tst["secret"],
+        test_name=tst["name"],
+        test_nearby=tst["nearby"],
+        test_unless_nearby=tst["unless_nearby"],
+        captures=captures,
         paths=_strings(raw.get("paths"), where, rid, "paths"),
         client_side_only=bool(raw.get("client_side_only", False)),
         example=str(raw.get("example", "")).strip(),
         references=_strings(raw.get("references"), where, rid, "references"),
-        examples=examples, negative_examples=negatives,
-        added_in=str(raw.get("added_in", "0.1.0")), raw=dict(raw),
-    )  # fmt: skip
+        examples=examples,
+        negative_examples=negatives,
+        added_in=str(raw.get("added_in", "0.1.0")),
+        raw=dict(raw),
+    )
 
 
 def load_pack(path: Path, *, eager: bool = True) -> list[Rule]:
@@ -332,10 +392,16 @@ def load_pack(path: Path, *, eager: bool = True) -> list[Rule]:
     provider = str(pack.get("provider", ""))
     default_rem = _remediation(pack.get("remediation"), where, None)
     rules = [
-        build_rule(r, where=where, provider=provider, patterns=patterns,
-                   default_remediation=default_rem, eager=eager)
+        build_rule(
+            r,
+            where=where,
+            provider=provider,
+            patterns=patterns,
+            default_remediation=default_rem,
+            eager=eager,
+        )
         for r in rules_raw
-    ]  # fmt: skip
+    ]
     seen: set[str] = set()
     for r in rules:
         if r.id in seen:

@@ -80,21 +80,30 @@ def _read_outputs(path: Path) -> dict[str, str]:
     return out
 
 
-def run_action(tmp: Path, workspace: Path, event_name: str, event: dict[str, Any],
-               **given: str) -> Run:  # fmt: skip
+def run_action(
+    tmp: Path, workspace: Path, event_name: str, event: dict[str, Any], **given: str
+) -> Run:
     inputs = {k: str(v.get("default", "")) for k, v in ACTION["inputs"].items()}
     inputs.update({k.replace("_", "-"): v for k, v in given.items()})
     (tmp / "runner").mkdir(exist_ok=True)
     event_path = tmp / "runner" / "event.json"
     event_path.write_text(json.dumps(event), encoding="utf-8")
-    base_env = {k: v for k, v in os.environ.items()
-                if not k.startswith(("GITHUB_", "INPUT_", "VIRTUAL_ENV", "PRE_COMMIT"))}  # fmt: skip
+    base_env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GITHUB_", "INPUT_", "VIRTUAL_ENV", "PRE_COMMIT"))
+    }
     base_env.update(
-        GITHUB_ACTIONS="true", CI="true", GITHUB_WORKSPACE=str(workspace),
-        GITHUB_EVENT_NAME=event_name, GITHUB_EVENT_PATH=str(event_path),
-        GITHUB_SHA=git(workspace, "rev-parse", "HEAD"), GITHUB_ACTION_PATH=str(ROOT),
-        GITHUB_STEP_SUMMARY=str(tmp / "runner" / "summary.md"), RUNNER_TEMP=str(tmp / "runner"),
-    )  # fmt: skip
+        GITHUB_ACTIONS="true",
+        CI="true",
+        GITHUB_WORKSPACE=str(workspace),
+        GITHUB_EVENT_NAME=event_name,
+        GITHUB_EVENT_PATH=str(event_path),
+        GITHUB_SHA=git(workspace, "rev-parse", "HEAD"),
+        GITHUB_ACTION_PATH=str(ROOT),
+        GITHUB_STEP_SUMMARY=str(tmp / "runner" / "summary.md"),
+        RUNNER_TEMP=str(tmp / "runner"),
+    )
     run, failed = Run(), False
     for i, step in enumerate(ACTION["runs"]["steps"]):
         sid = step.get("id", f"step{i}")
@@ -111,8 +120,14 @@ def run_action(tmp: Path, workspace: Path, event_name: str, event: dict[str, Any
         out_file.write_text("", encoding="utf-8")
         env = base_env | {k: _subst(str(v), inputs, run) for k, v in step.get("env", {}).items()}
         env["GITHUB_OUTPUT"] = str(out_file)
-        r = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=workspace, env=env,
-                           capture_output=True, text=True, timeout=300)  # fmt: skip
+        r = subprocess.run(
+            ["bash", "-e", "-c", step["run"]],
+            cwd=workspace,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         run.codes[sid], run.logs[sid] = r.returncode, r.stdout + r.stderr
         run.outputs[sid] = _read_outputs(out_file)
         failed = failed or r.returncode != 0
@@ -124,8 +139,13 @@ def run_action(tmp: Path, workspace: Path, event_name: str, event: dict[str, Any
 
 
 def git(repo: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "Dev", "GIT_AUTHOR_EMAIL": "dev@example.invalid",
-           "GIT_COMMITTER_NAME": "Dev", "GIT_COMMITTER_EMAIL": "dev@example.invalid"}  # fmt: skip
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Dev",
+        "GIT_AUTHOR_EMAIL": "dev@example.invalid",
+        "GIT_COMMITTER_NAME": "Dev",
+        "GIT_COMMITTER_EMAIL": "dev@example.invalid",
+    }
     env.pop("GIT_DIR", None)
     env.pop("GIT_INDEX_FILE", None)
     r = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, env=env)
@@ -158,9 +178,16 @@ def pr_repo(tmp_path: Path) -> dict[str, Any]:
 
 
 def _pr_event(base: str, head: str) -> dict[str, Any]:
-    return {"action": "synchronize", "number": 7, "pull_request": {
-        "number": 7, "commits": 2, "base": {"sha": base, "ref": "main"},
-        "head": {"sha": head, "ref": "feature"}}}  # fmt: skip
+    return {
+        "action": "synchronize",
+        "number": 7,
+        "pull_request": {
+            "number": 7,
+            "commits": 2,
+            "base": {"sha": base, "ref": "main"},
+            "head": {"sha": head, "ref": "feature"},
+        },
+    }
 
 
 # -- the action end to end -----------------------------------------------------------------
@@ -169,8 +196,13 @@ def _pr_event(base: str, head: str) -> dict[str, Any]:
 @needs_git
 def test_pull_request_scans_only_the_added_commits(tmp_path: Path, pr_repo: dict) -> None:
     repo = pr_repo["repo"]
-    run = run_action(tmp_path, repo, "pull_request", _pr_event(pr_repo["base"], pr_repo["head"]),
-                     mode="pull-request")  # fmt: skip
+    run = run_action(
+        tmp_path,
+        repo,
+        "pull_request",
+        _pr_event(pr_repo["base"], pr_repo["head"]),
+        mode="pull-request",
+    )
     assert run.codes["install"] == 0, run.logs["install"]
     assert run.codes["scan"] == 0, run.logs["scan"]
     assert run.outputs["scan"]["outcome"] == "fail"
@@ -197,15 +229,24 @@ def test_files_mode_with_fail_on_never_passes_and_reports_everything(
     tmp_path: Path, pr_repo: dict
 ) -> None:
     repo = pr_repo["repo"]
-    run = run_action(tmp_path, repo, "push", {"before": ZEROS, "after": pr_repo["head"]},
-                     mode="files", fail_on="never", sarif_file="out/lekk.sarif",
-                     category="secrets")  # fmt: skip
+    run = run_action(
+        tmp_path,
+        repo,
+        "push",
+        {"before": ZEROS, "after": pr_repo["head"]},
+        mode="files",
+        fail_on="never",
+        sarif_file="out/lekk.sarif",
+        category="secrets",
+    )
     assert run.codes["scan"] == 0, run.logs["scan"]
     assert run.codes["verdict"] == 0, run.logs["verdict"]
     assert run.action_outputs["findings"] == "2"
     doc_run = check(load(repo / "out" / "lekk.sarif"), category="secrets")
     assert sorted(where(r) for r in doc_run["results"]) == [
-        ("sagapay-api-key", "app/config.env", 2), ("sagapay-api-key", "old.env", 1)]  # fmt: skip
+        ("sagapay-api-key", "app/config.env", 2),
+        ("sagapay-api-key", "old.env", 1),
+    ]
     summary = (tmp_path / "runner" / "summary.md").read_text(encoding="utf-8")
     assert "lekk: 2 finding(s), worst level error" in summary
 
@@ -255,8 +296,15 @@ def test_action_passes_inputs_through_env_only() -> None:
     for step in ACTION["runs"]["steps"]:
         if "run" in step:
             assert "${{" not in step["run"], step.get("name")
-    assert set(ACTION["inputs"]) == {"path", "mode", "args", "sarif-file", "upload", "fail-on",
-                                     "category"}  # fmt: skip
+    assert set(ACTION["inputs"]) == {
+        "path",
+        "mode",
+        "args",
+        "sarif-file",
+        "upload",
+        "fail-on",
+        "category",
+    }
     upload = next(s for s in ACTION["runs"]["steps"] if "uses" in s)
     assert upload["if"].startswith("always()")
     assert ACTION["runs"]["steps"][-1]["if"] == "always()"
@@ -268,8 +316,13 @@ def test_push_of_a_new_branch_scans_the_commits_not_on_the_default_branch(
 ) -> None:
     repo = pr_repo["repo"]
     git(repo, "update-ref", "refs/remotes/origin/main", pr_repo["base"])
-    event = {"ref": "refs/heads/feature", "before": ZEROS, "after": pr_repo["head"],
-             "created": True, "repository": {"default_branch": "main"}}  # fmt: skip
+    event = {
+        "ref": "refs/heads/feature",
+        "before": ZEROS,
+        "after": pr_repo["head"],
+        "created": True,
+        "repository": {"default_branch": "main"},
+    }
     run = run_action(tmp_path, repo, "push", event, mode="pull-request", fail_on="warning")
     assert run.codes["scan"] == 0, run.logs["scan"]
     assert run.codes["verdict"] == 1

@@ -129,8 +129,15 @@ def test_50mb_single_line_bounded_memory_and_right_column(tmp_path: Path) -> Non
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
         "sys.exit(r.returncode)\n"
     )
-    r = lekk("scan", str(tmp_path), "--format", "json", "--show-secrets", cwd=ROOT,
-             prefix=[sys.executable, "-c", probe])  # fmt: skip
+    r = lekk(
+        "scan",
+        str(tmp_path),
+        "--format",
+        "json",
+        "--show-secrets",
+        cwd=ROOT,
+        prefix=[sys.executable, "-c", probe],
+    )
     *warnings, maxrss_kib = r.stderr.splitlines()
     assert warnings == []
     assert r.returncode == 1

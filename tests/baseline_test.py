@@ -53,9 +53,10 @@ def test_create_writes_sorted_hashed_entries_and_nothing_else(tmp_path: Path) ->
         data["entries"], key=lambda e: (e["path"], e["rule"], e["secret_hash"])
     )
     assert {(e["rule"], e["path"]) for e in data["entries"]} == {
-        ("sagapay-api-key", "settings.py"), ("sagapay-api-secret", "settings.py"),
+        ("sagapay-api-key", "settings.py"),
+        ("sagapay-api-secret", "settings.py"),
         ("sagapay-insecure-http", "orders.js"),
-    }  # fmt: skip
+    }
     assert all(set(e) == {"rule", "path", "secret_hash"} for e in data["entries"])
     assert {e["secret_hash"] for e in data["entries"]} >= {secret_hash(key), secret_hash(secret)}
     assert lekk("baseline", cwd=root).returncode == 0
@@ -150,8 +151,9 @@ def test_update_drops_entries_that_no_longer_match_and_adds_nothing(tmp_path: Pa
     assert "kept 2 entries, dropped 1; 1 new finding(s) not added" in r.stderr
     data = json.loads((root / ".lekk-baseline.json").read_text(encoding="utf-8"))
     assert {(e["rule"], e["path"]) for e in data["entries"]} == {
-        ("sagapay-api-key", "settings.py"), ("sagapay-api-secret", "settings.py"),
-    }  # fmt: skip
+        ("sagapay-api-key", "settings.py"),
+        ("sagapay-api-secret", "settings.py"),
+    }
     r = scan(root)
     assert r.returncode == 1
     assert hits(r) == {("sagapay-api-secret", "more.py", 1)}

@@ -31,9 +31,7 @@ def test_readme_opens_with_the_two_commands_and_ci_runs_the_test_one() -> None:
     assert "lekk scan" in first and "pip install" in first
     assert "pytest" in second and "pip install" in second
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert second in ci, (
-        ".ci/run must run the README's test command"
-    )
+    assert second in ci, ".ci/run must run the README's test command"
 
 
 def test_every_command_has_help_and_is_in_the_readme() -> None:

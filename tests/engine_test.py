@@ -169,8 +169,9 @@ def test_rule_region_bounds_where_the_regex_runs(tmp_path: Path) -> None:
     from scanner.rules import load_pack
 
     pack = (Path(__file__).parent / "testdata" / "rules" / "valid.toml").read_text()
-    narrow = pack.replace('keywords = ["acme_"]', 'keywords = ["acme_"]\nanchors = ["key:"]\n'
-                          'region = [0, 24]')  # fmt: skip
+    narrow = pack.replace(
+        'keywords = ["acme_"]', 'keywords = ["acme_"]\nanchors = ["key:"]\nregion = [0, 24]'
+    )
     assert narrow != pack
     (tmp_path / "narrow.toml").write_text(narrow)
     [wide_rule] = load_pack(Path(__file__).parent / "testdata" / "rules" / "valid.toml")

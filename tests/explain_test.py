@@ -115,8 +115,9 @@ def test_a_lint_span_is_shown_as_is_and_the_value_beside_it_is_not(tmp_path: Pat
     report = json.loads(lekk("scan", ".", "--format", "json", cwd=tmp_path).stdout)
     lint = [f for f in report["findings"] if f["kind"] == "lint"]
     assert [(f["line"], f["secret"]) for f in lint] == [
-        (1, "NEXT_PUBLIC_SAGAPAY_API_SECRET"), (2, "VITE_VIPPS_CLIENT_SECRET"),
-    ]  # fmt: skip
+        (1, "NEXT_PUBLIC_SAGAPAY_API_SECRET"),
+        (2, "VITE_VIPPS_CLIENT_SECRET"),
+    ]
     text = lekk("scan", ".", "--no-color", cwd=tmp_path).stdout
     assert "flagged: NEXT_PUBLIC_SAGAPAY_API_SECRET" in text
     assert "| NEXT_PUBLIC_SAGAPAY_API_SECRET=sps_live_********" in text

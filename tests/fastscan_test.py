@@ -13,7 +13,8 @@ import pytest
 from scanner import fastscan
 
 needs_extension = pytest.mark.skipif(
-    not fastscan.available(), reason="the C prefilter is not in use (not built, or LEKK_PURE_PYTHON set)"
+    not fastscan.available(),
+    reason="the C prefilter is not in use (not built, or LEKK_PURE_PYTHON set)",
 )
 
 
@@ -25,10 +26,14 @@ def _naive(words: list[bytes], data: bytes) -> bool:
 def test_built_where_a_compiler_is_at_hand() -> None:
     cc = (sysconfig.get_config_var("CC") or "").split()
     if not cc or shutil.which(cc[0]) is None:
-        pytest.skip(f"no C compiler ({cc[0] if cc else 'none configured'}): pure Python is expected")
+        pytest.skip(
+            f"no C compiler ({cc[0] if cc else 'none configured'}): pure Python is expected"
+        )
     if os.environ.get("LEKK_PURE_PYTHON", "") not in ("", "0"):
         pytest.skip("LEKK_PURE_PYTHON is set")
-    assert fastscan.available(), "install lekk again: hatch_build.py should have built scanner/_fastscan"
+    assert fastscan.available(), (
+        "install lekk again: hatch_build.py should have built scanner/_fastscan"
+    )
 
 
 def test_tables_refuse_what_the_scan_cannot_take() -> None:
@@ -65,8 +70,12 @@ def test_same_answer_as_the_naive_test_on_random_data() -> None:
     r = random.Random(7)
     alphabet = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-/ .\n\xc3\xa6\xff"
     for _ in range(300):
-        words = sorted({bytes(r.choice(b"abcdsp_1") for _ in range(r.randint(4, 9)))
-                        for _ in range(r.randint(1, 12))})  # fmt: skip
+        words = sorted(
+            {
+                bytes(r.choice(b"abcdsp_1") for _ in range(r.randint(4, 9)))
+                for _ in range(r.randint(1, 12))
+            }
+        )
         search = fastscan.compile_search(words)
         assert search is not None
         for _ in range(20):

@@ -48,18 +48,21 @@ class Repo:
         self.repo.index.add(list(files))
         self.repo.index.write()
 
-    def commit(self, msg: str, files: dict[str, str] | None = None,
-               delete: tuple[str, ...] = ()) -> str:  # fmt: skip
+    def commit(
+        self, msg: str, files: dict[str, str] | None = None, delete: tuple[str, ...] = ()
+    ) -> str:
         if files:
             self.stage(files)
         if delete:
             self.repo.index.remove(list(delete), working_tree=True)
         self.day += 1
         date = f"{1706788800 + (self.day - 1) * 86400} +0000"  # 2024-02-DD 12:00 UTC
-        c = self.repo.index.commit(msg, author=KARI, committer=KARI, author_date=date,
-                                   commit_date=date)  # fmt: skip
+        c = self.repo.index.commit(
+            msg, author=KARI, committer=KARI, author_date=date, commit_date=date
+        )
         return str(c.hexsha)
 
     def git(self, *args: str) -> str:
-        return subprocess.run(["git", "-C", str(self.path), *args], check=True,
-                              capture_output=True, text=True).stdout.strip()  # fmt: skip
+        return subprocess.run(
+            ["git", "-C", str(self.path), *args], check=True, capture_output=True, text=True
+        ).stdout.strip()

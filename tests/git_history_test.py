@@ -22,15 +22,24 @@ def _one(report: dict, rule: str, path: str, line: int) -> dict:
 
 def test_acceptance_history_repo(shared: Path, tmp_path: Path) -> None:
     dest = tmp_path / "history"
-    subprocess.run([sys.executable, str(shared / "corpus" / "make_history_repo.py"), str(dest)],
-                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [sys.executable, str(shared / "corpus" / "make_history_repo.py"), str(dest)],
+        check=True,
+        capture_output=True,
+    )
     r = lekk("git", str(dest), "--format", "json", "--show-secrets", "-o", str(tmp_path / "r.json"))
     assert r.returncode == 1, r.stderr
     expected = tmp_path / "history.expected.json"
     check = subprocess.run(
-        [sys.executable, str(shared / "corpus" / "check.py"), str(expected),
-         str(tmp_path / "r.json")], capture_output=True, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            str(shared / "corpus" / "check.py"),
+            str(expected),
+            str(tmp_path / "r.json"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert check.returncode == 0, check.stdout
     report = json.loads((tmp_path / "r.json").read_text())
     keys = _one(report, "sagapay-api-key", "tmp/keys.txt", 2)
@@ -54,8 +63,13 @@ def test_same_blob_two_paths_many_commits(tmp_path: Path) -> None:
     assert len(report["findings"]) == 1, report["findings"]
     f = _one(report, "sagapay-api-secret", "conf/keys.env", 2)
     assert f["secret"] == secret
-    assert f["commit"] == {"sha": first, "author": "Kari Nordmann", "email": "kari@example.no",
-                           "date": "2024-02-02T12:00:00+00:00", "summary": "add keys"}  # fmt: skip
+    assert f["commit"] == {
+        "sha": first,
+        "author": "Kari Nordmann",
+        "email": "kari@example.no",
+        "date": "2024-02-02T12:00:00+00:00",
+        "summary": "add keys",
+    }
     assert f["first_seen"] == "2024-02-02T12:00:00+00:00"
     assert f["also"]["count"] == 1
     loc = f["also"]["locations"][0]
@@ -81,8 +95,13 @@ def test_value_kept_through_edits_is_reported_once(tmp_path: Path) -> None:
 def test_secret_removed_at_tip_is_still_found(tmp_path: Path) -> None:
     repo = Repo(tmp_path / "r")
     gone, kept = fake_secret(), fake_secret("sps_test_")
-    c = repo.commit("add", {"deploy/prod.env": f"SAGAPAY_API_SECRET={gone}\n",
-                            "deploy/test.env": f"SAGAPAY_API_SECRET={kept}\n"})  # fmt: skip
+    c = repo.commit(
+        "add",
+        {
+            "deploy/prod.env": f"SAGAPAY_API_SECRET={gone}\n",
+            "deploy/test.env": f"SAGAPAY_API_SECRET={kept}\n",
+        },
+    )
     repo.commit("remove", {"deploy/prod.env": "SAGAPAY_API_SECRET=${SAGAPAY_API_SECRET}\n"})
     repo.git("branch", "old", c)
     report = lekk_json("git", str(repo.path))
@@ -117,8 +136,12 @@ def test_ranges_scan_only_what_they_add(tmp_path: Path) -> None:
     repo.commit("edit", {"a.env": f"# staging\nSAGAPAY_API_SECRET={old}\n"})
     tip = repo.commit("more", {"b.txt": "nothing\n"})
     p = str(repo.path)
-    for args in ([f"{with_secret}..{tip}"], ["--since-commit", with_secret],
-                 [f"{with_secret}..HEAD"], [f"{with_secret}.."]):  # fmt: skip
+    for args in (
+        [f"{with_secret}..{tip}"],
+        ["--since-commit", with_secret],
+        [f"{with_secret}..HEAD"],
+        [f"{with_secret}.."],
+    ):
         assert lekk_json("git", p, *args)["findings"] == [], args
     for args in ([f"{base}..{tip}"], ["--since-commit", base], [f"{base}..{with_secret}"]):
         f = _one(lekk_json("git", p, *args), "sagapay-api-secret", "a.env", 1)
@@ -137,8 +160,9 @@ def test_shallow_clone_is_partial(tmp_path: Path) -> None:
     repo.commit("new", {"new.env": f"SAGAPAY_API_SECRET={new}\n"})
     repo.commit("docs", {"README.md": "x\n"})
     clone = tmp_path / "clone"
-    subprocess.run(["git", "clone", "-q", "--depth", "2", f"file://{repo.path}", str(clone)],
-                   check=True)  # fmt: skip
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "2", f"file://{repo.path}", str(clone)], check=True
+    )
     r = lekk("git", str(clone), "--format", "json", "--show-secrets")
     assert r.returncode == 1, r.stderr
     report = json.loads(r.stdout)
@@ -188,8 +212,10 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path) -> None:
 def test_corrupt_object_warns_and_the_scan_goes_on(tmp_path: Path) -> None:
     repo = Repo(tmp_path / "r")
     good = fake_secret()
-    repo.commit("add", {"a.env": f"SAGAPAY_API_SECRET={fake_secret()}\n",
-                        "b.env": f"SAGAPAY_API_SECRET={good}\n"})  # fmt: skip
+    repo.commit(
+        "add",
+        {"a.env": f"SAGAPAY_API_SECRET={fake_secret()}\n", "b.env": f"SAGAPAY_API_SECRET={good}\n"},
+    )
     blob = repo.git("rev-parse", "HEAD:a.env")
     obj = repo.path / ".git" / "objects" / blob[:2] / blob[2:]
     obj.chmod(0o644)
@@ -211,15 +237,19 @@ def test_parallel_workers_find_the_same(tmp_path: Path, monkeypatch) -> None:
 
     repo = Repo(tmp_path / "r")
     for i in range(12):
-        repo.commit(f"c{i}", {f"d{i % 3}/k{i}.env": f"SAGAPAY_API_SECRET={fake_secret()}\n",
-                              "notes.txt": f"{i}\n"})  # fmt: skip
+        repo.commit(
+            f"c{i}",
+            {f"d{i % 3}/k{i}.env": f"SAGAPAY_API_SECRET={fake_secret()}\n", "notes.txt": f"{i}\n"},
+        )
     engine = Engine(load_rules())
 
     def run(jobs: int) -> set[tuple[str, str, int, str, str | None]]:
         info = history.open_repo(str(repo.path))
         hs = scan.scan_history(info, ["--all"], engine, print, Progress(False), jobs)
-        return {(f.rule.id, f.path, f.line, f.secret, ch.commit.sha if ch else None)
-                for f, ch in hs.found}  # fmt: skip
+        return {
+            (f.rule.id, f.path, f.line, f.secret, ch.commit.sha if ch else None)
+            for f, ch in hs.found
+        }
 
     one = run(1)
     monkeypatch.setattr(parallel, "MIN_PACK_KB", 0)
@@ -254,8 +284,12 @@ def test_progress_only_on_a_terminal(tmp_path: Path) -> None:
     def stderr_of(*args: str) -> bytes:
         master, slave = pty.openpty()
         try:
-            p = subprocess.run([sys.executable, "-m", "scanner", "git", str(repo.path), *args],
-                               stdout=subprocess.DEVNULL, stderr=slave, timeout=60)  # fmt: skip
+            p = subprocess.run(
+                [sys.executable, "-m", "scanner", "git", str(repo.path), *args],
+                stdout=subprocess.DEVNULL,
+                stderr=slave,
+                timeout=60,
+            )
             assert p.returncode == 0
         finally:
             _os.close(slave)
@@ -296,10 +330,18 @@ def test_bundles_and_source_maps_in_history_are_read_as_such(tmp_path: Path) -> 
     repo = Repo(tmp_path / "r")
     key, secret = fake_secret("spk_live_"), fake_secret()
     source = f'// SagaPay checkout\nconst k = "{key}";\n'
-    smap = json.dumps({"version": 3, "sources": ["webpack:///./src/pay.ts"],
-                       "sourcesContent": [source], "mappings": "AAAA"})  # fmt: skip
-    sha = repo.commit("build", {"web/dist/app.js.map": smap,
-                                "src/sagapay.py": f"SAGAPAY_API_SECRET = '{secret}'\n"})  # fmt: skip
+    smap = json.dumps(
+        {
+            "version": 3,
+            "sources": ["webpack:///./src/pay.ts"],
+            "sourcesContent": [source],
+            "mappings": "AAAA",
+        }
+    )
+    sha = repo.commit(
+        "build",
+        {"web/dist/app.js.map": smap, "src/sagapay.py": f"SAGAPAY_API_SECRET = '{secret}'\n"},
+    )
     report = lekk_json("git", str(repo.path))
     f = _one(report, "sagapay-api-key", "web/dist/app.js.map", 1)
     assert f["origin"] == {"path": "src/pay.ts", "line": 2} and f["client_side"] is True

@@ -18,8 +18,16 @@ import git
 from git_builder import Repo, fake_secret
 from helpers import lekk
 
-HOOKS = ("pre-commit", "post-checkout", "post-commit", "pre-push", "post-index-change",
-         "reference-transaction", "pre-auto-gc", "post-merge")  # fmt: skip
+HOOKS = (
+    "pre-commit",
+    "post-checkout",
+    "post-commit",
+    "pre-push",
+    "post-index-change",
+    "reference-transaction",
+    "pre-auto-gc",
+    "post-merge",
+)
 
 
 def _arm(repo: Repo, markers: Path) -> None:
@@ -72,13 +80,19 @@ def _signed_commit(repo: Repo) -> None:
     """A commit carrying a (fake) signature, so that log.showSignature calls gpg.program."""
     tree = repo.git("rev-parse", "HEAD^{tree}")
     parent = repo.git("rev-parse", "HEAD")
-    body = (f"tree {tree}\nparent {parent}\nauthor K <k@example.invalid> 1706788800 +0000\n"
-            "committer K <k@example.invalid> 1706788800 +0000\n"
-            "gpgsig -----BEGIN PGP SIGNATURE-----\n \n iQEzBAABCAAdFiEE\n"
-            " -----END PGP SIGNATURE-----\n\nsigned\n")  # fmt: skip
-    sha = subprocess.run(["git", "-C", str(repo.path), "hash-object", "-t", "commit", "-w",
-                          "--stdin"], input=body, capture_output=True, text=True,
-                         check=True).stdout.strip()  # fmt: skip
+    body = (
+        f"tree {tree}\nparent {parent}\nauthor K <k@example.invalid> 1706788800 +0000\n"
+        "committer K <k@example.invalid> 1706788800 +0000\n"
+        "gpgsig -----BEGIN PGP SIGNATURE-----\n \n iQEzBAABCAAdFiEE\n"
+        " -----END PGP SIGNATURE-----\n\nsigned\n"
+    )
+    sha = subprocess.run(
+        ["git", "-C", str(repo.path), "hash-object", "-t", "commit", "-w", "--stdin"],
+        input=body,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     repo.git("update-ref", "refs/heads/main", sha)
 
 
@@ -98,16 +112,30 @@ def test_hostile_repository_runs_nothing(tmp_path: Path) -> None:
     _arm(repo, markers)
     repo.git("read-tree", "HEAD")
     (repo.path / "b.env").write_text(f"SAGAPAY_API_SECRET={later}\n")
-    subprocess.run(["git", "-C", str(repo.path), "-c", "filter.evil.clean=cat", "-c",
-                    "filter.evil.process=", "add", "b.env"], check=True)  # fmt: skip
+    subprocess.run(
+        [
+            "git",
+            "-C",
+            str(repo.path),
+            "-c",
+            "filter.evil.clean=cat",
+            "-c",
+            "filter.evil.process=",
+            "add",
+            "b.env",
+        ],
+        check=True,
+    )
 
     # The trap is armed: ordinary git commands in this repository run the planted programs.
     env = dict(os.environ, GIT_PAGER="", PAGER="")
     no_process = ["-c", "filter.evil.process="]  # its failure would stop the diffs below early
     for args in (
-        ["status"], ["log", "-1"], [*no_process, "diff", "HEAD~2", "HEAD"],
+        ["status"],
+        ["log", "-1"],
+        [*no_process, "diff", "HEAD~2", "HEAD"],
         [*no_process, "-c", "diff.evil.command=", "log", "-p", "-1", "HEAD~1"],
-    ):  # fmt: skip
+    ):
         subprocess.run(["git", "-C", str(repo.path), *args], capture_output=True, env=env)
     # A partial clone fetches a missing object from its promisor remote (here a command).
     blob = repo.git("rev-parse", "HEAD:a.txt")

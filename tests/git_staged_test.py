@@ -17,8 +17,12 @@ def test_staged_content_not_working_tree(tmp_path: Path) -> None:
     repo.commit("init", {"README.md": "x\n"})
     staged, unstaged = fake_secret(), fake_secret()
     repo.stage({"conf/app.env": f"# app\nDEBUG=0\nSAGAPAY_API_SECRET={staged}\n"})
-    repo.write({"conf/app.env": f"SAGAPAY_API_SECRET={unstaged}\n",  # edited after `git add`
-                "untracked.env": f"SAGAPAY_API_SECRET={fake_secret()}\n"})  # fmt: skip
+    repo.write(
+        {
+            "conf/app.env": f"SAGAPAY_API_SECRET={unstaged}\n",  # edited after `git add`
+            "untracked.env": f"SAGAPAY_API_SECRET={fake_secret()}\n",
+        }
+    )
     report = lekk_json("staged", cwd=repo.path)
     assert [(f["rule"], f["path"], f["line"], f["secret"]) for f in report["findings"]] == [
         ("sagapay-api-secret", "conf/app.env", 3, staged)
@@ -63,21 +67,38 @@ def test_staged_in_a_real_pre_commit_hook(tmp_path: Path) -> None:
     repo = Repo(tmp_path / "r")
     repo.commit("init", {"a.env": "X=1\n"})
     hook = repo.path / ".git" / "hooks" / "pre-commit"
-    hook.write_text(f"#!/bin/sh\nenv | grep -q '^GIT_INDEX_FILE=' || exit 9\n"
-                    f"exec {sys.executable} -m scanner staged --quiet\n")  # fmt: skip
+    hook.write_text(
+        f"#!/bin/sh\nenv | grep -q '^GIT_INDEX_FILE=' || exit 9\n"
+        f"exec {sys.executable} -m scanner staged --quiet\n"
+    )
     hook.chmod(0o755)
     secret = fake_secret()
     (repo.path / "a.env").write_text(f"X=1\nSAGAPAY_API_SECRET={secret}\n")
-    env = dict(os.environ, GIT_AUTHOR_NAME="K", GIT_AUTHOR_EMAIL="k@example.invalid",
-               GIT_COMMITTER_NAME="K", GIT_COMMITTER_EMAIL="k@example.invalid")  # fmt: skip
+    env = dict(
+        os.environ,
+        GIT_AUTHOR_NAME="K",
+        GIT_AUTHOR_EMAIL="k@example.invalid",
+        GIT_COMMITTER_NAME="K",
+        GIT_COMMITTER_EMAIL="k@example.invalid",
+    )
     # `commit -a` stages into a temporary index named by GIT_INDEX_FILE only
-    r = subprocess.run(["git", "commit", "-a", "-m", "leak"], cwd=repo.path, env=env,
-                       capture_output=True, text=True)  # fmt: skip
+    r = subprocess.run(
+        ["git", "commit", "-a", "-m", "leak"],
+        cwd=repo.path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode != 0, r.stdout + r.stderr
     assert "a.env:2:" in r.stdout + r.stderr
     (repo.path / "a.env").write_text("X=2\n")
-    r = subprocess.run(["git", "commit", "-a", "-m", "fine"], cwd=repo.path, env=env,
-                       capture_output=True, text=True)  # fmt: skip
+    r = subprocess.run(
+        ["git", "commit", "-a", "-m", "fine"],
+        cwd=repo.path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
 
 
@@ -89,8 +110,12 @@ def test_hook_environment_does_not_redirect_lekk_git(tmp_path: Path) -> None:
     other.commit("add", {"k.env": f"SAGAPAY_API_SECRET={secret}\n"})
     here = Repo(tmp_path / "here")
     here.commit("init", {"README.md": "x\n"})
-    env = dict(os.environ, GIT_DIR=str(here.path / ".git"), GIT_WORK_TREE=str(here.path),
-               GIT_INDEX_FILE=str(here.path / ".git" / "index"))  # fmt: skip
+    env = dict(
+        os.environ,
+        GIT_DIR=str(here.path / ".git"),
+        GIT_WORK_TREE=str(here.path),
+        GIT_INDEX_FILE=str(here.path / ".git" / "index"),
+    )
     r = lekk("git", str(other.path), "--format", "json", "--show-secrets", env=env)
     assert r.returncode == 1, r.stderr
     assert [f["secret"] for f in json.loads(r.stdout)["findings"]] == [secret]
@@ -104,10 +129,17 @@ def test_staged_does_not_import_gitpython_but_git_does(tmp_path: Path) -> None:
     repo.stage({"a.env": f"SAGAPAY_API_SECRET={fake_secret()}\n"})
     imported = {}
     for mode in ("staged", "git"):
-        r = subprocess.run([sys.executable, "-X", "importtime", "-m", "scanner", mode, "--quiet"],
-                           cwd=repo.path, capture_output=True, text=True)  # fmt: skip
+        r = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "scanner", mode, "--quiet"],
+            cwd=repo.path,
+            capture_output=True,
+            text=True,
+        )
         assert r.returncode == (1 if mode == "staged" else 0), r.stderr
-        imported[mode] = {line.split("|")[-1].strip() for line in r.stderr.splitlines()
-                          if line.startswith("import time:")}  # fmt: skip
+        imported[mode] = {
+            line.split("|")[-1].strip()
+            for line in r.stderr.splitlines()
+            if line.startswith("import time:")
+        }
     assert "git.cmd" not in imported["staged"] and "git.repo.base" not in imported["staged"]
     assert {"git.cmd", "git.repo.base"} <= imported["git"]

@@ -14,13 +14,22 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 
 
-def lekk(*args: str, cwd: Path | None = None, input: bytes | None = None,
-         env: dict[str, str] | None = None,
-         prefix: Sequence[str] = ()) -> subprocess.CompletedProcess[str]:
+def lekk(
+    *args: str,
+    cwd: Path | None = None,
+    input: bytes | None = None,
+    env: dict[str, str] | None = None,
+    prefix: Sequence[str] = (),
+) -> subprocess.CompletedProcess[str]:
     """Run the real command in a subprocess, as a user would (``prefix``: a wrapper command)."""
     return subprocess.run(
-        [*prefix, sys.executable, "-m", "scanner", *args], cwd=cwd, capture_output=True, text=True,
-        input=input.decode() if input is not None else None, env=env, timeout=300,
+        [*prefix, sys.executable, "-m", "scanner", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        input=input.decode() if input is not None else None,
+        env=env,
+        timeout=300,
     )
 
 
@@ -45,7 +54,20 @@ def fake(prefix: str, n: int) -> str:
 def git(cwd: Path, *args: str) -> str:
     """Run git in a repository built by a test (fixed identity, no signing)."""
     return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "-c", "init.defaultBranch=main",
-         "-c", "commit.gpgsign=false", *args],
-        cwd=cwd, check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
+        [
+            "git",
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t.invalid",
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+            *args,
+        ],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout

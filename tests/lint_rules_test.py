@@ -13,10 +13,15 @@ from scanner.rulecheck import check_packs
 from scanner.rules import load_pack
 
 LINT_IDS = {
-    "public-env-secret", "sagapay-insecure-http", "vipps-insecure-http",
-    "secret-header-in-browser-code", "vipps-legacy-api", "tracked-dotenv",
-    "sagapay-merchant-wide-key", "secret-in-log",
-}  # fmt: skip
+    "public-env-secret",
+    "sagapay-insecure-http",
+    "vipps-insecure-http",
+    "secret-header-in-browser-code",
+    "vipps-legacy-api",
+    "tracked-dotenv",
+    "sagapay-merchant-wide-key",
+    "secret-in-log",
+}
 
 
 def fake(prefix: str) -> str:
@@ -49,16 +54,19 @@ def test_the_lint_pack_loads_with_the_issue_ids_and_every_example_passes() -> No
 
 
 def test_public_env_secret_in_env_files_config_code_and_bundles(tmp_path: Path) -> None:
-    write(tmp_path, {
-        ".env.production": "NEXT_PUBLIC_API_URL=https://shop.example.no\n"
-                           "NEXT_PUBLIC_SAGAPAY_API_SECRET=\n",
-        ".env.local": "# vite\nVITE_VIPPS_CLIENT_SECRET=\nVITE_VIPPS_CLIENT_ID=abc\n",
-        "next.config.js": "module.exports = {\n  env: { key: process.env.REACT_APP_SAGAPAY_API_KEY },\n};\n",
-        "app.config.ts": "export default {\n  extra: { k: process.env.EXPO_PUBLIC_VIPPS_SUBSCRIPTION_KEY },\n};\n",
-        "src/routes/+page.svelte": "<script>\n  import { PUBLIC_SAGAPAY_SECRET } from '$env/static/public';\n</script>\n",
-        "src/server.ts": "const s = process.env.SAGAPAY_API_SECRET; // server-only: fine\n",
-        "dist/assets/index-1a2b.js": '(()=>{var e={"GATSBY_MOBILEPAY_TOKEN":t.k};})();\n',
-    })  # fmt: skip
+    write(
+        tmp_path,
+        {
+            ".env.production": "NEXT_PUBLIC_API_URL=https://shop.example.no\n"
+            "NEXT_PUBLIC_SAGAPAY_API_SECRET=\n",
+            ".env.local": "# vite\nVITE_VIPPS_CLIENT_SECRET=\nVITE_VIPPS_CLIENT_ID=abc\n",
+            "next.config.js": "module.exports = {\n  env: { key: process.env.REACT_APP_SAGAPAY_API_KEY },\n};\n",
+            "app.config.ts": "export default {\n  extra: { k: process.env.EXPO_PUBLIC_VIPPS_SUBSCRIPTION_KEY },\n};\n",
+            "src/routes/+page.svelte": "<script>\n  import { PUBLIC_SAGAPAY_SECRET } from '$env/static/public';\n</script>\n",
+            "src/server.ts": "const s = process.env.SAGAPAY_API_SECRET; // server-only: fine\n",
+            "dist/assets/index-1a2b.js": '(()=>{var e={"GATSBY_MOBILEPAY_TOKEN":t.k};})();\n',
+        },
+    )
     assert lint_hits(tmp_path) == {
         ("public-env-secret", ".env.production", 2),
         ("public-env-secret", ".env.local", 2),
@@ -70,13 +78,16 @@ def test_public_env_secret_in_env_files_config_code_and_bundles(tmp_path: Path) 
 
 
 def test_insecure_http_in_code_config_and_scripts(tmp_path: Path) -> None:
-    write(tmp_path, {
-        "src/orders.js": '// orders\nconst BASE = "http://api.sagapay.no/v1";\n',
-        "settings.py": 'SAGAPAY_URL = "https://api.sagapay.no"\n',
-        "config/app.yaml": "sagapay:\n  base_url: http://api.sagapay.no\n",
-        "list.sh": "#!/bin/sh\ncurl http://apitest.vipps.no/accesstoken/get\n",
-        "notes.md": "Docs at http://api.sagapay.net are another product.\n",
-    })  # fmt: skip
+    write(
+        tmp_path,
+        {
+            "src/orders.js": '// orders\nconst BASE = "http://api.sagapay.no/v1";\n',
+            "settings.py": 'SAGAPAY_URL = "https://api.sagapay.no"\n',
+            "config/app.yaml": "sagapay:\n  base_url: http://api.sagapay.no\n",
+            "list.sh": "#!/bin/sh\ncurl http://apitest.vipps.no/accesstoken/get\n",
+            "notes.md": "Docs at http://api.sagapay.net are another product.\n",
+        },
+    )
     assert lint_hits(tmp_path) == {
         ("sagapay-insecure-http", "src/orders.js", 2),
         ("sagapay-insecure-http", "config/app.yaml", 2),
@@ -91,15 +102,22 @@ def test_secret_header_in_browser_code_but_not_on_the_server(tmp_path: Path) -> 
     vipps = (
         "axios.post('https://api.vipps.no/accesstoken/get', null, {{ headers: {{ {h}: v }} }})\n"
     )
-    write(tmp_path, {
-        "src/components/Pay.tsx": "// pay\n" + call.format(h='"X-API-Secret"'),
-        "src/Checkout.vue": "<script>\n" + vipps.format(h="client_secret") + "</script>\n",
-        "src/Sub.svelte": "<script>\n" + vipps.format(h="'Ocp-Apim-Subscription-Key'") + "</script>\n",
-        "src/App.jsx": call.format(h="'X-API-Secret'"),
-        "dist/assets/app.min.js": call.format(h='"X-API-Secret"'),
-        "server/orders.js": call.format(h='"X-API-Secret"'),
-        "src/app/api/route.tsx": "export async function POST() {\n" + call.format(h='"X-API-Secret"') + "}\n",
-    })  # fmt: skip
+    write(
+        tmp_path,
+        {
+            "src/components/Pay.tsx": "// pay\n" + call.format(h='"X-API-Secret"'),
+            "src/Checkout.vue": "<script>\n" + vipps.format(h="client_secret") + "</script>\n",
+            "src/Sub.svelte": "<script>\n"
+            + vipps.format(h="'Ocp-Apim-Subscription-Key'")
+            + "</script>\n",
+            "src/App.jsx": call.format(h="'X-API-Secret'"),
+            "dist/assets/app.min.js": call.format(h='"X-API-Secret"'),
+            "server/orders.js": call.format(h='"X-API-Secret"'),
+            "src/app/api/route.tsx": "export async function POST() {\n"
+            + call.format(h='"X-API-Secret"')
+            + "}\n",
+        },
+    )
     assert lint_hits(tmp_path) == {
         ("secret-header-in-browser-code", "src/components/Pay.tsx", 2),
         ("secret-header-in-browser-code", "src/Checkout.vue", 2),
@@ -113,22 +131,30 @@ def test_a_literal_secret_header_in_a_bundle_is_a_secret_finding_not_a_lint_one(
     tmp_path: Path,
 ) -> None:
     key, secret = fake("spk_live_"), fake("sps_live_")
-    write(tmp_path, {"dist/assets/index.js": (
-        f'const t="https://api.sagapay.no/v1",n={{"X-API-Key":"{key}","X-API-Secret":"{secret}"}};\n'
-    )})  # fmt: skip
+    write(
+        tmp_path,
+        {
+            "dist/assets/index.js": (
+                f'const t="https://api.sagapay.no/v1",n={{"X-API-Key":"{key}","X-API-Secret":"{secret}"}};\n'
+            )
+        },
+    )
     report = lekk_json("scan", ".", cwd=tmp_path)
     got = {(f["rule"], f["line"], f["severity"]) for f in report["findings"]}
     assert got == {("sagapay-api-key", 1, "error"), ("sagapay-api-secret", 1, "error")}
 
 
 def test_vipps_legacy_api_in_several_languages(tmp_path: Path) -> None:
-    write(tmp_path, {
-        "vipps.py": '# vipps\nrequests.post(f"{BASE}/ecomm/v2/payments", json=o)\n',
-        "Vipps.java": 'class Vipps {\n  String u = "https://api.vipps.no/ecomm/v1/payments/";\n}\n',
-        "recurring.rb": "# Vipps agreements\npost('/recurring/v2/agreements', body)\n",
-        "new.ts": 'await fetch("https://api.vipps.no/epayment/v1/payments")\n',
-        "billing.rb": "post('/recurring/v2/agreements', body) # our own API\n",
-    })  # fmt: skip
+    write(
+        tmp_path,
+        {
+            "vipps.py": '# vipps\nrequests.post(f"{BASE}/ecomm/v2/payments", json=o)\n',
+            "Vipps.java": 'class Vipps {\n  String u = "https://api.vipps.no/ecomm/v1/payments/";\n}\n',
+            "recurring.rb": "# Vipps agreements\npost('/recurring/v2/agreements', body)\n",
+            "new.ts": 'await fetch("https://api.vipps.no/epayment/v1/payments")\n',
+            "billing.rb": "post('/recurring/v2/agreements', body) # our own API\n",
+        },
+    )
     hits = lint_hits(tmp_path)
     assert hits == {
         ("vipps-legacy-api", "vipps.py", 2),
@@ -146,12 +172,15 @@ def test_sagapay_merchant_wide_key_only_in_per_store_code(tmp_path: Path) -> Non
         '    headers: { "X-API-Key": key, "X-API-Secret": secret%s },\n'
         "  });\n}\n"
     )
-    write(tmp_path, {
-        "src/terminals.js": per_store % "",
-        "src/scoped.js": per_store % ', "X-Store-ID": storeId',
-        "src/orders.js": 'fetch("https://api.sagapay.no/v1/orders", { headers: { "X-API-Key": key } })\n',
-        "sagapay/client.py": 'def refund(store_id, o):\n    return s.post(SAGAPAY_URL, headers={"X-API-Key": KEY}, json={"store": store_id})\n',
-    })  # fmt: skip
+    write(
+        tmp_path,
+        {
+            "src/terminals.js": per_store % "",
+            "src/scoped.js": per_store % ', "X-Store-ID": storeId',
+            "src/orders.js": 'fetch("https://api.sagapay.no/v1/orders", { headers: { "X-API-Key": key } })\n',
+            "sagapay/client.py": 'def refund(store_id, o):\n    return s.post(SAGAPAY_URL, headers={"X-API-Key": KEY}, json={"store": store_id})\n',
+        },
+    )
     assert lint_hits(tmp_path) == {
         ("sagapay-merchant-wide-key", "src/terminals.js", 3),
         ("sagapay-merchant-wide-key", "sagapay/client.py", 2),
@@ -159,11 +188,14 @@ def test_sagapay_merchant_wide_key_only_in_per_store_code(tmp_path: Path) -> Non
 
 
 def test_secret_in_log(tmp_path: Path) -> None:
-    write(tmp_path, {
-        "pay.js": 'const sagapayApiSecret = process.env.SAGAPAY_API_SECRET;\nconsole.log("s", sagapayApiSecret);\n',
-        "vipps.py": 'logger.info("vipps order %s", order_id)\nlogger.debug("token %s", VIPPS_CLIENT_SECRET)\n',
-        "deploy.sh": '#!/bin/sh\necho "$SAGAPAY_API_KEY"\n',
-    })  # fmt: skip
+    write(
+        tmp_path,
+        {
+            "pay.js": 'const sagapayApiSecret = process.env.SAGAPAY_API_SECRET;\nconsole.log("s", sagapayApiSecret);\n',
+            "vipps.py": 'logger.info("vipps order %s", order_id)\nlogger.debug("token %s", VIPPS_CLIENT_SECRET)\n',
+            "deploy.sh": '#!/bin/sh\necho "$SAGAPAY_API_KEY"\n',
+        },
+    )
     assert lint_hits(tmp_path) == {
         ("secret-in-log", "pay.js", 2),
         ("secret-in-log", "vipps.py", 2),
@@ -179,13 +211,16 @@ def dotenv_repo(tmp_path: Path) -> Path:
     repo.mkdir()
     git(repo, "init", "-q")
     cred = f"SAGAPAY_MERCHANT_ID=merch_1\nSAGAPAY_API_SECRET={fake('sps_live_')}\n"
-    write(repo, {
-        ".gitignore": ".env.local\n",
-        ".env": cred,                 # not ignored, untracked: one `git add .` away
-        ".env.local": cred,           # ignored: fine
-        ".env.production": cred,      # tracked, and ignored too late
-        ".env.example": "SAGAPAY_API_SECRET=sps_live_your_secret_here\n",
-    })  # fmt: skip
+    write(
+        repo,
+        {
+            ".gitignore": ".env.local\n",
+            ".env": cred,  # not ignored, untracked: one `git add .` away
+            ".env.local": cred,  # ignored: fine
+            ".env.production": cred,  # tracked, and ignored too late
+            ".env.example": "SAGAPAY_API_SECRET=sps_live_your_secret_here\n",
+        },
+    )
     git(repo, "add", ".env.production", ".gitignore", ".env.example")
     git(repo, "commit", "-qm", "init")
     (repo / ".gitignore").write_text(".env.local\n.env.production\n", encoding="utf-8")
@@ -233,8 +268,13 @@ def test_lint_rules_reach_into_source_maps_with_the_original_line(tmp_path: Path
         "export const pay = (s: string) =>\n"
         '  fetch("http://api.sagapay.no/v1/orders", { headers: { "X-API-Secret": s } });\n'
     )
-    smap = {"version": 3, "sources": ["webpack:///./src/pay.ts"], "sourcesContent": [src],
-            "names": [], "mappings": ""}  # fmt: skip
+    smap = {
+        "version": 3,
+        "sources": ["webpack:///./src/pay.ts"],
+        "sourcesContent": [src],
+        "names": [],
+        "mappings": "",
+    }
     write(tmp_path, {"dist/app.js.map": json.dumps(smap)})
     report = lekk_json("scan", ".", cwd=tmp_path)
     got = {(f["rule"], f["path"], f["line"], f["origin"]["line"]) for f in report["findings"]}
@@ -250,10 +290,12 @@ def test_tracked_dotenv_when_staged_for_commit(tmp_path: Path) -> None:
 
     repo = Repo(tmp_path / "r")
     repo.commit("init", {"README.md": "x\n"})
-    repo.stage({
-        ".env": f"# local\nSAGAPAY_API_SECRET={fake_secret()}\n",
-        ".env.example": f"SAGAPAY_API_SECRET={fake_secret()}\n",
-    })  # fmt: skip
+    repo.stage(
+        {
+            ".env": f"# local\nSAGAPAY_API_SECRET={fake_secret()}\n",
+            ".env.example": f"SAGAPAY_API_SECRET={fake_secret()}\n",
+        }
+    )
     report = lekk_json("staged", cwd=repo.path)
     got = {(f["rule"], f["path"], f["line"]) for f in report["findings"]}
     assert got == {
@@ -280,20 +322,26 @@ def test_tracked_dotenv_is_left_to_scan_and_staged_in_history(tmp_path: Path) ->
 
 
 def test_secret_in_log_ignores_a_name_inside_a_message(tmp_path: Path) -> None:
-    write(tmp_path, {
-        "pay.js": "console.error('Missing SAGAPAY_API_SECRET in the environment');\n"
-                  "console.debug(`sagapay: ${sagapaySecret}`);\n",
-        "vipps.py": 'logger.warning("VIPPS_CLIENT_SECRET is not set")\nprint(f"key {VIPPS_SUBSCRIPTION_KEY}")\n',
-    })  # fmt: skip
+    write(
+        tmp_path,
+        {
+            "pay.js": "console.error('Missing SAGAPAY_API_SECRET in the environment');\n"
+            "console.debug(`sagapay: ${sagapaySecret}`);\n",
+            "vipps.py": 'logger.warning("VIPPS_CLIENT_SECRET is not set")\nprint(f"key {VIPPS_SUBSCRIPTION_KEY}")\n',
+        },
+    )
     assert lint_hits(tmp_path) == {("secret-in-log", "pay.js", 2), ("secret-in-log", "vipps.py", 2)}
 
 
 def test_secret_header_in_server_files_beside_components(tmp_path: Path) -> None:
     call = 'fetch("https://api.sagapay.no/v1/orders", { headers: { "X-API-Secret": secret } })\n'
-    write(tmp_path, {
-        "src/components/api/orders.tsx": call,
-        "src/components/Pay.server.tsx": call,
-        "src/components/Pay.tsx": '"use server";\n' + "\n" * 20 + call,
-        "src/components/Cart.tsx": call,
-    })  # fmt: skip
+    write(
+        tmp_path,
+        {
+            "src/components/api/orders.tsx": call,
+            "src/components/Pay.server.tsx": call,
+            "src/components/Pay.tsx": '"use server";\n' + "\n" * 20 + call,
+            "src/components/Cart.tsx": call,
+        },
+    )
     assert lint_hits(tmp_path) == {("secret-header-in-browser-code", "src/components/Cart.tsx", 1)}

@@ -1,4 +1,4 @@
-"""ruff and mypy (strict) run as part of the suite, so the README's one test command covers them."""
+"""ruff (lint and format) and mypy (strict) run as part of the suite, so the README's one test command covers them."""
 
 from __future__ import annotations
 
@@ -22,12 +22,35 @@ def _tool(name: str) -> str:
 
 
 def test_ruff_check() -> None:
-    r = subprocess.run([_tool("ruff"), "check", "scanner", "tests", "bench", "hatch_build.py"],
-                       cwd=ROOT, capture_output=True, text=True)  # fmt: skip
+    r = subprocess.run(
+        [_tool("ruff"), "check", "scanner", "tests", "bench", "hatch_build.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
 
 
+def test_ruff_format() -> None:
+    # the formatter decides layout; no skip markers stand in for it
+    r = subprocess.run(
+        [_tool("ruff"), "format", "--check", "scanner", "tests", "bench", "hatch_build.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    marked = [
+        str(p.relative_to(ROOT))
+        for d in ("scanner", "tests", "bench")
+        for p in (ROOT / d).rglob("*.py")
+        if "fmt: " + "skip" in p.read_text(encoding="utf-8")
+    ]
+    assert not marked, marked
+
+
 def test_mypy_strict() -> None:
-    r = subprocess.run([sys.executable, "-m", "mypy", "scanner"], cwd=ROOT,
-                       capture_output=True, text=True)  # fmt: skip
+    r = subprocess.run(
+        [sys.executable, "-m", "mypy", "scanner"], cwd=ROOT, capture_output=True, text=True
+    )
     assert r.returncode == 0, r.stdout + r.stderr

@@ -19,23 +19,36 @@ import yaml
 from helpers import ROOT, lekk
 from sarif_checks import fake
 
-GIT_ENV = {"GIT_AUTHOR_NAME": "Dev", "GIT_AUTHOR_EMAIL": "dev@example.invalid",
-           "GIT_COMMITTER_NAME": "Dev", "GIT_COMMITTER_EMAIL": "dev@example.invalid"}  # fmt: skip
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Dev",
+    "GIT_AUTHOR_EMAIL": "dev@example.invalid",
+    "GIT_COMMITTER_NAME": "Dev",
+    "GIT_COMMITTER_EMAIL": "dev@example.invalid",
+}
 
 
 def _env(home: Path | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("GIT_", "PRE_COMMIT", "VIRTUAL_ENV"))}  # fmt: skip
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GIT_", "PRE_COMMIT", "VIRTUAL_ENV"))
+    }
     env.update(GIT_ENV)
     if home:
         env["PRE_COMMIT_HOME"] = str(home)
     return env
 
 
-def git(repo: Path, *args: str, env: dict[str, str] | None = None,
-        ok: bool = True) -> subprocess.CompletedProcess[str]:  # fmt: skip
-    r = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
-                       env=env or _env(), timeout=600)  # fmt: skip
+def git(
+    repo: Path, *args: str, env: dict[str, str] | None = None, ok: bool = True
+) -> subprocess.CompletedProcess[str]:
+    r = subprocess.run(
+        ["git", "-C", str(repo), *args],
+        capture_output=True,
+        text=True,
+        env=env or _env(),
+        timeout=600,
+    )
     if ok:
         assert r.returncode == 0, r.stdout + r.stderr
     return r
@@ -46,8 +59,11 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """A committed copy of this checkout: what `repo:`/`rev:` point at."""
     dest = tmp_path_factory.mktemp("lekk-hook-repo")
     if (ROOT / ".git").exists():
-        listed = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-z", "-co",
-                                 "--exclude-standard"], capture_output=True, check=True)  # fmt: skip
+        listed = subprocess.run(
+            ["git", "-C", str(ROOT), "ls-files", "-z", "-co", "--exclude-standard"],
+            capture_output=True,
+            check=True,
+        )
         names = [n for n in listed.stdout.decode().split("\0") if n]
         for name in names:
             src = ROOT / name
@@ -55,8 +71,12 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
                 (dest / name).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(src, dest / name)
     else:
-        shutil.copytree(ROOT, dest, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns(".venv", "*_cache", "__pycache__"))  # fmt: skip
+        shutil.copytree(
+            ROOT,
+            dest,
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns(".venv", "*_cache", "__pycache__"),
+        )
     git(dest, "init", "-q", "-b", "main")
     git(dest, "add", "-A")
     git(dest, "commit", "-q", "--no-verify", "-m", "lekk under test")
@@ -74,13 +94,27 @@ def repo(tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path) -> 
     r = tmp_path / "work"
     r.mkdir()
     git(r, "init", "-q", "-b", "main")
-    config = {"repos": [{"repo": str(path), "rev": rev,
-                         "hooks": [{"id": "lekk"}, {"id": "lekk-push"}]}]}  # fmt: skip
+    config = {
+        "repos": [{"repo": str(path), "rev": rev, "hooks": [{"id": "lekk"}, {"id": "lekk-push"}]}]
+    }
     (r / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     (r / "app.py").write_text("print('hello')\n", encoding="utf-8")
-    pc = subprocess.run([sys.executable, "-m", "pre_commit", "install", "--hook-type",
-                         "pre-commit", "--hook-type", "pre-push"], cwd=r,
-                        env=_env(pre_commit_home), capture_output=True, text=True)  # fmt: skip
+    pc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pre_commit",
+            "install",
+            "--hook-type",
+            "pre-commit",
+            "--hook-type",
+            "pre-push",
+        ],
+        cwd=r,
+        env=_env(pre_commit_home),
+        capture_output=True,
+        text=True,
+    )
     assert pc.returncode == 0, pc.stdout + pc.stderr
     return r
 
@@ -124,7 +158,7 @@ def test_a_secret_only_in_the_working_tree_does_not_block(
     git(repo, "add", "app.py")
     (repo / "app.py").write_text(
         f"print('hello, world')\nSAGAPAY_KEY = '{secret}'\n", encoding="utf-8"
-    )  # fmt: skip  (unstaged)
+    )
     r = commit(repo, pre_commit_home)
     assert r.returncode == 0, r.stdout + r.stderr
     assert secret in (repo / "app.py").read_text(encoding="utf-8")  # pre-commit restored it
@@ -156,8 +190,9 @@ def test_push_of_a_commit_holding_a_secret_is_refused(
     assert r.returncode != 0, out
     assert "2 commit(s) being pushed" in out
     assert "pay.env:2:" in out and "sagapay-api-secret" in out and secret not in out
-    remote_head = subprocess.run(["git", "-C", str(remote), "rev-parse", "main"],
-                                 capture_output=True, text=True).stdout.strip()  # fmt: skip
+    remote_head = subprocess.run(
+        ["git", "-C", str(remote), "rev-parse", "main"], capture_output=True, text=True
+    ).stdout.strip()
     assert remote_head != git(repo, "rev-parse", "HEAD").stdout.strip()
 
 

@@ -109,9 +109,16 @@ def found(report: dict) -> set[tuple[str, str, int]]:
 
 @pytest.fixture
 def keys() -> dict[str, str]:
-    return {n: fake(p, 24) for n, p in
-            [("inline", "spk_live_"), ("a", "sps_live_"), ("mapped", "spk_live_"),
-             ("cdn", "spk_live_"), ("next", "sps_live_")]}  # fmt: skip
+    return {
+        n: fake(p, 24)
+        for n, p in [
+            ("inline", "spk_live_"),
+            ("a", "sps_live_"),
+            ("mapped", "spk_live_"),
+            ("cdn", "spk_live_"),
+            ("next", "sps_live_"),
+        ]
+    }
 
 
 def build_site(site: Site, cdn: Site, keys: dict[str, str]) -> None:
@@ -131,20 +138,37 @@ def build_site(site: Site, cdn: Site, keys: dict[str, str]) -> None:
 """
     site.add("/", page)
     site.add("/about.html", "<html><body>About us.</body></html>")
-    site.add("/assets/a.js", f'const h={{"X-API-Secret":"{keys["a"]}"}};// sagapay\n',
-             "application/javascript")  # fmt: skip
-    site.add("/assets/b.js", "console.log(1);\n//# sourceMappingURL=b.js.map\n",
-             "application/javascript")  # fmt: skip
+    site.add(
+        "/assets/a.js",
+        f'const h={{"X-API-Secret":"{keys["a"]}"}};// sagapay\n',
+        "application/javascript",
+    )
+    site.add(
+        "/assets/b.js", "console.log(1);\n//# sourceMappingURL=b.js.map\n", "application/javascript"
+    )
     mapped = f'import "./x";\n// SagaPay checkout\n\nconst KEY = "{keys["mapped"]}";\n'
-    site.add("/assets/b.js.map", json.dumps({
-        "version": 3, "sources": ["webpack:///./src/a.ts", "webpack:///./src/b.ts",
-                                  "webpack:///./src/checkout.ts"],
-        "sourcesContent": ["a", "b", mapped], "mappings": "AAAA"}), "application/json")  # fmt: skip
+    site.add(
+        "/assets/b.js.map",
+        json.dumps(
+            {
+                "version": 3,
+                "sources": [
+                    "webpack:///./src/a.ts",
+                    "webpack:///./src/b.ts",
+                    "webpack:///./src/checkout.ts",
+                ],
+                "sourcesContent": ["a", "b", mapped],
+                "mappings": "AAAA",
+            }
+        ),
+        "application/json",
+    )
     cdn.add("/lib/cdn.js", f'var k="{keys["cdn"]}";// sagapay\n', "application/javascript")
 
 
-def test_site_page_scripts_map_inline(site: Site, cdn: Site, keys: dict[str, str],
-                                      tmp_path: Path) -> None:  # fmt: skip
+def test_site_page_scripts_map_inline(
+    site: Site, cdn: Site, keys: dict[str, str], tmp_path: Path
+) -> None:
     build_site(site, cdn, keys)
     code, report, err = web(site.url + "/", cwd=tmp_path)
     assert code == 1, err
@@ -161,17 +185,27 @@ def test_site_page_scripts_map_inline(site: Site, cdn: Site, keys: dict[str, str
     assert mapped["bundle"] == f"{u}/assets/b.js"
     assert all(f["client_side"] and f["severity"] == "error" for f in report["findings"])
     assert {f["secret"] for f in report["findings"]} == {
-        keys["inline"], keys["next"], keys["a"], keys["mapped"]}  # fmt: skip
+        keys["inline"],
+        keys["next"],
+        keys["a"],
+        keys["mapped"],
+    }
     # the off-host script is named but not fetched
     assert f"{cdn.url}/lib/cdn.js: script on another host not followed" in err
     assert cdn.requests == []
     assert {m for m, _ in site.requests} == {"GET"}
     assert sorted(p for _, p in site.requests) == [
-        "/", "/about.html", "/assets/a.js", "/assets/b.js", "/assets/b.js.map"]  # fmt: skip
+        "/",
+        "/about.html",
+        "/assets/a.js",
+        "/assets/b.js",
+        "/assets/b.js.map",
+    ]
 
 
-def test_allow_host_follows_cdn(site: Site, cdn: Site, keys: dict[str, str],
-                                tmp_path: Path) -> None:  # fmt: skip
+def test_allow_host_follows_cdn(
+    site: Site, cdn: Site, keys: dict[str, str], tmp_path: Path
+) -> None:
     build_site(site, cdn, keys)
     code, report, err = web(site.url + "/", "--allow-host", "127.0.0.2", cwd=tmp_path)
     assert code == 1, err
@@ -179,8 +213,7 @@ def test_allow_host_follows_cdn(site: Site, cdn: Site, keys: dict[str, str],
     assert cdn.requests == [("GET", "/lib/cdn.js")]
 
 
-def test_redirected_start_page(site: Site, cdn: Site, keys: dict[str, str],
-                               tmp_path: Path) -> None:  # fmt: skip
+def test_redirected_start_page(site: Site, cdn: Site, keys: dict[str, str], tmp_path: Path) -> None:
     build_site(site, cdn, keys)
     code, report, err = web(site.url + "/moved", "--max-pages", "1", cwd=tmp_path)
     assert code == 1, err
@@ -195,7 +228,8 @@ def test_unreachable_site(tmp_path: Path) -> None:
     code, report, err = web(f"http://127.0.0.1:{port}/", cwd=tmp_path)
     assert code == 2 and report == {}
     assert err.strip().splitlines() == [
-        f"lekk: error: http://127.0.0.1:{port}/: cannot fetch: Connection refused"]  # fmt: skip
+        f"lekk: error: http://127.0.0.1:{port}/: cannot fetch: Connection refused"
+    ]
 
 
 def test_not_a_web_url(tmp_path: Path) -> None:
@@ -227,8 +261,11 @@ def test_endless_body_is_cut_off(site: Site, tmp_path: Path) -> None:
 def test_spa_fallback_page_is_not_a_malformed_map(site: Site, tmp_path: Path) -> None:
     key = fake("sps_live_", 24)
     site.add("/", '<script src="/c.js"></script>')
-    site.add("/c.js", f'var s="{key}";// sagapay\n//# sourceMappingURL=c.js.map\n',
-             "application/javascript")  # fmt: skip
+    site.add(
+        "/c.js",
+        f'var s="{key}";// sagapay\n//# sourceMappingURL=c.js.map\n',
+        "application/javascript",
+    )
     site.add("/c.js.map", "<!doctype html><p>app shell</p>")  # what many SPAs serve for any path
     code, report, err = web(site.url + "/", cwd=tmp_path)
     assert code == 1 and err == ""
@@ -251,14 +288,17 @@ def test_redirects_bounded_and_kept_on_site(site: Site, cdn: Site, tmp_path: Pat
     assert len([p for _, p in site.requests if p.startswith("/loop.js")]) == 4
 
 
-def test_start_url_may_be_a_script_or_a_map(site: Site, cdn: Site, keys: dict[str, str],
-                                           tmp_path: Path) -> None:  # fmt: skip
+def test_start_url_may_be_a_script_or_a_map(
+    site: Site, cdn: Site, keys: dict[str, str], tmp_path: Path
+) -> None:
     build_site(site, cdn, keys)
     code, report, err = web(site.url + "/assets/b.js.map", cwd=tmp_path)
     assert code == 1, err
     [f] = report["findings"]
-    assert (f["path"], f["origin"]) == (f"{site.url}/assets/b.js.map",
-                                        {"path": "src/checkout.ts", "line": 4})  # fmt: skip
+    assert (f["path"], f["origin"]) == (
+        f"{site.url}/assets/b.js.map",
+        {"path": "src/checkout.ts", "line": 4},
+    )
     code, report, err = web(site.url + "/assets/b.js", cwd=tmp_path)
     assert code == 1, err
     assert found(report) == {("sagapay-api-key", f"{site.url}/assets/b.js.map", 1)}

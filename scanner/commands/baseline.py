@@ -29,8 +29,15 @@ from scanner.commands.common import config_option, exclude_option, jobs_option
 @jobs_option()
 @config_option()
 @click.option("-q", "--quiet", is_flag=True, help="No warnings or summary on stderr.")
-def baseline(paths: tuple[str, ...], file: str | None, update: bool, exclude: tuple[str, ...],
-             jobs: int | None, config_file: str | None, quiet: bool) -> int:  # fmt: skip
+def baseline(
+    paths: tuple[str, ...],
+    file: str | None,
+    update: bool,
+    exclude: tuple[str, ...],
+    jobs: int | None,
+    config_file: str | None,
+    quiet: bool,
+) -> int:
     """Write the current findings of PATHS (default: .) to a baseline file.
 
     `lekk scan PATHS --baseline FILE` (and every scanning command) then reports only findings
@@ -56,8 +63,9 @@ def baseline(paths: tuple[str, ...], file: str | None, update: bool, exclude: tu
     known = bl.load(target) if update else frozenset()
     roots = [Path(p) for p in targets if p != "-"] or [Path.cwd()]
     cfg, rules = load_config_and_rules(config_file, roots)
-    result = scan_paths(targets, rules, cfg, excludes=(*exclude, _rel_glob(target, first)),
-                        jobs=jobs, warn=None)  # fmt: skip
+    result = scan_paths(
+        targets, rules, cfg, excludes=(*exclude, _rel_glob(target, first)), jobs=jobs, warn=None
+    )
     for w in result.warnings:
         say(w)
     if update:

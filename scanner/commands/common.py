@@ -41,32 +41,67 @@ def output_options(fn: F) -> F:
     """--format, --output, --show-secrets, --exit-zero, --config, --quiet/--verbose, --color,
     --baseline, --sarif-category, --verify, --only-live."""
     decorators = [
-        click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text",
-                     show_default=True, help="Report format."),
-        click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-                     help="Write the report to FILE instead of standard output."),
-        click.option("--show-secrets", is_flag=True,
-                     help="Print secrets whole (they are redacted by default)."),
-        click.option("--exit-zero", is_flag=True,
-                     help="Exit 0 even when there are findings (report only)."),
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(sorted(REPORTERS)),
+            default="text",
+            show_default=True,
+            help="Report format.",
+        ),
+        click.option(
+            "-o",
+            "--output",
+            type=click.Path(dir_okay=False, writable=True),
+            help="Write the report to FILE instead of standard output.",
+        ),
+        click.option(
+            "--show-secrets",
+            is_flag=True,
+            help="Print secrets whole (they are redacted by default).",
+        ),
+        click.option(
+            "--exit-zero", is_flag=True, help="Exit 0 even when there are findings (report only)."
+        ),
         config_option(),
         click.option("-q", "--quiet", is_flag=True, help="No progress or warnings on stderr."),
-        click.option("-v", "--verbose", is_flag=True,
-                     help="Also say what was dropped and why (allowlists, placeholders)."),
-        click.option("--color/--no-color", default=None,
-                     help="Colour the text report (default: only on a terminal)."),
-        click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
-                     help="Report only findings not in this baseline file (see `lekk baseline`)."),
-        click.option("--sarif-category", metavar="CATEGORY", default=None,
-                     help="SARIF: the analysis category (automationDetails.id; default "
-                          "lekk/COMMAND), so GitHub keeps separate scans apart."),
-        click.option("--verify", is_flag=True,
-                     help="Check each distinct credential once against its own provider's "
-                          "official API (read-only; sends the credential there; see "
-                          "docs/verify.md)."),
-        click.option("--only-live", is_flag=True,
-                     help="Report only credentials verification found active (implies --verify)."),
-    ]  # fmt: skip
+        click.option(
+            "-v",
+            "--verbose",
+            is_flag=True,
+            help="Also say what was dropped and why (allowlists, placeholders).",
+        ),
+        click.option(
+            "--color/--no-color",
+            default=None,
+            help="Colour the text report (default: only on a terminal).",
+        ),
+        click.option(
+            "--baseline",
+            "baseline_file",
+            type=click.Path(dir_okay=False),
+            help="Report only findings not in this baseline file (see `lekk baseline`).",
+        ),
+        click.option(
+            "--sarif-category",
+            metavar="CATEGORY",
+            default=None,
+            help="SARIF: the analysis category (automationDetails.id; default "
+            "lekk/COMMAND), so GitHub keeps separate scans apart.",
+        ),
+        click.option(
+            "--verify",
+            is_flag=True,
+            help="Check each distinct credential once against its own provider's "
+            "official API (read-only; sends the credential there; see "
+            "docs/verify.md).",
+        ),
+        click.option(
+            "--only-live",
+            is_flag=True,
+            help="Report only credentials verification found active (implies --verify).",
+        ),
+    ]
     for d in reversed(decorators):
         fn = d(fn)
     return fn
@@ -89,16 +124,23 @@ class Output:
     @classmethod
     def from_kwargs(cls, kw: dict[str, Any]) -> Output:
         return cls(
-            fmt=kw.pop("fmt"), output=kw.pop("output"), show_secrets=kw.pop("show_secrets"),
-            exit_zero=kw.pop("exit_zero"), quiet=kw.pop("quiet"), verbose=kw.pop("verbose"),
-            color=kw.pop("color"), baseline=kw.pop("baseline_file", None),
+            fmt=kw.pop("fmt"),
+            output=kw.pop("output"),
+            show_secrets=kw.pop("show_secrets"),
+            exit_zero=kw.pop("exit_zero"),
+            quiet=kw.pop("quiet"),
+            verbose=kw.pop("verbose"),
+            color=kw.pop("color"),
+            baseline=kw.pop("baseline_file", None),
             sarif_category=kw.pop("sarif_category", None),
             verify=kw.pop("verify", False),
             only_live=kw.pop("only_live", False),
-        )  # fmt: skip
+        )
 
 
-def load_config_and_rules(config_file: str | None, roots: Sequence[Path]) -> tuple[Config, list[Rule]]:
+def load_config_and_rules(
+    config_file: str | None, roots: Sequence[Path]
+) -> tuple[Config, list[Rule]]:
     from scanner import config as config_mod
     from scanner.rules import load_rules
 
@@ -165,10 +207,17 @@ def report(
     stream_is_tty = out.output is None and sys.stdout.isatty()
     color = out.color if out.color is not None else (stream_is_tty and "NO_COLOR" not in os.environ)
     ctx = ReportContext(
-        show_secrets=out.show_secrets, color=bool(color) and out.fmt == "text",
-        verbose=out.verbose, command=command, rules=rules, warnings=warnings, files=files,
-        bytes=nbytes, properties=properties, sarif_category=out.sarif_category,
-    )  # fmt: skip
+        show_secrets=out.show_secrets,
+        color=bool(color) and out.fmt == "text",
+        verbose=out.verbose,
+        command=command,
+        rules=rules,
+        warnings=warnings,
+        files=files,
+        bytes=nbytes,
+        properties=properties,
+        sarif_category=out.sarif_category,
+    )
     writer = REPORTERS[out.fmt]
     if out.output:
         try:

@@ -35,9 +35,15 @@ from scanner.commands.common import (
 )
 @jobs_option("Worker processes for large histories (default: half the cores).")
 @output_options
-def git(repo: str | None, rev_range: str | None, since_commit: str | None,
-        branches: tuple[str, ...], jobs: int | None, config_file: str | None,
-        **kw: Any) -> int:  # fmt: skip
+def git(
+    repo: str | None,
+    rev_range: str | None,
+    since_commit: str | None,
+    branches: tuple[str, ...],
+    jobs: int | None,
+    config_file: str | None,
+    **kw: Any,
+) -> int:
     """Scan the history of a git repository (default: the current one).
 
     Every commit reachable from any branch, tag or other ref is covered; each distinct blob is
@@ -83,9 +89,11 @@ def git(repo: str | None, rev_range: str | None, since_commit: str | None,
         say(msg)
 
     if info.shallow:
-        note(f"{where}: shallow clone: history before the shallow boundary is missing, so the "
-             "scan is partial and the oldest commits present may be credited with older "
-             "content")  # fmt: skip
+        note(
+            f"{where}: shallow clone: history before the shallow boundary is missing, so the "
+            "scan is partial and the oldest commits present may be credited with older "
+            "content"
+        )
     progress = Progress(not out.quiet, "git")
     jobs = jobs or parallel.default_jobs()
     hs = scan.scan_history(info, spec, Engine(rules), note, progress, jobs)
@@ -95,18 +103,26 @@ def git(repo: str | None, rev_range: str | None, since_commit: str | None,
     props = {
         "partial_history": info.shallow,
         "git": {
-            "repository": str(Path(info.git_dir).parent if info.git_dir.endswith("/.git")
-                              else info.git_dir),
-            "range": rev_range or (f"{since_commit}..{','.join(branches) or 'HEAD'}"
-                                   if since_commit else None),
+            "repository": str(
+                Path(info.git_dir).parent if info.git_dir.endswith("/.git") else info.git_dir
+            ),
+            "range": rev_range
+            or (f"{since_commit}..{','.join(branches) or 'HEAD'}" if since_commit else None),
             "refs": list(branches) or (["--all"] if spec == ["--all"] else []),
             "shallow": info.shallow,
             "default_branch": head[0] if head else None,
             "commits": hs.commits,
             "blobs": hs.blobs,
         },
-    }  # fmt: skip
+    }
     return report(
-        findings, out, command="git", rules=rules, warnings=warnings, files=hs.blobs,
-        nbytes=hs.bytes, dropped=result.dropped, properties=props,
-    )  # fmt: skip
+        findings,
+        out,
+        command="git",
+        rules=rules,
+        warnings=warnings,
+        files=hs.blobs,
+        nbytes=hs.bytes,
+        dropped=result.dropped,
+        properties=props,
+    )

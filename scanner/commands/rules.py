@@ -8,8 +8,13 @@ import click
 
 
 @click.group(invoke_without_command=True)
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text",
-              help="text: one rule a line; markdown: the README's rule table.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown"]),
+    default="text",
+    help="text: one rule a line; markdown: the README's rule table.",
+)
 @click.pass_context
 def rules(ctx: click.Context, fmt: str) -> int:
     """List every rule: id, severity, name and what it finds."""

@@ -23,8 +23,13 @@ from scanner.commands.common import (
 @exclude_option()
 @jobs_option()
 @output_options
-def scan(paths: tuple[str, ...], exclude: tuple[str, ...], jobs: int | None,
-         config_file: str | None, **kw: Any) -> int:  # fmt: skip
+def scan(
+    paths: tuple[str, ...],
+    exclude: tuple[str, ...],
+    jobs: int | None,
+    config_file: str | None,
+    **kw: Any,
+) -> int:
     """Scan files and directories (default: the current directory; '-' reads stdin).
 
     Skips .git/, binary files (by content) and symlinks found while walking.
@@ -42,6 +47,12 @@ def scan(paths: tuple[str, ...], exclude: tuple[str, ...], jobs: int | None,
     for w in result.warnings:
         say(w)
     return report(
-        result.findings, out, command="scan", rules=rules, warnings=result.warnings,
-        files=result.files, nbytes=result.bytes, dropped=result.dropped,
-    )  # fmt: skip
+        result.findings,
+        out,
+        command="scan",
+        rules=rules,
+        warnings=result.warnings,
+        files=result.files,
+        nbytes=result.bytes,
+        dropped=result.dropped,
+    )

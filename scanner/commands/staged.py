@@ -44,6 +44,11 @@ def staged(repo: str, config_file: str | None, **kw: Any) -> int:
         note(msg)
     result = finish(raw, cfg, ScanResult(warnings=warnings))
     return report(
-        result.findings, out, command="staged", rules=rules, warnings=warnings,
-        files=len(entries), dropped=result.dropped,
-    )  # fmt: skip
+        result.findings,
+        out,
+        command="staged",
+        rules=rules,
+        warnings=warnings,
+        files=len(entries),
+        dropped=result.dropped,
+    )

@@ -48,8 +48,16 @@ from scanner.commands.common import Output, load_config_and_rules, output_option
     help="Redirects followed per request.",
 )
 @output_options
-def web(url: str, allow_hosts: tuple[str, ...], max_pages: int, max_bytes: int, timeout: float,
-        max_redirects: int, config_file: str | None, **kw: Any) -> int:  # fmt: skip
+def web(
+    url: str,
+    allow_hosts: tuple[str, ...],
+    max_pages: int,
+    max_bytes: int,
+    timeout: float,
+    max_redirects: int,
+    config_file: str | None,
+    **kw: Any,
+) -> int:
     """Scan a deployed site: the page at URL, the scripts it loads, their source maps.
 
     Follows <script src>, module preloads, inline scripts (and __NEXT_DATA__), sourceMappingURL
@@ -71,8 +79,9 @@ def web(url: str, allow_hosts: tuple[str, ...], max_pages: int, max_bytes: int, 
         say(msg)
 
     engine = Engine(rules)
-    limits = WebLimits(max_pages=max_pages, max_bytes=max_bytes, timeout=timeout,
-                       max_redirects=max_redirects)  # fmt: skip
+    limits = WebLimits(
+        max_pages=max_pages, max_bytes=max_bytes, timeout=timeout, max_redirects=max_redirects
+    )
     crawler = Crawler(url, allow_hosts, limits, note, engine.prefilter)
     raw = [f for frag in crawler.fragments() for f in engine.scan(frag)]
     for w in engine.timeouts:
@@ -81,6 +90,12 @@ def web(url: str, allow_hosts: tuple[str, ...], max_pages: int, max_bytes: int, 
     result.bytes = max_bytes - crawler.left
     finish(raw, cfg, result)
     return report(
-        result.findings, out, command="web", rules=rules, warnings=result.warnings,
-        files=result.files, nbytes=result.bytes, dropped=result.dropped,
-    )  # fmt: skip
+        result.findings,
+        out,
+        command="web",
+        rules=rules,
+        warnings=result.warnings,
+        files=result.files,
+        nbytes=result.bytes,
+        dropped=result.dropped,
+    )

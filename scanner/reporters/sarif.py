@@ -66,8 +66,11 @@ def _commit(f: Finding) -> dict[str, Any] | None:
 
 def _message(f: Finding, v: Variant) -> str:
     rule = v.rule
-    what = rule.name if not rule.provider or rule.provider in rule.name else (
-        f"{rule.name} ({rule.provider})")  # fmt: skip
+    what = (
+        rule.name
+        if not rule.provider or rule.provider in rule.name
+        else (f"{rule.name} ({rule.provider})")
+    )
     if not rule.is_secret:  # the span is a name, a host or a header: shown as-is
         return f"{what}: {f.secret}. {rule.remediation.action} See {rule.remediation.url}"
     notes = []
@@ -132,11 +135,15 @@ def select(findings: Sequence[Finding], limit: int) -> tuple[list[Finding], list
 
 
 def _location(f: Finding) -> dict[str, Any]:
-    return {"uri": _uri(f.path), "region": {
-        "start_line": max(f.line, 1), "start_column": max(f.column, 1),
-        "end_line": max(f.end_line, f.line, 1),
-        "end_column": max(f.end_column, 1 if f.end_line > f.line else f.column + 1),
-    }}  # fmt: skip
+    return {
+        "uri": _uri(f.path),
+        "region": {
+            "start_line": max(f.line, 1),
+            "start_column": max(f.column, 1),
+            "end_line": max(f.end_line, f.line, 1),
+            "end_column": max(f.end_column, 1 if f.end_line > f.line else f.column + 1),
+        },
+    }
 
 
 def build(
@@ -166,33 +173,48 @@ def _serialize(kept: Sequence[Finding], dropped: Sequence[Finding], ctx: ReportC
     for f in kept:
         v = variant_of(f)
         level = "error" if is_live(f) else f.severity
-        results.append({
-            "rule_id": v.id, "rule_index": index[v.id], "level": level,
-            "message": _message(f, v), "location": _location(f),
-            "fingerprints": {FINGERPRINT_KEY: f.fingerprint},
-            "related": _related(f), "properties": _properties(f),
-        })  # fmt: skip
+        results.append(
+            {
+                "rule_id": v.id,
+                "rule_index": index[v.id],
+                "level": level,
+                "message": _message(f, v),
+                "location": _location(f),
+                "fingerprints": {FINGERPRINT_KEY: f.fingerprint},
+                "related": _related(f),
+                "properties": _properties(f),
+            }
+        )
     notes = [w for w in ctx.warnings[:50]]
     if len(ctx.warnings) > 50:
         notes.append(f"{len(ctx.warnings) - 50} more warnings not listed")
     truncation: dict[str, Any] = {}
     if dropped:
         per_rule = Counter(variant_of(f).id for f in dropped)
-        notes.insert(0, (
-            f"{len(dropped)} of {len(kept) + len(dropped)} findings left out to stay inside "
-            f"GitHub's limits (25,000 results, 10 MB gzipped); the most severe were kept. "
-            f"Dropped per rule: {', '.join(f'{k} {n}' for k, n in sorted(per_rule.items()))}. "
-            "Run lekk with --format json for the full list."
-        ))  # fmt: skip
+        notes.insert(
+            0,
+            (
+                f"{len(dropped)} of {len(kept) + len(dropped)} findings left out to stay inside "
+                f"GitHub's limits (25,000 results, 10 MB gzipped); the most severe were kept. "
+                f"Dropped per rule: {', '.join(f'{k} {n}' for k, n in sorted(per_rule.items()))}. "
+                "Run lekk with --format json for the full list."
+            ),
+        )
         truncation = {"dropped": len(dropped), "dropped_per_rule": dict(sorted(per_rule.items()))}
     category = (ctx.sarif_category or f"lekk/{ctx.command}").strip()
     if not category.endswith("/"):
         category += "/"
     log = sarif_log.log(
-        version=__version__, information_uri=INFORMATION_URI, schema_uri=SCHEMA_URI,
-        rules=[descriptor(v) for v in variants], results=results, category=category,
-        notifications=notes, dropped_warning=bool(dropped), properties=truncation,
-    )  # fmt: skip
+        version=__version__,
+        information_uri=INFORMATION_URI,
+        schema_uri=SCHEMA_URI,
+        rules=[descriptor(v) for v in variants],
+        results=results,
+        category=category,
+        notifications=notes,
+        dropped_warning=bool(dropped),
+        properties=truncation,
+    )
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -201,18 +223,28 @@ def _related(f: Finding) -> list[dict[str, Any]]:
     out = []
     if f.origin:
         path, line = str(f.origin.get("path", "")), int(f.origin.get("line", 1) or 1)
-        out.append({"uri": quote(path.replace("\\", "/"), safe="/"), "line": max(line, 1),
-                    "base": False,
-                    "message": f"Original source (from the source map): {path} line {line}"})  # fmt: skip
+        out.append(
+            {
+                "uri": quote(path.replace("\\", "/"), safe="/"),
+                "line": max(line, 1),
+                "base": False,
+                "message": f"Original source (from the source map): {path} line {line}",
+            }
+        )
     also = f.extra.get("also")
     places = also.get("locations", []) if isinstance(also, dict) else []
     for loc in places[:MAX_RELATED]:
         if not isinstance(loc, dict) or not loc.get("path"):
             continue
         commit = f" in commit {str(loc['commit'])[:12]}" if loc.get("commit") else ""
-        out.append({"uri": _uri(str(loc["path"])), "line": max(int(loc.get("line") or 1), 1),
-                    "base": True,
-                    "message": f"The same value, also at {loc['path']}:{loc.get('line')}{commit}"})  # fmt: skip
+        out.append(
+            {
+                "uri": _uri(str(loc["path"])),
+                "line": max(int(loc.get("line") or 1), 1),
+                "base": True,
+                "message": f"The same value, also at {loc['path']}:{loc.get('line')}{commit}",
+            }
+        )
     return out
 
 

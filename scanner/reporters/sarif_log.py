@@ -22,11 +22,15 @@ def _text(text: str, markdown: str | None = None) -> Any:
 
 def _rule(d: Mapping[str, Any]) -> Any:
     return om.ReportingDescriptor(
-        id=d["id"], name=d["name"], short_description=_text(d["short"]),
-        full_description=_text(d["full"]), help=_text(d["help_text"], d["help_markdown"]),
-        help_uri=d["help_uri"], default_configuration=om.ReportingConfiguration(level=d["level"]),
+        id=d["id"],
+        name=d["name"],
+        short_description=_text(d["short"]),
+        full_description=_text(d["full"]),
+        help=_text(d["help_text"], d["help_markdown"]),
+        help_uri=d["help_uri"],
+        default_configuration=om.ReportingConfiguration(level=d["level"]),
         properties=dict(d["properties"]),
-    )  # fmt: skip
+    )
 
 
 def _physical(uri: str, region: Mapping[str, int], base: bool = True) -> Any:
@@ -39,17 +43,23 @@ def _physical(uri: str, region: Mapping[str, int], base: bool = True) -> Any:
 def _result(d: Mapping[str, Any]) -> Any:
     loc = d["location"]
     related = [
-        om.Location(id=i, physical_location=_physical(r["uri"], {"start_line": r["line"]}, r["base"]),
-                    message=om.Message(text=r["message"]))
+        om.Location(
+            id=i,
+            physical_location=_physical(r["uri"], {"start_line": r["line"]}, r["base"]),
+            message=om.Message(text=r["message"]),
+        )
         for i, r in enumerate(d["related"], 1)
-    ]  # fmt: skip
+    ]
     return om.Result(
-        rule_id=d["rule_id"], rule_index=d["rule_index"], level=d["level"],
+        rule_id=d["rule_id"],
+        rule_index=d["rule_index"],
+        level=d["level"],
         message=om.Message(text=d["message"]),
         locations=[om.Location(physical_location=_physical(loc["uri"], loc["region"]))],
-        related_locations=related or None, partial_fingerprints=dict(d["fingerprints"]),
+        related_locations=related or None,
+        partial_fingerprints=dict(d["fingerprints"]),
         properties=dict(d["properties"]),
-    )  # fmt: skip
+    )
 
 
 def log(
@@ -65,22 +75,28 @@ def log(
     properties: Mapping[str, Any],
 ) -> dict[str, Any]:
     notes = [
-        om.Notification(message=om.Message(text=n),
-                        level="warning" if dropped_warning and i == 0 else "note")
+        om.Notification(
+            message=om.Message(text=n), level="warning" if dropped_warning and i == 0 else "note"
+        )
         for i, n in enumerate(notifications)
-    ]  # fmt: skip
+    ]
     run = om.Run(
-        tool=om.Tool(driver=om.ToolComponent(
-            name="lekk", version=version, information_uri=information_uri,
-            rules=[_rule(r) for r in rules],
-        )),
+        tool=om.Tool(
+            driver=om.ToolComponent(
+                name="lekk",
+                version=version,
+                information_uri=information_uri,
+                rules=[_rule(r) for r in rules],
+            )
+        ),
         automation_details=om.RunAutomationDetails(id=category),
-        invocations=[om.Invocation(execution_successful=True,
-                                   tool_execution_notifications=notes or None)],
+        invocations=[
+            om.Invocation(execution_successful=True, tool_execution_notifications=notes or None)
+        ],
         column_kind="unicodeCodePoints",
         results=[_result(r) for r in results],
         properties=dict(properties) or None,
-    )  # fmt: skip
+    )
     sarif_log = om.SarifLog(version="2.1.0", schema_uri=schema_uri, runs=[run])
     doc: dict[str, Any] = json.loads(to_json(sarif_log))
     # Put back what the serializer dropped because it equals a default.
@@ -92,8 +108,9 @@ def log(
     for data, result in zip(results, out_run["results"], strict=True):
         result["level"] = data["level"]
         result["ruleIndex"] = data["rule_index"]
-    for data, note in zip(notes, out_run["invocations"][0].get("toolExecutionNotifications", []),
-                          strict=True):  # fmt: skip
+    for data, note in zip(
+        notes, out_run["invocations"][0].get("toolExecutionNotifications", []), strict=True
+    ):
         note["level"] = data.level
     # A stable, readable key order: $schema and version first.
     return {"$schema": doc["$schema"], "version": doc["version"], "runs": doc["runs"]}

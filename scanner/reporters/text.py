@@ -30,8 +30,10 @@ def _snippet(f: Finding, show: bool, others: Sequence[str] = ()) -> str:
     return s if len(s) <= 160 else s[:157] + "…"
 
 
-_VALUE = re.compile(r"(?<![A-Za-z0-9+/_~-])(?=[A-Za-z_~+/-]*[0-9])(?=[0-9_~+/-]*[A-Za-z])"
-                    r"[A-Za-z0-9+/_~-]{16,}={0,2}")  # fmt: skip
+_VALUE = re.compile(
+    r"(?<![A-Za-z0-9+/_~-])(?=[A-Za-z_~+/-]*[0-9])(?=[0-9_~+/-]*[A-Za-z])"
+    r"[A-Za-z0-9+/_~-]{16,}={0,2}"
+)
 
 
 def _lint_snippet(f: Finding, show: bool, others: Sequence[str]) -> str:
@@ -104,8 +106,10 @@ def write(findings: Sequence[Finding], out: TextIO, ctx: ReportContext) -> None:
 
 def _fmt(value: object) -> str:
     if isinstance(value, dict) and "locations" in value:  # git history: the same value elsewhere
-        where = [f"{x['path']}:{x['line']}" + (f" ({x['commit'][:10]})" if x.get("commit") else "")
-                 for x in value["locations"]]  # fmt: skip
+        where = [
+            f"{x['path']}:{x['line']}" + (f" ({x['commit'][:10]})" if x.get("commit") else "")
+            for x in value["locations"]
+        ]
         more = value["count"] - len(where)
         tail = f", and {more} more" if more > 0 else ""
         return f"{value['count']} more: " + ", ".join(where) + tail

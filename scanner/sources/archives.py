@@ -24,8 +24,22 @@ from scanner.sources import Fragment, Prefilter, Warn
 from scanner.sources.bundles import is_client_side, is_script_path, is_source_map_path
 from scanner.sources.files import CHUNK, OVERLAP, advance, is_binary, token_tail
 
-ZIP_EXT = (".zip", ".jar", ".war", ".ear", ".apk", ".aab", ".aar", ".ipa", ".whl", ".xpi",
-           ".nupkg", ".vsix", ".crx", ".egg")  # fmt: skip
+ZIP_EXT = (
+    ".zip",
+    ".jar",
+    ".war",
+    ".ear",
+    ".apk",
+    ".aab",
+    ".aar",
+    ".ipa",
+    ".whl",
+    ".xpi",
+    ".nupkg",
+    ".vsix",
+    ".crx",
+    ".egg",
+)
 TAR_EXT = (".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
 APP_EXT = (".apk", ".aab", ".ipa", ".xpi", ".crx")  # installed on users' devices: client-side
 
@@ -41,8 +55,17 @@ class Limits:
 
 LIMITS = Limits()
 # what a broken or hostile archive raises while it is read (encrypted members: RuntimeError)
-BAD_DATA = (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError, RuntimeError,
-            NotImplementedError, zlib.error, lzma.LZMAError)  # fmt: skip
+BAD_DATA = (
+    zipfile.BadZipFile,
+    tarfile.TarError,
+    EOFError,
+    OSError,
+    ValueError,
+    RuntimeError,
+    NotImplementedError,
+    zlib.error,
+    lzma.LZMAError,
+)
 _STRINGS = re.compile(rb"[\x20-\x7e]{6,}")
 _STRINGS16 = re.compile(rb"(?:[\x20-\x7e]\x00){6,}")
 
@@ -88,9 +111,14 @@ class _Budget:
 
 
 def fragments(
-    data: IO[bytes] | str, path: str, warn: Warn, prefilter: Prefilter, *,
-    limits: Limits = LIMITS, client_side: bool | None = None,
-) -> Iterator[Fragment]:  # fmt: skip
+    data: IO[bytes] | str,
+    path: str,
+    warn: Warn,
+    prefilter: Prefilter,
+    *,
+    limits: Limits = LIMITS,
+    client_side: bool | None = None,
+) -> Iterator[Fragment]:
     """Every member of the archive at ``data`` (a file name or a binary file object)."""
     budget = _Budget(limits)
     app = client_side if client_side is not None else path.lower().endswith(APP_EXT)
@@ -98,9 +126,14 @@ def fragments(
 
 
 def _archive(
-    data: IO[bytes] | str, path: str, warn: Warn, prefilter: Prefilter, budget: _Budget,
-    depth: int, app: bool,
-) -> Iterator[Fragment]:  # fmt: skip
+    data: IO[bytes] | str,
+    path: str,
+    warn: Warn,
+    prefilter: Prefilter,
+    budget: _Budget,
+    depth: int,
+    app: bool,
+) -> Iterator[Fragment]:
     head = b""
     if not isinstance(data, str):
         head = data.read(512)
@@ -115,9 +148,14 @@ def _archive(
 
 
 def _zip(
-    data: IO[bytes] | str, path: str, warn: Warn, prefilter: Prefilter, budget: _Budget,
-    depth: int, app: bool,
-) -> Iterator[Fragment]:  # fmt: skip
+    data: IO[bytes] | str,
+    path: str,
+    warn: Warn,
+    prefilter: Prefilter,
+    budget: _Budget,
+    depth: int,
+    app: bool,
+) -> Iterator[Fragment]:
     lim = budget.limits
     entries = _zip_entries(data)
     if entries > lim.members - budget.members:
@@ -135,8 +173,9 @@ def _zip(
                 warn(f"{member}: {size} bytes, over the {lim.member}-byte member limit; skipped")
                 continue
             if size > 1 << 20 and size / packed > lim.ratio:
-                warn(f"{member}: compression ratio {size // packed}:1 looks like a zip bomb; "
-                     "skipped")  # fmt: skip
+                warn(
+                    f"{member}: compression ratio {size // packed}:1 looks like a zip bomb; skipped"
+                )
                 continue
             if size > budget.left:
                 warn(f"{path}: archive total over {lim.total} bytes; remaining members skipped")
@@ -168,9 +207,14 @@ def _zip_entries(data: IO[bytes] | str) -> int:
 
 
 def _tar(
-    data: IO[bytes] | str, path: str, warn: Warn, prefilter: Prefilter, budget: _Budget,
-    depth: int, app: bool,
-) -> Iterator[Fragment]:  # fmt: skip
+    data: IO[bytes] | str,
+    path: str,
+    warn: Warn,
+    prefilter: Prefilter,
+    budget: _Budget,
+    depth: int,
+    app: bool,
+) -> Iterator[Fragment]:
     lim = budget.limits
     kw = {"name": data} if isinstance(data, str) else {"fileobj": data}
     with tarfile.open(mode="r|*", **kw) as tf:
@@ -181,8 +225,9 @@ def _tar(
             if not _count(budget, path, warn):
                 return
             if info.size > lim.member:
-                warn(f"{member}: {info.size} bytes, over the {lim.member}-byte member limit; "
-                     "skipped")  # fmt: skip
+                warn(
+                    f"{member}: {info.size} bytes, over the {lim.member}-byte member limit; skipped"
+                )
                 budget.left -= info.size  # a stream still has to be read through to skip it
                 if budget.left < 0:
                     warn(f"{path}: archive total over {lim.total} bytes; rest skipped")
@@ -211,15 +256,22 @@ def _member_path(archive: str, name: str, warn: Warn) -> str:
     clean = safe_name(name)
     parts = name.replace("\\", "/").split("/")
     if ".." in parts or name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
-        warn(f"{archive}: member name {name!r} points outside the archive; reported as "
-             f"{clean!r} (never extracted)")  # fmt: skip
+        warn(
+            f"{archive}: member name {name!r} points outside the archive; reported as "
+            f"{clean!r} (never extracted)"
+        )
     return f"{archive}!{clean}"
 
 
 def _member(
-    raw: bytes, member: str, warn: Warn, prefilter: Prefilter, budget: _Budget, depth: int,
+    raw: bytes,
+    member: str,
+    warn: Warn,
+    prefilter: Prefilter,
+    budget: _Budget,
+    depth: int,
     app: bool,
-) -> Iterator[Fragment]:  # fmt: skip
+) -> Iterator[Fragment]:
     inner = member.rsplit("!", 1)[-1]
     if kind(inner, raw[:512]) is not None:
         if depth + 1 >= budget.limits.depth:

@@ -23,8 +23,20 @@ JS_EXT = (".js", ".mjs", ".cjs")
 MAP_EXT = (".js.map", ".mjs.map", ".cjs.map", ".css.map")
 BUNDLE_NAMES = (".min.js", ".min.mjs", ".bundle.js", ".chunk.js", ".umd.js")
 # file types served as-is from a build output folder
-WEB_EXT = (*JS_EXT, ".map", ".jsx", ".html", ".htm", ".css", ".json", ".txt", ".svg", ".xml",
-           ".webmanifest", ".wasm")  # fmt: skip
+WEB_EXT = (
+    *JS_EXT,
+    ".map",
+    ".jsx",
+    ".html",
+    ".htm",
+    ".css",
+    ".json",
+    ".txt",
+    ".svg",
+    ".xml",
+    ".webmanifest",
+    ".wasm",
+)
 BUILD_DIRS = frozenset({"dist", "build", "out", "public", "www", "static", "_next"})
 MINIFIED_LINE = 1000  # a JavaScript line this long is minified output
 SCAN_CHUNK = 1 << 20
@@ -161,8 +173,16 @@ def inline_map_fragments(
     except ValueError as exc:
         warn(f"{path}:{ref.line}: malformed inline source map ({exc}); skipped")
         return
-    yield from sourcemap.fragments(text, path, warn, prefilter, line=ref.line, column=ref.column,
-                                   inline=True, extra={"source_map": "inline"})  # fmt: skip
+    yield from sourcemap.fragments(
+        text,
+        path,
+        warn,
+        prefilter,
+        line=ref.line,
+        column=ref.column,
+        inline=True,
+        extra={"source_map": "inline"},
+    )
 
 
 def local_map_path(bundle_real: str, url: str) -> str | None:

@@ -150,9 +150,14 @@ def read_fragments(
 
 
 def _chunked(
-    fh: object, first: bytes, target: Target, encoding: str, prefilter: Prefilter, warn: Warn,
+    fh: object,
+    first: bytes,
+    target: Target,
+    encoding: str,
+    prefilter: Prefilter,
+    warn: Warn,
     chunk: int,
-) -> Iterator[Fragment]:  # fmt: skip
+) -> Iterator[Fragment]:
     decoder = codecs.getincrementaldecoder(encoding)("replace")
     read = fh.read  # type: ignore[attr-defined]
     path_low = target.rel.lower()

@@ -145,9 +145,17 @@ def _blank_contents(text: str, entries: list[Entry]) -> str:
 
 
 def fragments(
-    text: str, path: str, warn: Warn, prefilter: Prefilter, *, line: int = 1, column: int = 1,
-    inline: bool = False, client_side: bool = True, extra: Mapping[str, Any] | None = None,
-) -> Iterator[Fragment]:  # fmt: skip
+    text: str,
+    path: str,
+    warn: Warn,
+    prefilter: Prefilter,
+    *,
+    line: int = 1,
+    column: int = 1,
+    inline: bool = False,
+    client_side: bool = True,
+    extra: Mapping[str, Any] | None = None,
+) -> Iterator[Fragment]:
     """Fragments of one map.  ``inline``: the map was decoded from a ``data:`` URL, so every entry
     is placed at (``line``, ``column``), the comment that holds it.  A malformed map is warned
     about in one line and scanned as plain text."""
@@ -171,8 +179,9 @@ def fragments(
             continue
         where = inline or e.offset < 0
         at = (line, column) if where else _position(text, e.offset, line, column)
-        yield Fragment(e.text, path, at[0], at[1], origin_path=e.source,
-                       client_side=client_side, extra=extra)  # fmt: skip
+        yield Fragment(
+            e.text, path, at[0], at[1], origin_path=e.source, client_side=client_side, extra=extra
+        )
     if not inline:
         rest = _blank_contents(text, entries)
         if prefilter(rest, path_low):

@@ -64,9 +64,14 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
         self.allowed = allowed
 
     def redirect_request(
-        self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str,
-        headers: HTTPMessage, newurl: str,
-    ) -> urllib.request.Request | None:  # fmt: skip
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: HTTPMessage,
+        newurl: str,
+    ) -> urllib.request.Request | None:
         self.hops += 1
         if self.hops > self.limit:
             raise FetchError(f"more than {self.limit} redirects")
@@ -79,9 +84,13 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
 
 class Crawler:
     def __init__(
-        self, start: str, allow_hosts: Sequence[str], limits: WebLimits, warn: Warn,
+        self,
+        start: str,
+        allow_hosts: Sequence[str],
+        limits: WebLimits,
+        warn: Warn,
         prefilter: Prefilter,
-    ) -> None:  # fmt: skip
+    ) -> None:
         if urllib.parse.urlsplit(start).scheme.lower() not in ("http", "https"):
             raise SourceError(f"{start}: not an http:// or https:// URL")
         self.start = start
@@ -107,8 +116,11 @@ class Crawler:
         opener = urllib.request.build_opener(
             _Redirects(self.limits.max_redirects, None if first else self)
         )
-        req = urllib.request.Request(url, method="GET", headers={
-            "User-Agent": f"lekk/{__version__} (secret scanner)", "Accept": "*/*"})  # fmt: skip
+        req = urllib.request.Request(
+            url,
+            method="GET",
+            headers={"User-Agent": f"lekk/{__version__} (secret scanner)", "Accept": "*/*"},
+        )
         deadline = time.monotonic() + self.limits.timeout * 6
         try:
             with opener.open(req, timeout=self.limits.timeout) as resp:
@@ -142,8 +154,10 @@ class Crawler:
             self.warn(f"{final}: response cut off after {len(body)} bytes (size or time limit)")
         declared = headers.get("Content-Length", "")
         if not truncated and declared.isdigit() and len(body) < int(declared):
-            self.warn(f"{final}: connection closed after {len(body)} of {declared} bytes; "
-                      "scanned what arrived")  # fmt: skip
+            self.warn(
+                f"{final}: connection closed after {len(body)} of {declared} bytes; "
+                "scanned what arrived"
+            )
         return Fetched(final, body, headers.get_content_type(), headers, truncated)
 
     def fragments(self) -> Iterator[Fragment]:
@@ -190,8 +204,7 @@ class Crawler:
         path = urllib.parse.urlsplit(got.url).path.lower()
         if "html" not in got.content_type:
             if path.endswith(".map") or b'"mappings"' in got.body[: 1 << 20]:
-                yield from sourcemap.fragments(self._text(got), got.url, self.warn,
-                                               self.prefilter)  # fmt: skip
+                yield from sourcemap.fragments(self._text(got), got.url, self.warn, self.prefilter)
             else:
                 yield from self._script_body(got)
             return
@@ -233,8 +246,7 @@ class Crawler:
         if self.prefilter(text, got.url.lower()):
             yield Fragment(text, got.url, client_side=True)
         header = got.headers.get("SourceMap") or got.headers.get("X-SourceMap")
-        ref = (bundles.MapRef(header.strip(), 1, 1) if header
-               else bundles.map_ref_in_text(text))  # fmt: skip
+        ref = bundles.MapRef(header.strip(), 1, 1) if header else bundles.map_ref_in_text(text)
         if ref is not None:
             yield from self._map(ref, got.url, got.url)
 
@@ -252,5 +264,6 @@ class Crawler:
             return  # maps are often not deployed: nothing to say
         if "html" in got.content_type or got.body.lstrip()[:1] == b"<":
             return  # a single-page app's fallback page, not a map
-        yield from sourcemap.fragments(self._text(got), got.url, self.warn, self.prefilter,
-                                       extra={"bundle": bundle})  # fmt: skip
+        yield from sourcemap.fragments(
+            self._text(got), got.url, self.warn, self.prefilter, extra={"bundle": bundle}
+        )

@@ -11,6 +11,15 @@ from scanner.verify.providers import ERROR, FORBIDDEN, LIVE, REVOKED, STATUSES, 
 from scanner.verify.runner import ACTIVE, Settings, only_live, summary, verify_findings
 
 __all__ = [
-    "ACTIVE", "ERROR", "FORBIDDEN", "LIVE", "REVOKED", "STATUSES", "UNKNOWN",
-    "Settings", "only_live", "summary", "verify_findings",
-]  # fmt: skip
+    "ACTIVE",
+    "ERROR",
+    "FORBIDDEN",
+    "LIVE",
+    "REVOKED",
+    "STATUSES",
+    "UNKNOWN",
+    "Settings",
+    "only_live",
+    "summary",
+    "verify_findings",
+]

@@ -75,9 +75,12 @@ class Verifier:
             limiter.acquire()
             try:
                 resp = http.send(
-                    call.method, call.url, call.headers,
-                    timeout=self.settings.timeout, direct=call.direct,
-                )  # fmt: skip
+                    call.method,
+                    call.url,
+                    call.headers,
+                    timeout=self.settings.timeout,
+                    direct=call.direct,
+                )
             finally:
                 limiter.release()
             outcome = provider.outcome(cred, resp)

@@ -63,8 +63,11 @@ def test_file_scan_with_findings_is_valid_and_complete(leaky: tuple[Path, str, s
     msg = by_line[2]["message"]["text"]
     assert "SagaPay" in msg and "Revoke" in msg
     assert by_line[2]["locations"][0]["physicalLocation"]["region"] == {
-        "startLine": 2, "startColumn": 17, "endLine": 2, "endColumn": 17 + len(live),
-    }  # fmt: skip
+        "startLine": 2,
+        "startColumn": 17,
+        "endLine": 2,
+        "endColumn": 17 + len(live),
+    }
     # --show-secrets was given: still no raw secret anywhere in the bytes.
     assert live.encode() not in raw and test.encode() not in raw
 
@@ -89,8 +92,10 @@ def test_fingerprint_is_stable_when_lines_move(leaky: tuple[Path, str, str]) -> 
     second, _ = _sarif("scan", ".", cwd=root)
 
     def fps(doc: dict) -> dict[str, tuple[int, str]]:
-        return {r["ruleId"]: (where(r)[2], r["partialFingerprints"]["lekk/secretFingerprint/v1"])
-                for r in doc["runs"][0]["results"]}  # fmt: skip
+        return {
+            r["ruleId"]: (where(r)[2], r["partialFingerprints"]["lekk/secretFingerprint/v1"])
+            for r in doc["runs"][0]["results"]
+        }
 
     a, b = fps(first), fps(second)
     assert {k: v[1] for k, v in a.items()} == {k: v[1] for k, v in b.items()}
@@ -101,8 +106,15 @@ def test_fingerprint_is_stable_when_lines_move(leaky: tuple[Path, str, str]) -> 
 def test_acceptance_corpus(shared: Path, tmp_path: Path) -> None:
     expected = json.loads((shared / "corpus" / "acceptance.expected.json").read_text())
     out = tmp_path / "corpus.sarif"
-    r = lekk("scan", str(shared / "corpus" / "acceptance"), "--format", "sarif",
-             "--show-secrets", "-o", str(out))  # fmt: skip
+    r = lekk(
+        "scan",
+        str(shared / "corpus" / "acceptance"),
+        "--format",
+        "sarif",
+        "--show-secrets",
+        "-o",
+        str(out),
+    )
     assert r.returncode == 1, r.stderr
     raw = out.read_bytes()
     run = check(json.loads(raw))
@@ -120,13 +132,15 @@ def test_acceptance_corpus(shared: Path, tmp_path: Path) -> None:
         assert secret.encode() not in raw, f"raw secret {secret[:4]}… in the SARIF file"
     # A value from a source map points back at its original source.
     mapped = sorted(where(res) for res in run["results"] if res.get("relatedLocations"))
-    assert mapped == sorted((f["rule"], f["path"], f["line"]) for f in report["findings"]
-                            if f.get("origin"))  # fmt: skip
+    assert mapped == sorted(
+        (f["rule"], f["path"], f["line"]) for f in report["findings"] if f.get("origin")
+    )
 
 
 def test_source_map_origin_becomes_a_related_location() -> None:
-    f = _findings(1, 0)[0].with_(path="web/app.min.js.map", origin={"path": "src/checkout.ts",
-                                                                     "line": 4})  # fmt: skip
+    f = _findings(1, 0)[0].with_(
+        path="web/app.min.js.map", origin={"path": "src/checkout.ts", "line": 4}
+    )
     (res,) = check(json.loads(build([f], ReportContext())[0]))["results"]
     assert where(res) == ("sagapay-api-key", "web/app.min.js.map", 1)
     (rel,) = res["relatedLocations"]
@@ -141,9 +155,18 @@ def _findings(n_live: int, n_test: int) -> list[Finding]:
     for i in range(n_live + n_test):
         test = i >= n_live
         secret = fake("spk_test_" if test else "spk_live_")
-        out.append(Finding(rule=rule, path=f"f{i:03}.env", line=1, column=1, end_line=1,
-                           end_column=1 + len(secret), secret=secret,
-                           severity="warning" if test else "error"))  # fmt: skip
+        out.append(
+            Finding(
+                rule=rule,
+                path=f"f{i:03}.env",
+                line=1,
+                column=1,
+                end_line=1,
+                end_column=1 + len(secret),
+                secret=secret,
+                severity="warning" if test else "error",
+            )
+        )
     return out
 
 
@@ -184,11 +207,18 @@ def test_a_verified_live_test_key_is_critical() -> None:
 
 
 def test_history_metadata_goes_to_properties_without_email() -> None:
-    f = _findings(1, 0)[0].with_(extra={
-        "commit": {"sha": "a" * 40, "author": "Dev", "email": "dev@example.invalid",
-                   "date": "2024-01-01T00:00:00Z", "summary": "add config"},
-        "still_in_head": False,
-    })  # fmt: skip
+    f = _findings(1, 0)[0].with_(
+        extra={
+            "commit": {
+                "sha": "a" * 40,
+                "author": "Dev",
+                "email": "dev@example.invalid",
+                "date": "2024-01-01T00:00:00Z",
+                "summary": "add config",
+            },
+            "still_in_head": False,
+        }
+    )
     text = build([f], ReportContext(command="git"))[0]
     (res,) = check(json.loads(text))["results"]
     assert res["properties"]["commit"]["sha"] == "a" * 40
@@ -201,9 +231,14 @@ def test_history_metadata_goes_to_properties_without_email() -> None:
 
 
 def _git(repo: Path, *args: str) -> str:
-    env = {"GIT_AUTHOR_NAME": "Dev", "GIT_AUTHOR_EMAIL": "dev@example.invalid",
-           "GIT_COMMITTER_NAME": "Dev", "GIT_COMMITTER_EMAIL": "dev@example.invalid",
-           "PATH": os.environ["PATH"], "HOME": str(repo)}  # fmt: skip
+    env = {
+        "GIT_AUTHOR_NAME": "Dev",
+        "GIT_AUTHOR_EMAIL": "dev@example.invalid",
+        "GIT_COMMITTER_NAME": "Dev",
+        "GIT_COMMITTER_EMAIL": "dev@example.invalid",
+        "PATH": os.environ["PATH"],
+        "HOME": str(repo),
+    }
     r = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr
     return r.stdout.strip()
@@ -256,8 +291,11 @@ def test_staged_scan_with_and_without_findings(repo: Path) -> None:
 
 def test_shared_history_repository(shared: Path, tmp_path: Path) -> None:
     dest = tmp_path / "history"
-    subprocess.run([sys.executable, str(shared / "corpus" / "make_history_repo.py"), str(dest)],
-                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [sys.executable, str(shared / "corpus" / "make_history_repo.py"), str(dest)],
+        check=True,
+        capture_output=True,
+    )
     expected = json.loads((tmp_path / "history.expected.json").read_text(encoding="utf-8"))
     doc, raw = _sarif("git", str(dest), "--show-secrets", cwd=tmp_path)
     run = check(doc, category="lekk/git")

@@ -55,17 +55,24 @@ def test_apk_resource_and_dex_strings(tmp_path: Path) -> None:
     dex = b"dex\n035\x00" + secrets.token_bytes(64) + b"\x00\x19https://api.sagapay.no/v1\x00"
     dex += b"\x00\x21" + key.encode() + b"\x00\x07\x00\x00" + secrets.token_bytes(32)
     config = f'{{\n  "sagapay": {{\n    "apiSecret": "{secret}"\n  }}\n}}\n'.encode()
-    (tmp_path / "shop.apk").write_bytes(zip_bytes({
-        "AndroidManifest.xml": b"\x03\x00\x08\x00" + secrets.token_bytes(40),
-        "classes.dex": dex,
-        "res/raw/sagapay.json": config,
-    }))  # fmt: skip
+    (tmp_path / "shop.apk").write_bytes(
+        zip_bytes(
+            {
+                "AndroidManifest.xml": b"\x03\x00\x08\x00" + secrets.token_bytes(40),
+                "classes.dex": dex,
+                "res/raw/sagapay.json": config,
+            }
+        )
+    )
     report = lekk_json("scan", ".", cwd=tmp_path)
     got = {f["path"]: f for f in report["findings"]}
     assert set(got) == {"shop.apk!classes.dex", "shop.apk!res/raw/sagapay.json"}
     dex_f, res_f = got["shop.apk!classes.dex"], got["shop.apk!res/raw/sagapay.json"]
     assert (dex_f["rule"], dex_f["secret"], dex_f["member_strings"]) == (
-        "sagapay-api-key", key, True)  # fmt: skip
+        "sagapay-api-key",
+        key,
+        True,
+    )
     assert (res_f["rule"], res_f["line"], res_f["secret"]) == ("sagapay-api-secret", 3, secret)
     assert dex_f["client_side"] is res_f["client_side"] is True  # an app on every phone
     assert dex_f["severity"] == res_f["severity"] == "error"
@@ -87,8 +94,12 @@ def test_zip_bomb_refused_with_bounded_memory(tmp_path: Path) -> None:
         zf.writestr("app/config.js", f'// sagapay\nconst key = "{key}";\n')
     r = subprocess.run(
         [sys.executable, "-m", "scanner", "scan", ".", "--format", "json", "--show-secrets"],
-        cwd=tmp_path, capture_output=True, text=True, preexec_fn=_limit_memory, timeout=120,
-    )  # fmt: skip
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        preexec_fn=_limit_memory,
+        timeout=120,
+    )
     assert r.returncode == 1, r.stderr
     assert "bomb.zip!huge.bin: 1073741824 bytes, over the" in r.stderr
     assert "bomb.zip!dense.txt: compression ratio" in r.stderr and "zip bomb" in r.stderr
@@ -141,16 +152,29 @@ def test_large_text_member_keeps_its_line_numbers(tmp_path: Path) -> None:
 def test_too_many_members_declared_is_refused_before_reading(tmp_path: Path) -> None:
     (tmp_path / "many.zip").write_bytes(zip_bytes({f"f{i}.txt": b"x" for i in range(12)}))
     warnings: list[str] = []
-    got = list(fragments(str(tmp_path / "many.zip"), "many.zip", warnings.append,
-                         lambda low, path: True, limits=Limits(members=10)))  # fmt: skip
+    got = list(
+        fragments(
+            str(tmp_path / "many.zip"),
+            "many.zip",
+            warnings.append,
+            lambda low, path: True,
+            limits=Limits(members=10),
+        )
+    )
     assert got == []
     assert warnings == ["many.zip: 12 members, over the 10-member limit; skipped"]
 
 
 def test_encrypted_member_is_skipped_with_a_warning(tmp_path: Path) -> None:
     secret = fake("sps_live_", 24)
-    data = bytearray(zip_bytes({"locked.txt": b"sagapay secret inside",
-                                "open.env": f"# sagapay\nSECRET={secret}\n".encode()}))  # fmt: skip
+    data = bytearray(
+        zip_bytes(
+            {
+                "locked.txt": b"sagapay secret inside",
+                "open.env": f"# sagapay\nSECRET={secret}\n".encode(),
+            }
+        )
+    )
     local = data.index(b"PK\x03\x04")  # the first member: mark it encrypted (flag bit 0)
     central = data.index(b"PK\x01\x02")
     data[local + 6] |= 1

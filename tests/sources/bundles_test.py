@@ -15,8 +15,6 @@ BUNDLES = ROOT / "tests" / "testdata" / "bundles"
 PLACEHOLDER = "@@LEKK_SAGAPAY_KEY_PLACEHOLDER@@"
 
 
-
-
 def line_col(text: str, needle: str) -> tuple[int, int]:
     pos = text.index(needle)
     return text.count("\n", 0, pos) + 1, pos - text.rfind("\n", 0, pos)
@@ -71,8 +69,10 @@ def test_bundle_alone_follows_its_map(esbuild_app: tuple[Path, str]) -> None:
     root, _key = esbuild_app
     report = lekk_json("scan", "web/dist/app.min.js", cwd=root)
     paths = sorted((f["path"], f.get("origin", {}).get("path")) for f in report["findings"])
-    assert paths == [("web/dist/app.min.js", None),
-                     ("web/dist/app.min.js.map", "app/src/payment.ts")]  # fmt: skip
+    assert paths == [
+        ("web/dist/app.min.js", None),
+        ("web/dist/app.min.js.map", "app/src/payment.ts"),
+    ]
 
 
 def test_inline_data_map(esbuild_app: tuple[Path, str]) -> None:
@@ -82,8 +82,9 @@ def test_inline_data_map(esbuild_app: tuple[Path, str]) -> None:
     text = (root / "web/inline/app.inline.js").read_text()
     comment_line, _ = line_col(text, "//# sourceMappingURL=data:")
     assert sorted((f["line"], f.get("origin", {}).get("path")) for f in found) == [
-        (1, None), (comment_line, "app/src/payment.ts")
-    ]  # fmt: skip
+        (1, None),
+        (comment_line, "app/src/payment.ts"),
+    ]
     via_map = next(f for f in found if "origin" in f)
     assert via_map["origin"]["line"] == 4 and via_map["secret"] == key
     assert via_map["client_side"] is True
@@ -192,13 +193,15 @@ def test_acceptance_corpus_bundle_and_map(shared: Path) -> None:
     expected = json.loads((shared / "corpus" / "acceptance.expected.json").read_text())
     want = {
         (e["rule"], f["path"], e["line"], e["secret"], json.dumps(e.get("origin")))
-        for f in expected["files"] if f["path"].startswith("web/dist/") for e in f["expect"]
-    }  # fmt: skip
+        for f in expected["files"]
+        if f["path"].startswith("web/dist/")
+        for e in f["expect"]
+    }
     assert len(want) == 4
     report = lekk_json("scan", str(shared / "corpus" / "acceptance" / "web" / "dist"), cwd=shared)
     got = {
         (f["rule"], "web/dist/" + f["path"], f["line"], f["secret"], json.dumps(f.get("origin")))
         for f in report["findings"]
-    }  # fmt: skip
+    }
     assert got == want
     assert all(f["client_side"] and f["severity"] == "error" for f in report["findings"])

@@ -28,9 +28,16 @@ def test_normalise(source: str, root: str, want: str) -> None:
 
 def _map(sources: list[str], contents: list[str | None], indent: int | None = 2) -> str:
     return json.dumps(
-        {"version": 3, "file": "app.js", "sources": sources, "sourcesContent": contents,
-         "names": [], "mappings": "AAAA"}, indent=indent,
-    )  # fmt: skip
+        {
+            "version": 3,
+            "file": "app.js",
+            "sources": sources,
+            "sourcesContent": contents,
+            "names": [],
+            "mappings": "AAAA",
+        },
+        indent=indent,
+    )
 
 
 def test_secret_in_third_of_several_sources(tmp_path: Path) -> None:
@@ -47,7 +54,11 @@ def test_secret_in_third_of_several_sources(tmp_path: Path) -> None:
     line = text.count("\n", 0, entry) + 1
     column = entry - text.rfind("\n", 0, entry)
     assert (f["rule"], f["path"], f["line"], f["column"]) == (
-        "sagapay-api-key", "static/app.js.map", line, column)  # fmt: skip
+        "sagapay-api-key",
+        "static/app.js.map",
+        line,
+        column,
+    )
     assert f["origin"] == {"path": "src/pay/c.ts", "line": 4}
     assert f["client_side"] is True and f["secret"] == key
 
@@ -65,8 +76,7 @@ def test_malformed_map_warns_and_scan_goes_on(tmp_path: Path) -> None:
     assert "Traceback" not in r.stderr
     got = {(f["rule"], f["path"], f["line"]) for f in json.loads(r.stdout)["findings"]}
     # the raw text is still scanned (no origin then), and so is every other file
-    assert got == {("sagapay-api-key", "broken.js.map", 1),
-                   ("sagapay-api-secret", "server.py", 2)}  # fmt: skip
+    assert got == {("sagapay-api-key", "broken.js.map", 1), ("sagapay-api-secret", "server.py", 2)}
 
 
 @pytest.mark.parametrize(
@@ -74,20 +84,26 @@ def test_malformed_map_warns_and_scan_goes_on(tmp_path: Path) -> None:
     [
         ("{not json", "invalid JSON"),
         ('{"version": 3, "sources": ["a"]}', "no 'mappings'"),
-        ('{"version": 3, "mappings": "", "sources": ["a"], "sourcesContent": 5}',
-         "'sourcesContent' is not a list"),
+        (
+            '{"version": 3, "mappings": "", "sources": ["a"], "sourcesContent": 5}',
+            "'sourcesContent' is not a list",
+        ),
         ("[1, 2]", "no 'mappings'"),
         ("[" * 100_000, "nested too deeply"),
     ],
-)  # fmt: skip
+)
 def test_parse_rejects_non_maps(text: str, why: str) -> None:
     with pytest.raises(MapError, match=why):
         parse(text)
 
 
 def test_parse_index_map_and_xssi_prefix() -> None:
-    inner = {"version": 3, "sources": ["webpack:///./src/z.ts"], "sourcesContent": ["z"],
-             "mappings": ""}  # fmt: skip
+    inner = {
+        "version": 3,
+        "sources": ["webpack:///./src/z.ts"],
+        "sourcesContent": ["z"],
+        "mappings": "",
+    }
     text = ")]}'\n" + json.dumps({"version": 3, "sections": [{"offset": {}, "map": inner}]})
     [entry] = parse(text)
     assert (entry.source, entry.text) == ("src/z.ts", "z")

@@ -20,16 +20,19 @@ def test_a_vipps_set_takes_its_parts_from_both_findings() -> None:
     v = Vipps.new()
     found = _scan(v.env_file("apitest.vipps.no"))
     assert [(f.rule.id, f.line) for f in found] == [
-        ("vipps-client-secret", 2), ("vipps-subscription-key", 4),
-    ]  # fmt: skip
+        ("vipps-client-secret", 2),
+        ("vipps-subscription-key", 4),
+    ]
     creds = group(found)
     assert creds[0] == creds[1]
     c = creds[0]
     assert c is not None and c.provider == "vipps" and c.environment == "test"
     assert dict(c.parts) == {
-        "client_id": v.client_id, "client_secret": v.secret,
-        "subscription_key": v.sub_key, "merchant_serial_number": v.msn,
-    }  # fmt: skip
+        "client_id": v.client_id,
+        "client_secret": v.secret,
+        "subscription_key": v.sub_key,
+        "merchant_serial_number": v.msn,
+    }
     assert c.missing == ()
     assert v.secret not in repr(c)  # a credential never prints its parts
 

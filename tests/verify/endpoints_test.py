@@ -52,8 +52,10 @@ def test_anything_else_is_refused(value: str) -> None:
 def test_defaults_are_the_official_https_hosts() -> None:
     ep = resolve({})
     assert (ep.vipps("production"), ep.vipps("test"), ep.sagapay) == (
-        "https://api.vipps.no", "https://apitest.vipps.no", "https://api.sagapay.no",
-    )  # fmt: skip
+        "https://api.vipps.no",
+        "https://apitest.vipps.no",
+        "https://api.sagapay.no",
+    )
     assert ep.loopback == frozenset()
 
 

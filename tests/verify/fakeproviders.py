@@ -16,8 +16,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 # What the fake does for a credential, keyed by its secret (client_secret / X-API-Secret).
 LIVE, REVOKED, FORBIDDEN, RATE_LIMITED_ONCE, SLOW, MALFORMED, ECHO, GARBLED = (
-    "live", "revoked", "forbidden", "rate_limited_once", "slow", "malformed", "echo", "garbled",
-)  # fmt: skip
+    "live",
+    "revoked",
+    "forbidden",
+    "rate_limited_once",
+    "slow",
+    "malformed",
+    "echo",
+    "garbled",
+)
 REDIRECT = "redirect"
 
 
@@ -100,12 +107,19 @@ def _handler(fake: FakeProviders) -> type[BaseHTTPRequestHandler]:
                 how = LIVE
             if how == LIVE:
                 self._record(200, t)
-                return self._send(200, {"token_type": "Bearer", "expires_in": "86398",
-                                        "access_token": "eyJ0eXAiOiJKV1Qi.fake.token"})  # fmt: skip
+                return self._send(
+                    200,
+                    {
+                        "token_type": "Bearer",
+                        "expires_in": "86398",
+                        "access_token": "eyJ0eXAiOiJKV1Qi.fake.token",
+                    },
+                )
             if how == "429":
                 self._record(429, t)
-                return self._send(429, {"error": "Too many requests"},
-                                  {"Retry-After": str(fake.retry_after)})  # fmt: skip
+                return self._send(
+                    429, {"error": "Too many requests"}, {"Retry-After": str(fake.retry_after)}
+                )
             if how == FORBIDDEN:
                 self._record(403, t)
                 return self._send(403, {"error": "Forbidden"})
@@ -129,10 +143,18 @@ def _handler(fake: FakeProviders) -> type[BaseHTTPRequestHandler]:
                 recent = [r for r in fake.log if r.path == self.path and r.t > t - window]
             if len(recent) >= limit:
                 self._record(429, t)
-                return self._send(429, {"status": "ERROR", "error": {
-                    "code": "RATE_LIMITED", "message": "Too many requests",
-                    "retryAfter": fake.retry_after}}, {"X-RateLimit-Limit": str(limit),
-                    "X-RateLimit-Remaining": "0"})  # fmt: skip
+                return self._send(
+                    429,
+                    {
+                        "status": "ERROR",
+                        "error": {
+                            "code": "RATE_LIMITED",
+                            "message": "Too many requests",
+                            "retryAfter": fake.retry_after,
+                        },
+                    },
+                    {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": "0"},
+                )
             secret = self.headers.get("X-API-Secret", "")
             how = fake.behaviour.get(secret, REVOKED)
             if not self.headers.get("X-API-Key"):
@@ -151,13 +173,26 @@ def _handler(fake: FakeProviders) -> type[BaseHTTPRequestHandler]:
                 return self._send(200, {"status": "SUCCESS", "data": [{"terminalId": "t_1"}]}, rl)
             if how == "429":
                 self._record(429, t)
-                return self._send(429, {"status": "ERROR", "error": {
-                    "code": "RATE_LIMITED", "message": "Too many requests",
-                    "retryAfter": fake.retry_after}})  # fmt: skip
+                return self._send(
+                    429,
+                    {
+                        "status": "ERROR",
+                        "error": {
+                            "code": "RATE_LIMITED",
+                            "message": "Too many requests",
+                            "retryAfter": fake.retry_after,
+                        },
+                    },
+                )
             if how == FORBIDDEN:
                 self._record(403, t)
-                return self._send(403, {"status": "ERROR", "error": {
-                    "code": "FORBIDDEN", "message": "Not for this merchant"}})  # fmt: skip
+                return self._send(
+                    403,
+                    {
+                        "status": "ERROR",
+                        "error": {"code": "FORBIDDEN", "message": "Not for this merchant"},
+                    },
+                )
             if how == REDIRECT:
                 self._record(302, t)
                 return self._send(302, {}, {"Location": f"{fake.redirect_to}/v1/terminals"})
@@ -170,8 +205,13 @@ def _handler(fake: FakeProviders) -> type[BaseHTTPRequestHandler]:
                 self._record(500, t)
                 return self._send(500, {"status": "ERROR", "message": f"{dict(self.headers)}"})
             self._record(401, t)
-            return self._send(401, {"status": "ERROR", "error": {
-                "code": "UNAUTHORIZED", "message": f"Invalid API key {secret}"}})  # fmt: skip
+            return self._send(
+                401,
+                {
+                    "status": "ERROR",
+                    "error": {"code": "UNAUTHORIZED", "message": f"Invalid API key {secret}"},
+                },
+            )
 
     return Handler
 

@@ -84,9 +84,10 @@ def test_burst_of_300_stays_inside_the_limit(fake: FakeProviders) -> None:
     assert len(findings) == 600
 
     out = verify_findings(
-        findings, env=fake_env(fake),
+        findings,
+        env=fake_env(fake),
         settings=Settings(workers=32, limits={"sagapay": (limit, window)}),
-    )  # fmt: skip
+    )
 
     assert {f.extra["verification"]["status"] for f in out} == {"live"}
     log = fake.requests("/v1/terminals")
@@ -135,9 +136,10 @@ def test_a_provider_limit_below_the_published_one_is_learned(fake: FakeProviders
         fake.behaviour[c.secret] = LIVE
 
     out = verify_findings(
-        _findings(creds), env=fake_env(fake),
+        _findings(creds),
+        env=fake_env(fake),
         settings=Settings(workers=8, limits={"sagapay": (200, 1.0)}),
-    )  # fmt: skip
+    )
 
     assert {f.extra["verification"]["status"] for f in out} == {"live"}
     log = fake.requests("/v1/terminals")

@@ -19,7 +19,7 @@ from fakeproviders import (
     Vipps,
     fake_env,
     serve,
-)  # fmt: skip
+)
 from helpers import lekk
 
 from scanner.engine import Engine
@@ -48,16 +48,18 @@ def test_no_secret_in_reports_warnings_or_errors(fake: FakeProviders, tmp_path: 
     secrets = _values(*sagas.values(), *vippses.values())
 
     for fmt in ("text", "json"):
-        r = lekk("scan", str(tmp_path), "--verify", "--verbose", "--format", fmt,
-                 env=fake_env(fake))  # fmt: skip
+        r = lekk(
+            "scan", str(tmp_path), "--verify", "--verbose", "--format", fmt, env=fake_env(fake)
+        )
         assert r.returncode == 1, r.stderr
         for s in secrets:
             assert s not in r.stdout, fmt
             assert s not in r.stderr, fmt
     # The fake echoed the secrets back (401 bodies, a 500 echoing the headers, a garbled answer):
     # the check reads codes, never copies an answer's text.
-    r = lekk("scan", str(tmp_path), "--verify", "--format", "json", "--show-secrets",
-             env=fake_env(fake))  # fmt: skip
+    r = lekk(
+        "scan", str(tmp_path), "--verify", "--format", "json", "--show-secrets", env=fake_env(fake)
+    )
     details = [f["verification"]["detail"] for f in json.loads(r.stdout)["findings"]]
     assert len(details) == 16
     for d in details:

@@ -16,7 +16,7 @@ from fakeproviders import (
     SagaPay,
     Vipps,
     fake_env,
-)  # fmt: skip
+)
 from helpers import lekk
 
 Found = dict[tuple[str, str, int], dict]
@@ -40,9 +40,13 @@ def test_sagapay_statuses(fake: FakeProviders, tmp_path: Path) -> None:
 
     code, found, stderr, doc = _scan(fake, tmp_path)
 
-    expect = {LIVE: ("live", "error"), REVOKED: ("revoked_or_invalid", "warning"),
-              FORBIDDEN: ("unauthorized_for_resource", "error"),
-              RATE_LIMITED_ONCE: ("live", "error"), GARBLED: ("error", "error")}  # fmt: skip
+    expect = {
+        LIVE: ("live", "error"),
+        REVOKED: ("revoked_or_invalid", "warning"),
+        FORBIDDEN: ("unauthorized_for_resource", "error"),
+        RATE_LIMITED_ONCE: ("live", "error"),
+        GARBLED: ("error", "error"),
+    }
     for how, (status, severity) in expect.items():
         for rule, line in (("sagapay-api-key", 1), ("sagapay-api-secret", 2)):
             f = found[(f"{how}.env", rule, line)]
@@ -60,8 +64,13 @@ def test_sagapay_statuses(fake: FakeProviders, tmp_path: Path) -> None:
     unknown = found[("key-only.env", "sagapay-api-key", 1)]["verification"]
     assert unknown["status"] == "unknown" and "api_secret" in unknown["detail"]
     assert code == 1
-    assert doc["verification"] == {"live": 4, "unauthorized_for_resource": 2,
-                                   "revoked_or_invalid": 2, "unknown": 1, "error": 2}  # fmt: skip
+    assert doc["verification"] == {
+        "live": 4,
+        "unauthorized_for_resource": 2,
+        "revoked_or_invalid": 2,
+        "unknown": 1,
+        "error": 2,
+    }
     assert "lekk: verifying 5 credential(s): 5 to 127.0.0.1:" in stderr
     assert "verification of 11 finding(s): 4 live, 2 unauthorized_for_resource" in stderr
 
@@ -80,9 +89,16 @@ def test_sagapay_statuses(fake: FakeProviders, tmp_path: Path) -> None:
 
 def test_vipps_statuses_and_hosts(fake: FakeProviders, tmp_path: Path) -> None:
     prod, test, revoked, forbidden, malformed, limited = (Vipps.new() for _ in range(6))
-    fake.behaviour.update({prod.secret: LIVE, test.secret: LIVE, revoked.secret: REVOKED,
-                           forbidden.secret: FORBIDDEN, malformed.secret: MALFORMED,
-                           limited.secret: RATE_LIMITED_ONCE})  # fmt: skip
+    fake.behaviour.update(
+        {
+            prod.secret: LIVE,
+            test.secret: LIVE,
+            revoked.secret: REVOKED,
+            forbidden.secret: FORBIDDEN,
+            malformed.secret: MALFORMED,
+            limited.secret: RATE_LIMITED_ONCE,
+        }
+    )
     (tmp_path / "prod.env").write_text(prod.env_file("api.vipps.no"))
     (tmp_path / "test.env").write_text(test.env_file("apitest.vipps.no"))
     (tmp_path / "revoked.env").write_text(revoked.env_file())
@@ -150,9 +166,12 @@ def test_pairs_by_proximity_in_one_file(fake: FakeProviders, tmp_path: Path) -> 
     _, found, _, _ = _scan(fake, tmp_path)
 
     status = {k[1:]: f["verification"]["status"] for k, f in found.items()}
-    assert status == {("sagapay-api-key", 1): "live", ("sagapay-api-secret", 2): "live",
-                      ("sagapay-api-key", 3): "revoked_or_invalid",
-                      ("sagapay-api-secret", 4): "revoked_or_invalid"}  # fmt: skip
+    assert status == {
+        ("sagapay-api-key", 1): "live",
+        ("sagapay-api-secret", 2): "live",
+        ("sagapay-api-key", 3): "revoked_or_invalid",
+        ("sagapay-api-secret", 4): "revoked_or_invalid",
+    }
     sent = {(r.h("X-API-Key"), r.h("X-API-Secret")) for r in fake.requests()}
     assert sent == {(a.key, a.secret), (b.key, b.secret)}
     assert all(r.h("X-Merchant-ID") is None for r in fake.requests())

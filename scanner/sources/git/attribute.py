@@ -75,10 +75,15 @@ def attribute(
         extra["also"] = {
             "count": len(unique) - 1,
             "locations": [
-                {"path": f.path, "line": f.line, "column": f.column,
-                 "commit": ch.commit.sha if ch else None, "date": ch.commit.date if ch else None}
+                {
+                    "path": f.path,
+                    "line": f.line,
+                    "column": f.column,
+                    "commit": ch.commit.sha if ch else None,
+                    "date": ch.commit.date if ch else None,
+                }
                 for f, ch in unique[1 : 1 + MAX_LOCATIONS]
             ],
-        }  # fmt: skip
+        }
         out.append(first.with_(extra=extra))
     return sorted(out, key=Finding.sort_key)

@@ -95,8 +95,9 @@ def streamed_fragments(
         return
     encoding, skip = files_source._decoder(head)
     target = files_source.Target(real=path, rel=path)
-    yield from files_source._chunked(body, head[skip:], target, encoding, prefilter, warn,
-                                     files_source.CHUNK)  # fmt: skip
+    yield from files_source._chunked(
+        body, head[skip:], target, encoding, prefilter, warn, files_source.CHUNK
+    )
 
 
 def feed(stdin: IO[bytes], names: Iterable[str]) -> threading.Thread:

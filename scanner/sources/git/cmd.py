@@ -51,18 +51,29 @@ SAFE_CONFIG = (
     "i18n.logOutputEncoding=UTF-8",
 )
 _KEEP_ENV = frozenset({"GIT_CONFIG_GLOBAL", "GIT_CEILING_DIRECTORIES", "GIT_EXEC_PATH"})
-HOOK_ENV = ("GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE", "GIT_OBJECT_DIRECTORY",
-            "GIT_ALTERNATE_OBJECT_DIRECTORIES")  # fmt: skip
+HOOK_ENV = (
+    "GIT_DIR",
+    "GIT_INDEX_FILE",
+    "GIT_WORK_TREE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+)
 
 
 def safe_env(keep: Mapping[str, str] | None = None) -> dict[str, str]:
     """The caller's environment without its ``GIT_*`` variables, plus lekk's safety settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k in _KEEP_ENV}
     env.update(
-        GIT_CONFIG_NOSYSTEM="1", GIT_ATTR_NOSYSTEM="1", GIT_TERMINAL_PROMPT="0",
-        GIT_NO_LAZY_FETCH="1", GIT_OPTIONAL_LOCKS="0", GIT_PAGER="cat", PAGER="cat",
-        GIT_NO_REPLACE_OBJECTS="1", LC_ALL="C",
-    )  # fmt: skip
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_ATTR_NOSYSTEM="1",
+        GIT_TERMINAL_PROMPT="0",
+        GIT_NO_LAZY_FETCH="1",
+        GIT_OPTIONAL_LOCKS="0",
+        GIT_PAGER="cat",
+        PAGER="cat",
+        GIT_NO_REPLACE_OBJECTS="1",
+        LC_ALL="C",
+    )
     env.pop("GIT_ASKPASS", None)
     env.pop("SSH_ASKPASS", None)
     if keep:
@@ -103,8 +114,9 @@ def _import_gitpython() -> None:
 class Git:
     """One repository: ``git -C DIR -c <safe> ...`` with a scrubbed environment."""
 
-    def __init__(self, where: str, env: Mapping[str, str] | None = None,
-                 gitpython: bool = True) -> None:  # fmt: skip
+    def __init__(
+        self, where: str, env: Mapping[str, str] | None = None, gitpython: bool = True
+    ) -> None:
         self.where = where
         self.env = safe_env(env)
         self.gitpython = gitpython
@@ -121,8 +133,13 @@ class Git:
         as it does (GitPython's ``AutoInterrupt`` kills the process when collected)."""
         if not self.gitpython:
             try:
-                p = subprocess.Popen(self.argv(*args), env=self.env, stdin=stdin,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+                p = subprocess.Popen(
+                    self.argv(*args),
+                    env=self.env,
+                    stdin=stdin,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                )
             except FileNotFoundError:
                 raise SourceError(NOT_FOUND) from None
             return p, None
@@ -135,8 +152,9 @@ class Git:
 
         try:
             with _scrubbed(self.env):
-                auto = self._cmd.execute(self.argv(*args), istream=stdin, as_process=True,
-                                         env=self.env)  # fmt: skip
+                auto = self._cmd.execute(
+                    self.argv(*args), istream=stdin, as_process=True, env=self.env
+                )
         except GitCommandNotFound:
             raise SourceError(NOT_FOUND) from None
         except GitCommandError as exc:  # (exit codes are read from the process, not raised)
@@ -168,8 +186,10 @@ class Git:
 
         try:
             with _scrubbed(self.env), Repo(self.where, search_parent_directories=True) as repo:
-                return (os.path.realpath(repo.git_dir),
-                        os.path.exists(os.path.join(repo.common_dir, "shallow")))  # fmt: skip
+                return (
+                    os.path.realpath(repo.git_dir),
+                    os.path.exists(os.path.join(repo.common_dir, "shallow")),
+                )
         except NoSuchPathError:
             raise SourceError(f"{self.where}: no such directory") from None
         except InvalidGitRepositoryError:
@@ -192,8 +212,9 @@ class Proc:
         self._err: list[bytes] = []  # the first line, and the first "fatal:"/"error:" line
         self._threads = [threading.Thread(target=self._drain, args=(self.p.stderr,), daemon=True)]
         if stdout is not None:
-            self._threads.append(threading.Thread(target=_copy, args=(self.stdout, stdout),
-                                                  daemon=True))  # fmt: skip
+            self._threads.append(
+                threading.Thread(target=_copy, args=(self.stdout, stdout), daemon=True)
+            )
             self.stdout = stdout
         for t in self._threads:
             t.start()

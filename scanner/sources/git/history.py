@@ -33,8 +33,13 @@ class Commit:
     summary: str
 
     def as_dict(self) -> dict[str, str]:
-        return {"sha": self.sha, "author": self.author, "email": self.email, "date": self.date,
-                "summary": self.summary}  # fmt: skip
+        return {
+            "sha": self.sha,
+            "author": self.author,
+            "email": self.email,
+            "date": self.date,
+            "summary": self.summary,
+        }
 
 
 @dataclass(frozen=True)
@@ -67,8 +72,9 @@ def resolve(git: Git, rev: str) -> str:
     """The commit id a revision names; SourceError (one line) if it names none."""
     if rev.startswith("-"):
         raise SourceError(f"{git.where}: {rev!r} is not a revision")
-    code, out, _ = git.run_status("rev-parse", "--verify", "-q", "--end-of-options",
-                                  f"{rev}^{{commit}}")  # fmt: skip
+    code, out, _ = git.run_status(
+        "rev-parse", "--verify", "-q", "--end-of-options", f"{rev}^{{commit}}"
+    )
     if code != 0:
         raise SourceError(f"{git.where}: unknown revision or ref {rev!r}")
     return out.decode().strip()
@@ -93,9 +99,14 @@ def objects(git: Git, spec: Sequence[str]) -> tuple[Proc, Proc]:
 def revlist(git: Git, spec: Sequence[str]) -> Proc:
     """``rev-list --objects``: each reachable blob once, as "<id> <first path>" lines."""
     return git.popen(
-        "rev-list", "--objects", "--filter=object:type=blob", "--filter-provided-objects",
-        "--missing=allow-any", *spec, "--",
-    )  # fmt: skip
+        "rev-list",
+        "--objects",
+        "--filter=object:type=blob",
+        "--filter-provided-objects",
+        "--missing=allow-any",
+        *spec,
+        "--",
+    )
 
 
 def catfile(git: Git) -> Proc:
@@ -106,9 +117,23 @@ def catfile(git: Git) -> Proc:
 def start_log(git: Git, spec: Sequence[str]) -> Proc:
     """Start ``log --raw -c -z`` into a temporary file: it runs while the blobs are scanned."""
     out = tempfile.TemporaryFile()  # noqa: SIM115 - closed by changes()
-    return git.popen("log", *spec, "--raw", "-c", "-z", "--root", "--no-renames", "--no-abbrev",
-                     "--no-textconv", "--no-ext-diff", "--date-order", "--encoding=UTF-8",
-                     LOG_FORMAT, "--", stdout=out)  # fmt: skip
+    return git.popen(
+        "log",
+        *spec,
+        "--raw",
+        "-c",
+        "-z",
+        "--root",
+        "--no-renames",
+        "--no-abbrev",
+        "--no-textconv",
+        "--no-ext-diff",
+        "--date-order",
+        "--encoding=UTF-8",
+        LOG_FORMAT,
+        "--",
+        stdout=out,
+    )
 
 
 def changes(log: Proc, seen: list[int], want: Callable[[str, str], bool]) -> Iterator[Change]:

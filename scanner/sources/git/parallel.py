@@ -68,8 +68,9 @@ def _work(i: int, cats: list[Proc], send: Connection, stats: Any, sc: Scans) -> 
             hits.append((sha, path))
 
     try:
-        blobs.read_objects(blobs.Batch(cats[i].stdout), sc.prefilter, warnings.append,
-                           on_object, handle)  # fmt: skip
+        blobs.read_objects(
+            blobs.Batch(cats[i].stdout), sc.prefilter, warnings.append, on_object, handle
+        )
     except OSError as exc:
         error = str(exc)
     send.send((hits, [*warnings, *sc.engine.timeouts], error, scanned))

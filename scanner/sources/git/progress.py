@@ -30,8 +30,9 @@ class Progress:
         mb = self.bytes / 1e6
         rate = mb / max(now - self.start, 1e-6)
         commits = f"{self.commits} commits, " if self.commits else ""
-        sys.stderr.write(f"\rlekk: {self.what}: {commits}{self.blobs} blobs, "
-                         f"{mb:.1f} MB ({rate:.0f} MB/s)\x1b[K")  # fmt: skip
+        sys.stderr.write(
+            f"\rlekk: {self.what}: {commits}{self.blobs} blobs, {mb:.1f} MB ({rate:.0f} MB/s)\x1b[K"
+        )
         sys.stderr.flush()
 
     def note(self, text: str) -> None:

@@ -114,8 +114,13 @@ class _Scanner:
         names = (f"{sha} {path}".replace("\n", "?") for sha, path in pairs)  # one per line
         writer = blobs.feed(proc.p.stdin, names)
         try:
-            blobs.read_objects(blobs.Batch(proc.stdout), self.prefilter, self.warn,
-                               lambda s, k, n: progress.object(k, n), self.handle)  # fmt: skip
+            blobs.read_objects(
+                blobs.Batch(proc.stdout),
+                self.prefilter,
+                self.warn,
+                lambda s, k, n: progress.object(k, n),
+                self.handle,
+            )
         except OSError as exc:
             proc.kill()
             raise _catfile_error(git, proc.stderr() or str(exc)) from None
@@ -130,9 +135,13 @@ def _catfile_error(git: Git, msg: str) -> Exception:
 
 
 def scan_history(
-    repo: RepoInfo, spec: Sequence[str], engine: Engine, warn: Warn, progress: Progress,
+    repo: RepoInfo,
+    spec: Sequence[str],
+    engine: Engine,
+    warn: Warn,
+    progress: Progress,
     jobs: int = 1,
-) -> HistoryScan:  # fmt: skip
+) -> HistoryScan:
     git = repo.git
     out = HistoryScan()
     if not history.has_commits(git):
@@ -156,8 +165,9 @@ def scan_history(
     else:
         revlist, catfile = history.objects(git, spec)
         try:
-            blobs.read_objects(blobs.Batch(catfile.stdout), sc.prefilter, warn, on_object,
-                               sc.handle)  # fmt: skip
+            blobs.read_objects(
+                blobs.Batch(catfile.stdout), sc.prefilter, warn, on_object, sc.handle
+            )
         except OSError as exc:
             for proc in (catfile, revlist, log):
                 proc.kill()
@@ -224,8 +234,11 @@ def _kind(path: str) -> frozenset[str]:
     """What the path tells the content-aware sources: a source map, browser code, a script."""
     from scanner.sources import bundles
 
-    checks = (("map", bundles.is_source_map_path), ("client", bundles.is_client_side),
-              ("script", bundles.is_script_path))  # fmt: skip
+    checks = (
+        ("map", bundles.is_source_map_path),
+        ("client", bundles.is_client_side),
+        ("script", bundles.is_script_path),
+    )
     return frozenset(name for name, check in checks if check(path))
 
 
@@ -241,6 +254,9 @@ def scan_blobs(
     found: list[Finding] = []
     for path, blob, old in hit:
         before = {(f.rule.id, f.secret) for f in sc.findings(old, path)} if old else set()
-        found.extend(f.with_(path=path) for f in sc.findings(blob, path)
-                     if (f.rule.id, f.secret) not in before)  # fmt: skip
+        found.extend(
+            f.with_(path=path)
+            for f in sc.findings(blob, path)
+            if (f.rule.id, f.secret) not in before
+        )
     return found

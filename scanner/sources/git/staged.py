@@ -14,9 +14,17 @@ from scanner.sources.git.history import EMPTY
 def entries(git: Git) -> list[tuple[str, str, str]]:
     """(path, staged blob, blob in HEAD or "") for every added or modified staged file."""
     code, out, err = git.run_status(
-        "diff-index", "--cached", "--raw", "-z", "--no-renames", "--no-abbrev", "--no-ext-diff",
-        "--no-textconv", "HEAD", "--",
-    )  # fmt: skip
+        "diff-index",
+        "--cached",
+        "--raw",
+        "-z",
+        "--no-renames",
+        "--no-abbrev",
+        "--no-ext-diff",
+        "--no-textconv",
+        "HEAD",
+        "--",
+    )
     if code == 0:
         return _parse_raw(out)
     msg = first_error(err)
