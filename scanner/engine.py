@@ -20,8 +20,9 @@ import regex
 
 from scanner import fastscan
 from scanner.finding import Finding
+from scanner.globs import path_matches
 from scanner.rules import Rule
-from scanner.sources import TOKEN_MAX, TOKEN_PUNCT, Fragment
+from scanner.sources import TOKEN_MAX, TOKEN_PUNCT, Fragment, Warn
 
 NEARBY_CHARS = 1500  # "nearby" is capped in characters too, for minified one-line files
 REGEX_TIMEOUT = 5.0  # seconds per region; a pathological input warns instead of hanging
@@ -156,7 +157,8 @@ class Engine:
     def __init__(self, rules: Sequence[Rule], *, extension: bool = True) -> None:
         self.rules = tuple(rules)
         self.keywords = tuple(sorted({k for r in self.rules for k in r.keywords}))
-        self.timeouts: list[str] = []
+        self._globs = tuple(g for r in self.rules for g in r.paths)
+        self._path_contexts = tuple(p for r in self.rules for p in r.context_any)
         words = (*self.keywords, *B64_TRIGGERS)
         # one pass in C when the extension is built (scanner/fastscan.py) ...
         self._search = fastscan.compile_search(w.encode() for w in words) if extension else None
@@ -197,10 +199,23 @@ class Engine:
                 return True
         return False
 
-    def scan(self, frag: Fragment) -> list[Finding]:
+    def path_signature(self, path: str) -> tuple[frozenset[object], ...]:
+        """What the rules see of a path (the keywords in it, the ``paths`` globs and
+        ``context.any`` patterns it matches): content gives the same findings under any two
+        paths with the same signature.  Most paths have the empty one."""
+        low = path.lower()
+        return (
+            frozenset(w for w in self.keywords if w in low),
+            frozenset(i for i, g in enumerate(self._globs) if path_matches(path, g)),
+            frozenset(i for i, p in enumerate(self._path_contexts) if p.search(path)),
+        )
+
+    def scan(self, frag: Fragment, warn: Warn | None = None) -> list[Finding]:
+        """Raw findings (the filters come after); ``warn`` hears of a rule that timed out."""
         t = _Text(frag, frag.text, _lower(frag.text), frag.path.lower())
-        found = [f for _, f in self._scan_text(t)]
-        decoded = list(self._scan_decoded(t))
+        say = warn or _ignore
+        found = [f for _, f in self._scan_text(t, say)]
+        decoded = list(self._scan_decoded(t, say))
         if decoded:  # a Base64 value that decodes to a secret is reported decoded, not as itself
             spots = {(f.line, f.column) for f in decoded}
             found = [f for f in found if (f.line, f.column) not in spots]
@@ -246,14 +261,14 @@ class Engine:
                 regions.append((lo, hi))
         return regions
 
-    def _scan_text(self, t: _Text) -> Iterator[tuple[int, Finding]]:
+    def _scan_text(self, t: _Text, warn: Warn) -> Iterator[tuple[int, Finding]]:
         for rule in self._active(t):
             seen: set[tuple[int, int]] = set()
             for lo, hi in self._regions(t, rule):
                 try:
                     matches = list(rule.pattern.finditer(t.text, lo, hi, timeout=REGEX_TIMEOUT))
                 except TimeoutError:
-                    self.timeouts.append(f"{t.frag.path}: rule {rule.id} timed out; skipped")
+                    warn(f"{t.frag.path}: rule {rule.id} timed out; skipped")
                     continue
                 for m in matches:
                     group = "secret" if "secret" in rule.pattern.groupindex else 1
@@ -328,7 +343,7 @@ class Engine:
 
     # -- base64-encoded values (Kubernetes Secrets and the like) ----------------------------
 
-    def _scan_decoded(self, t: _Text) -> Iterator[Finding]:
+    def _scan_decoded(self, t: _Text, warn: Warn) -> Iterator[Finding]:
         if not self.prefilter(t.low, t.path_low):
             return
         pieces: list[str] = []
@@ -359,7 +374,7 @@ class Engine:
         pieces.append(t.text[last:])
         derived_text = "".join(pieces)
         derived = _Text(t.frag, derived_text, _lower(derived_text), t.path_low)
-        for pos, f in self._scan_text(derived):
+        for pos, f in self._scan_text(derived, warn):
             for new_s, new_e, orig_s, orig_e in spans:
                 if new_s <= pos < new_e:
                     line, col = t.line_col(orig_s)
@@ -423,10 +438,12 @@ def _cover(words: Sequence[str]) -> list[str]:
     return out
 
 
+def _ignore(msg: str) -> None:
+    pass
+
+
 def _path_ok(path: str, globs: Sequence[str]) -> bool:
     """Any of the globs matches and no ``!glob`` does (``[".env.*", "!.env.example"]``)."""
-    from scanner.filters import path_matches
-
     if any(g.startswith("!") and path_matches(path, g[1:]) for g in globs):
         return False
     wanted = [g for g in globs if not g.startswith("!")]

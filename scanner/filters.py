@@ -6,7 +6,6 @@ and names the first that fires, so ``--verbose`` can say why a candidate was dro
 
 from __future__ import annotations
 
-import fnmatch
 import re
 import string
 from collections.abc import Callable, Iterable, Iterator
@@ -15,6 +14,7 @@ from dataclasses import dataclass
 import regex
 
 from scanner.finding import Finding, secret_hash
+from scanner.globs import path_matches
 
 # The providers' published documentation values, in every variant they have used.
 DOC_EXAMPLES = frozenset(
@@ -159,18 +159,6 @@ class AllowEntry:
         if self.value is not None:
             return bool(self.value.search(finding.secret))
         return self.hash is not None and self.hash in (finding.secret_hash, finding.fingerprint)
-
-
-def path_matches(path: str, glob: str) -> bool:
-    """Glob on a '/'-separated relative path; ``dir/**`` covers everything below, ``*.x`` any depth."""
-    path = path.split("!", 1)[0]  # an archive member is allowed by its archive's path
-    if fnmatch.fnmatchcase(path, glob):
-        return True
-    if glob.endswith("/**") and (path + "/").startswith(glob[:-2]):
-        return True
-    if "/" not in glob:
-        return fnmatch.fnmatchcase(path.rsplit("/", 1)[-1], glob)
-    return glob.startswith("**/") and fnmatch.fnmatchcase(path, glob[3:])
 
 
 def apply(

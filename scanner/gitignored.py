@@ -1,10 +1,10 @@
-"""``tracked-dotenv``: keep a finding only when git has, or would take, the file.
+"""Rules with ``git_tracked`` (``tracked-dotenv``): a finding stands only where git has, or would
+take, the file.
 
-The engine reports every credential line in a dotenv file.  In ``staged`` scans the file is about
-to be committed, so those findings stand; history scans drop them (``still_tracked``).  In a file
-scan, ``settle`` asks git
-whether the file is ignored: ignored files are dropped, and so are files outside any git work
-tree (there is nothing to commit them to).  A tracked file is never "ignored" to git, so it stays.
+In ``staged`` scans the file is about to be committed, so those findings stand; history scans
+keep them only at the tip of the default branch.  In a file scan, ``settle`` asks git whether the
+file is ignored: ignored files are dropped, and so are files outside any git work tree (there is
+nothing to commit them to).  A tracked file is never "ignored" to git, so it stays.
 
 Git runs with hooks and fsmonitor switched off (a scanned repository is untrusted: its config
 must not make us run its code) and reads nothing but the index and the ignore files.
@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 
 from scanner.finding import Finding
-
-RULE_ID = "tracked-dotenv"
 
 
 def ignore_state(real: str) -> str | None:
@@ -48,18 +46,19 @@ def ignore_state(real: str) -> str | None:
 
 def settle(
     findings: Iterable[Finding],
-    real_paths: Mapping[str, str],
-    on_drop: Callable[[Finding, str], None],
+    real_path: Callable[[str], str | None],
+    drop: Callable[[Finding, str], None],
 ) -> Iterator[Finding]:
-    """Pass every finding through, except ``tracked-dotenv`` ones on files git would not take."""
+    """Findings of ``git_tracked`` rules stand only where git tracks the file or would take it;
+    ``real_path`` maps a reported path to the file on disk (None: not a file on disk)."""
     cache: dict[str, str | None] = {}
     for f in findings:
-        if f.rule.id != RULE_ID:
+        if not f.rule.git_tracked:
             yield f
             continue
-        real = real_paths.get(f.path)
+        real = real_path(f.path)
         if real is None:
-            on_drop(f, "not a file in a git work tree")
+            drop(f, "not a file in a git work tree")
             continue
         if real not in cache:
             cache[real] = ignore_state(real)
@@ -67,19 +66,4 @@ def settle(
         if why is None:
             yield f
         else:
-            on_drop(f, why)
-
-
-def still_tracked(
-    findings: Iterable[Finding], on_drop: Callable[[Finding, str], None]
-) -> Iterator[Finding]:
-    """History scans report what leaked, not what is tracked now: ``tracked-dotenv`` findings
-    attributed to a commit are dropped (``lekk scan`` reports a dotenv file tracked at HEAD,
-    ``lekk staged`` one about to be committed; the secret rules report what history leaked).
-    History merges findings by value, and a lint span (a variable name) is no value.
-    """
-    for f in findings:
-        if f.rule.id == RULE_ID and "still_in_head" in f.extra:
-            on_drop(f, "history scan: `lekk scan` and `lekk staged` report tracked dotenv files")
-        else:
-            yield f
+            drop(f, why)

@@ -51,6 +51,8 @@ _RULE_KEYS = {
     "examples",
     "negative_examples",
     "added_in",
+    "git_tracked",
+    "once_per_file",
 }
 # Characters of text around each anchor that a rule's regex runs on: before it (a long variable
 # name holding the anchor) and after it (separator, quoting and the value; a postman pair).
@@ -147,6 +149,8 @@ class Rule:
     captures: tuple[tuple[str, Pattern], ...] = ()
     paths: tuple[str, ...] = ()
     client_side_only: bool = False
+    git_tracked: bool = False
+    once_per_file: bool = False
     example: str = ""
     references: tuple[str, ...] = ()
     examples: tuple[Example, ...] = ()
@@ -171,6 +175,13 @@ def _strings(value: Any, where: str, rid: str, key: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise _fail(where, rid, f"'{key}' must be a string or a list of strings")
     return tuple(value)
+
+
+def _flag(raw: Mapping[str, Any], key: str, where: str, rid: str) -> bool:
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        raise _fail(where, rid, f"'{key}' must be true or false")
+    return value
 
 
 def _examples(value: Any, where: str, rid: str, key: str) -> tuple[Example, ...]:
@@ -364,6 +375,8 @@ def build_rule(
         examples=examples,
         negative_examples=negatives,
         added_in=str(raw.get("added_in", "0.1.0")),
+        git_tracked=_flag(raw, "git_tracked", where, rid),
+        once_per_file=_flag(raw, "once_per_file", where, rid),
         raw=dict(raw),
     )
 

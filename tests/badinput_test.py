@@ -178,9 +178,9 @@ def test_broken_config_and_pack(tmp_path: Path) -> None:
 def test_internal_error_is_exit_3_one_line(tmp_path: Path) -> None:
     _good(tmp_path)
     code = (
-        "import sys, scanner.scan as s\n"
+        "import sys, scanner.pipeline as p\n"
         "def boom(*a, **k): raise RuntimeError('injected fault')\n"
-        "s.scan_paths = boom\n"
+        "p.run = boom\n"
         "from scanner.cli import main\n"
         "sys.exit(main(sys.argv[1:]))\n"
     )

@@ -230,7 +230,7 @@ def test_corrupt_object_warns_and_the_scan_goes_on(tmp_path: Path) -> None:
 
 def test_parallel_workers_find_the_same(tmp_path: Path, monkeypatch) -> None:
     """The per-core workers (used on large repositories) report exactly what one process does."""
-    from scanner.engine import Engine
+    from scanner.pipeline import Scan
     from scanner.rules import load_rules
     from scanner.sources.git import history, parallel, scan
     from scanner.sources.git.progress import Progress
@@ -241,7 +241,7 @@ def test_parallel_workers_find_the_same(tmp_path: Path, monkeypatch) -> None:
             f"c{i}",
             {f"d{i % 3}/k{i}.env": f"SAGAPAY_API_SECRET={fake_secret()}\n", "notes.txt": f"{i}\n"},
         )
-    engine = Engine(load_rules())
+    engine = Scan(load_rules())
 
     def run(jobs: int) -> set[tuple[str, str, int, str, str | None]]:
         info = history.open_repo(str(repo.path))

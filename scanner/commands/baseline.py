@@ -53,8 +53,9 @@ def baseline(
       lekk baseline --update             # forget entries whose finding is gone
     """
     from scanner import baseline as bl
+    from scanner import pipeline
     from scanner.commands.common import load_config_and_rules, warn
-    from scanner.scan import scan_paths
+    from scanner.sources.tree import FileSource
 
     targets = list(paths) or ["."]
     first = Path(targets[0])
@@ -63,11 +64,8 @@ def baseline(
     known = bl.load(target) if update else frozenset()
     roots = [Path(p) for p in targets if p != "-"] or [Path.cwd()]
     cfg, rules = load_config_and_rules(config_file, roots)
-    result = scan_paths(
-        targets, rules, cfg, excludes=(*exclude, _rel_glob(target, first)), jobs=jobs, warn=None
-    )
-    for w in result.warnings:
-        say(w)
+    source = FileSource(targets, [*cfg.exclude, *exclude, _rel_glob(target, first)])
+    result = pipeline.run(source, pipeline.Settings(tuple(rules), cfg, jobs=jobs), warn=say)
     if update:
         kept, gone = bl.prune(known, result.findings)
         new = {bl.Entry.of(f) for f in result.findings} - known

@@ -7,16 +7,18 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from scanner import gitignored
 from scanner.config import Config
 from scanner.errors import ConfigError
-from scanner.finding import Finding
 from scanner.reporters import REPORTERS, ReportContext
 from scanner.rules import Rule
+from scanner.sources import Source
+
+if TYPE_CHECKING:
+    from scanner.pipeline import Result
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -161,48 +163,29 @@ def warn(quiet: bool, prefix: str = "lekk: warning") -> Callable[[str], None]:
     return say
 
 
-def report(
-    findings: Sequence[Finding],
-    out: Output,
-    *,
-    command: str,
-    rules: Sequence[Rule],
-    warnings: Sequence[str] = (),
-    files: int = 0,
-    nbytes: int = 0,
-    dropped: Sequence[tuple[Finding, str]] = (),
-    properties: dict[str, Any] | None = None,
+def execute(
+    source: Source, out: Output, cfg: Config, rules: Sequence[Rule], jobs: int | None = None
 ) -> int:
-    """Write the report and return the exit code (0 clean, 1 findings).
+    """Scan ``source`` through the pipeline and write the report; the exit code (0 clean,
+    1 findings)."""
+    from scanner import pipeline
 
-    ``--baseline FILE`` drops the findings already in the baseline first; with
-    ``--verify``/``--only-live`` the rest are verified here, so every scanning command gets both.
-    """
-    properties = dict(properties or {})
-    gone: list[tuple[Finding, str]] = list(dropped)
-    findings = list(gitignored.still_tracked(findings, lambda f, why: gone.append((f, why))))
-    dropped = gone
-    if out.baseline:
-        findings, dropped, properties["baseline"] = _apply_baseline(out.baseline, findings, dropped)
-    notes = _suppression_warnings(findings, dropped, rules)
-    if notes:
-        for note in notes if not out.quiet else ():
-            click.echo(f"lekk: warning: {note}", err=True)
-        warnings = [*warnings, *notes]
-    if out.verify or out.only_live:
-        from scanner.verify import only_live, summary, verify_findings
+    settings = pipeline.Settings(
+        rules=tuple(rules),
+        config=cfg,
+        baseline=out.baseline,
+        verify=out.verify or out.only_live,
+        only_live=out.only_live,
+        jobs=jobs,
+    )
+    result = pipeline.run(source, settings, warn=warn(out.quiet), info=warn(out.quiet, "lekk"))
+    return report(result, out, rules)
 
-        say = warn(out.quiet, "lekk")
-        findings = verify_findings(findings, say=say)
-        counts = summary(findings)
-        if any(counts.values()):
-            said = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-            say(f"verification of {sum(counts.values())} finding(s): {said}")
-        properties["verification"] = counts
-        if out.only_live:
-            findings = only_live(findings)
+
+def report(result: Result, out: Output, rules: Sequence[Rule]) -> int:
+    """Write the report and return the exit code (0 clean, 1 findings)."""
     if out.verbose and not out.quiet:
-        for f, why in dropped:
+        for f, why in result.dropped:
             click.echo(f"lekk: dropped {f.rule.id} at {f.path}:{f.line}: {why}", err=True)
     stream_is_tty = out.output is None and sys.stdout.isatty()
     color = out.color if out.color is not None else (stream_is_tty and "NO_COLOR" not in os.environ)
@@ -210,47 +193,22 @@ def report(
         show_secrets=out.show_secrets,
         color=bool(color) and out.fmt == "text",
         verbose=out.verbose,
-        command=command,
+        command=result.command,
         rules=rules,
-        warnings=warnings,
-        files=files,
-        bytes=nbytes,
-        properties=properties,
+        warnings=result.warnings,
+        files=result.files,
+        bytes=result.bytes,
+        properties=result.properties,
         sarif_category=out.sarif_category,
     )
     writer = REPORTERS[out.fmt]
     if out.output:
         try:
             with open(out.output, "w", encoding="utf-8") as fh:
-                writer(findings, fh, ctx)
+                writer(result.findings, fh, ctx)
         except OSError as exc:
             raise ConfigError(f"{out.output}: cannot write the report: {exc.strerror}") from None
     else:
-        writer(findings, sys.stdout, ctx)
+        writer(result.findings, sys.stdout, ctx)
         sys.stdout.flush()
-    return 0 if out.exit_zero or not findings else 1
-
-
-def _apply_baseline(
-    file: str, findings: Sequence[Finding], dropped: Sequence[tuple[Finding, str]]
-) -> tuple[list[Finding], list[tuple[Finding, str]], dict[str, Any]]:
-    from scanner import baseline
-
-    new, known = baseline.split(findings, baseline.load(Path(file)))
-    why = f"in baseline {file}"
-    info = {"file": file, "suppressed": len(known)}
-    return new, [*dropped, *((f, why) for f in known)], info
-
-
-def _suppression_warnings(
-    findings: Sequence[Finding], dropped: Sequence[tuple[Finding, str]], rules: Sequence[Rule]
-) -> list[str]:
-    from scanner.filters import unknown_suppressions
-
-    everything = [*findings, *(f for f, _ in dropped)]
-    if not any(f.suppressions - {"*"} for f in everything):
-        return []
-    from scanner.rules import load_rules
-
-    known = {r.id for r in rules} | {r.id for r in load_rules()}
-    return unknown_suppressions(everything, known)
+    return 0 if out.exit_zero or not result.findings else 1

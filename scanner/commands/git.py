@@ -10,11 +10,10 @@ import click
 
 from scanner.commands.common import (
     Output,
+    execute,
     jobs_option,
     load_config_and_rules,
     output_options,
-    report,
-    warn,
 )
 
 
@@ -54,75 +53,12 @@ def git(
     RANGE (A..B) or --since-commit SHA scan only what those commits add: use them in CI.
     Reading the repository never runs its hooks, filters or other configured programs.
     """
-    from scanner.engine import Engine
-    from scanner.errors import ConfigError
-    from scanner.scan import ScanResult, finish
-    from scanner.sources.git import attribute, history, parallel, scan
-    from scanner.sources.git.progress import Progress
+    from scanner.sources.git.source import HistorySource
 
     out = Output.from_kwargs(kw)
     if repo and rev_range is None and ".." in repo and not os.path.isdir(repo):
         repo, rev_range = None, repo
     where = repo or "."
-    if rev_range and since_commit:
-        raise ConfigError("give either RANGE or --since-commit, not both")
-    info = history.open_repo(where)
-    g = info.git
-    if rev_range:
-        if "..." in rev_range or ".." not in rev_range:
-            raise ConfigError(f"{rev_range!r}: RANGE must look like A..B (commits in B, not in A)")
-        a, b = rev_range.split("..", 1)
-        spec = [f"^{history.resolve(g, a or 'HEAD')}", history.resolve(g, b or "HEAD")]
-    elif since_commit:
-        heads = [history.resolve(g, r) for r in branches or ("HEAD",)]
-        spec = [f"^{history.resolve(g, since_commit)}", *heads]
-    elif branches:
-        spec = [history.resolve(g, r) for r in branches]
-    else:
-        spec = ["--all"]
+    source = HistorySource(where, rev_range, since_commit, branches, progress=not out.quiet)
     cfg, rules = load_config_and_rules(config_file, [Path(where)])
-    say = warn(out.quiet)
-    warnings: list[str] = []
-
-    def note(msg: str) -> None:
-        warnings.append(msg)
-        say(msg)
-
-    if info.shallow:
-        note(
-            f"{where}: shallow clone: history before the shallow boundary is missing, so the "
-            "scan is partial and the oldest commits present may be credited with older "
-            "content"
-        )
-    progress = Progress(not out.quiet, "git")
-    jobs = jobs or parallel.default_jobs()
-    hs = scan.scan_history(info, spec, Engine(rules), note, progress, jobs)
-    result = finish([f for f, _ in hs.found], cfg, ScanResult(warnings=warnings))
-    head = history.default_head(g) if result.findings else None
-    findings = attribute.attribute(hs.found, result.findings, hs.holders, g, head)
-    props = {
-        "partial_history": info.shallow,
-        "git": {
-            "repository": str(
-                Path(info.git_dir).parent if info.git_dir.endswith("/.git") else info.git_dir
-            ),
-            "range": rev_range
-            or (f"{since_commit}..{','.join(branches) or 'HEAD'}" if since_commit else None),
-            "refs": list(branches) or (["--all"] if spec == ["--all"] else []),
-            "shallow": info.shallow,
-            "default_branch": head[0] if head else None,
-            "commits": hs.commits,
-            "blobs": hs.blobs,
-        },
-    }
-    return report(
-        findings,
-        out,
-        command="git",
-        rules=rules,
-        warnings=warnings,
-        files=hs.blobs,
-        nbytes=hs.bytes,
-        dropped=result.dropped,
-        properties=props,
-    )
+    return execute(source, out, cfg, rules, jobs)

@@ -10,11 +10,10 @@ import click
 from scanner.commands.common import (
     Output,
     exclude_option,
+    execute,
     jobs_option,
     load_config_and_rules,
     output_options,
-    report,
-    warn,
 )
 
 
@@ -36,23 +35,10 @@ def scan(
     Reads archives (.zip .jar .apk .ipa .whl .tgz ...) member by member and source maps
     source by source; follows bundles' sourceMappingURL (see docs/bundles.md).
     """
-    from scanner.scan import scan_paths
+    from scanner.sources.tree import FileSource
 
     out = Output.from_kwargs(kw)
     targets = list(paths) or ["."]
     roots = [Path(p) for p in targets if p != "-"] or [Path.cwd()]
     cfg, rules = load_config_and_rules(config_file, roots)
-    say = warn(out.quiet)
-    result = scan_paths(targets, rules, cfg, excludes=exclude, jobs=jobs, warn=None)
-    for w in result.warnings:
-        say(w)
-    return report(
-        result.findings,
-        out,
-        command="scan",
-        rules=rules,
-        warnings=result.warnings,
-        files=result.files,
-        nbytes=result.bytes,
-        dropped=result.dropped,
-    )
+    return execute(FileSource(targets, [*cfg.exclude, *exclude]), out, cfg, rules, jobs)

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from scanner.commands.common import Output, load_config_and_rules, output_options, report, warn
+from scanner.commands.common import Output, execute, load_config_and_rules, output_options
 
 
 @click.command()
@@ -21,34 +21,9 @@ def staged(repo: str, config_file: str | None, **kw: Any) -> int:
     are reported: one already in HEAD's version of the file is history (see 'lekk git').
     Inside a git hook, GIT_DIR and GIT_INDEX_FILE are honoured.
     """
-    from scanner.engine import Engine
-    from scanner.scan import ScanResult, finish
-    from scanner.sources.git import scan
-    from scanner.sources.git import staged as staged_source
-    from scanner.sources.git.cmd import Git, hook_env
+    from scanner.sources.git.source import StagedSource
 
     out = Output.from_kwargs(kw)
-    g = Git(repo, hook_env(), gitpython=False)  # GitPython's import: +30-50 ms, docs/git.md
-    entries = staged_source.entries(g)
+    source = StagedSource(repo)
     cfg, rules = load_config_and_rules(config_file, [Path(repo)])
-    say = warn(out.quiet)
-    warnings: list[str] = []
-
-    def note(msg: str) -> None:
-        warnings.append(msg)
-        say(msg)
-
-    engine = Engine(rules)
-    raw = scan.scan_blobs(g, entries, engine, note) if entries else []
-    for msg in engine.timeouts:
-        note(msg)
-    result = finish(raw, cfg, ScanResult(warnings=warnings))
-    return report(
-        result.findings,
-        out,
-        command="staged",
-        rules=rules,
-        warnings=warnings,
-        files=len(entries),
-        dropped=result.dropped,
-    )
+    return execute(source, out, cfg, rules)

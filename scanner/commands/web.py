@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from scanner.commands.common import Output, load_config_and_rules, output_options, report, warn
+from scanner.commands.common import Output, execute, load_config_and_rules, output_options
 
 
 @click.command()
@@ -65,37 +65,11 @@ def web(
     hosts are not fetched unless named with --allow-host.  Sends plain GET requests only, without
     cookies.  Every finding is client-side: its path is the URL every visitor downloads.
     """
-    from scanner.engine import Engine
-    from scanner.scan import ScanResult, finish
-    from scanner.sources.web import Crawler, WebLimits
+    from scanner.sources.web import WebLimits, WebSource
 
     out = Output.from_kwargs(kw)
     cfg, rules = load_config_and_rules(config_file, [Path.cwd()])
-    say = warn(out.quiet)
-    result = ScanResult()
-
-    def note(msg: str) -> None:
-        result.warnings.append(msg)
-        say(msg)
-
-    engine = Engine(rules)
     limits = WebLimits(
         max_pages=max_pages, max_bytes=max_bytes, timeout=timeout, max_redirects=max_redirects
     )
-    crawler = Crawler(url, allow_hosts, limits, note, engine.prefilter)
-    raw = [f for frag in crawler.fragments() for f in engine.scan(frag)]
-    for w in engine.timeouts:
-        note(w)
-    result.files = crawler.fetched
-    result.bytes = max_bytes - crawler.left
-    finish(raw, cfg, result)
-    return report(
-        result.findings,
-        out,
-        command="web",
-        rules=rules,
-        warnings=result.warnings,
-        files=result.files,
-        nbytes=result.bytes,
-        dropped=result.dropped,
-    )
+    return execute(WebSource(url, allow_hosts, limits), out, cfg, rules)

@@ -4,13 +4,19 @@ One module per kind of input: ``files`` (walk and chunked reading), ``archives``
 ``bundles`` (client-side code, ``sourceMappingURL``), ``web`` (a deployed site) and ``git``
 (history and the index).  ``dispatch`` is the one place that decides which of them reads a file
 or an in-memory text; nothing is discovered by walking packages.
+
+A command hands one ``Source`` to ``scanner.pipeline.run``: ``tree.FileSource`` (files and
+directories, stdin), ``git.source.HistorySource`` and ``StagedSource``, ``web.WebSource``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from scanner.finding import Finding
 
 Warn = Callable[[str], None]
 """Reports a problem with one input (one line, naming the input and the reason)."""
@@ -42,3 +48,45 @@ class Fragment:
     origin_path: str | None = None
     client_side: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+Drop = Callable[["Finding", str], None]
+"""Records a finding that is not reported, and why (``-v`` lists them)."""
+
+
+class ScanFn(Protocol):
+    """The pipeline's engine, as a source sees it (``scanner.pipeline.Scan``): picklable, so a
+    source may call it in worker processes."""
+
+    def __call__(self, frag: Fragment, warn: Warn) -> list[Finding]: ...
+
+    def prefilter(self, data: str | bytes, path_low: str) -> bool: ...
+
+    def signature(self, path: str) -> object: ...
+
+
+class Source:
+    """An input the pipeline scans.  ``collect`` reads it into fragments and returns the raw
+    findings ``scan`` gives for them; the rest has defaults a simple source keeps."""
+
+    command = "scan"
+
+    def collect(self, scan: ScanFn, warn: Warn, jobs: int | None) -> list[Finding]:
+        raise NotImplementedError
+
+    def settle(self, kept: list[Finding], drop: Drop, warn: Warn) -> list[Finding]:
+        """The findings the filters kept, with what only this source knows added (or removed)."""
+        return kept
+
+    def coverage(self) -> tuple[int, int]:
+        """(files, bytes) read: files, blobs, fetched URLs."""
+        return 0, 0
+
+    def properties(self) -> Mapping[str, Any]:
+        """Top-level report fields only this source has (``git``, ``partial_history``)."""
+        return {}
+
+
+def scan_all(frags: Iterable[Fragment], scan: ScanFn, warn: Warn) -> list[Finding]:
+    """Every fragment through ``scan``, in this process."""
+    return [f for frag in frags for f in scan(frag, warn)]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scanner.errors import SourceError
-from scanner.filters import path_matches
+from scanner.globs import path_matches
 from scanner.sources import TOKEN_MAX, TOKEN_PUNCT, Fragment, Prefilter, Warn
 
 CHUNK = 1 << 20  # bytes decoded and scanned at a time: memory stays bounded on huge files

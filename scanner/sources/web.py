@@ -21,7 +21,8 @@ from typing import IO
 
 from scanner import __version__
 from scanner.errors import SourceError
-from scanner.sources import Fragment, Prefilter, Warn, bundles, sourcemap
+from scanner.finding import Finding
+from scanner.sources import Fragment, Prefilter, ScanFn, Source, Warn, bundles, scan_all, sourcemap
 from scanner.sources.webpage import Page
 
 READ = 64 << 10
@@ -267,3 +268,23 @@ class Crawler:
         yield from sourcemap.fragments(
             self._text(got), got.url, self.warn, self.prefilter, extra={"bundle": bundle}
         )
+
+
+class WebSource(Source):
+    """``lekk web``'s source: every fragment a crawl of the site yields."""
+
+    command = "web"
+
+    def __init__(self, url: str, allow_hosts: Sequence[str], limits: WebLimits) -> None:
+        self.url = url
+        self.allow_hosts = list(allow_hosts)
+        self.limits = limits
+        self.crawler: Crawler | None = None
+
+    def collect(self, scan: ScanFn, warn: Warn, jobs: int | None) -> list[Finding]:
+        self.crawler = Crawler(self.url, self.allow_hosts, self.limits, warn, scan.prefilter)
+        return scan_all(self.crawler.fragments(), scan, warn)
+
+    def coverage(self) -> tuple[int, int]:
+        c = self.crawler
+        return (c.fetched, self.limits.max_bytes - c.left) if c is not None else (0, 0)

@@ -11,13 +11,13 @@ import keygen
 import pytest
 from helpers import lekk
 
-from scanner.engine import Engine
+from scanner.pipeline import Scan
 from scanner.rules import load_rules
-from scanner.scan import _scan_targets
 from scanner.sources import files
+from scanner.sources.tree import scan_targets
 
 RNG = random.Random(11)
-ENGINE = Engine(load_rules())
+SCAN = Scan(load_rules())
 
 
 def _walk(root: Path, excludes: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
@@ -107,7 +107,7 @@ def test_a_file_that_vanishes_is_a_warning_and_the_rest_is_scanned(tmp_path: Pat
         files.Target(str(tmp_path / "gone.env"), "gone.env"),
         files.Target(str(tmp_path / "ok.env"), "ok.env"),
     ]
-    found, warnings, _ = _scan_targets(ENGINE, targets)
+    found, warnings, _ = scan_targets(SCAN, targets)
     assert warnings == ["gone.env: cannot read: No such file or directory; skipped"]
     assert [(f.path, f.secret) for f in found] == [("ok.env", key)]
 
@@ -119,7 +119,7 @@ def test_utf16_files_pass_the_prefilter(tmp_path: Path) -> None:
         if enc == "utf-16-be":
             data = b"\xfe\xff" + data
         (tmp_path / "notes.txt").write_bytes(data)
-        found, _, _ = _scan_targets(ENGINE, [files.Target(str(tmp_path / "notes.txt"), "n")])
+        found, _, _ = scan_targets(SCAN, [files.Target(str(tmp_path / "notes.txt"), "n")])
         assert [(f.line, f.column, f.secret) for f in found] == [(2, 13, key)], enc
 
 

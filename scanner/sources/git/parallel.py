@@ -16,7 +16,6 @@ from collections.abc import Iterator, Sequence
 from multiprocessing.connection import Connection
 from typing import IO, Any, Protocol
 
-from scanner.engine import Engine
 from scanner.sources import Fragment, Prefilter, Warn
 from scanner.sources.git import blobs, history
 from scanner.sources.git.cmd import Git, Proc
@@ -27,12 +26,12 @@ MIN_PACK_KB = 4096  # below this, forking workers costs more than it saves
 
 class Scans(Protocol):
     prefilter: Prefilter
-    engine: Engine
+    plain: Any
     scanned: dict[str, Any]
 
     def sig(self, path: str) -> Any: ...
 
-    def any_finding(self, frags: Iterator[Fragment]) -> bool: ...
+    def any_finding(self, frags: Iterator[Fragment], warn: Warn) -> bool: ...
 
 
 def worth_it(git: Git, jobs: int) -> bool:
@@ -62,9 +61,9 @@ def _work(i: int, cats: list[Proc], send: Connection, stats: Any, sc: Scans) -> 
 
     def handle(sha: str, path: str, frags: Iterator[Fragment]) -> None:
         sig = sc.sig(path)
-        if any(sig):
+        if sig != sc.plain:
             scanned[sha] = sig
-        if sc.any_finding(frags):
+        if sc.any_finding(frags, warnings.append):
             hits.append((sha, path))
 
     try:
@@ -73,7 +72,7 @@ def _work(i: int, cats: list[Proc], send: Connection, stats: Any, sc: Scans) -> 
         )
     except OSError as exc:
         error = str(exc)
-    send.send((hits, [*warnings, *sc.engine.timeouts], error, scanned))
+    send.send((hits, warnings, error, scanned))
     send.close()
 
 

@@ -15,10 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from scanner.engine import Engine
-from scanner.filters import path_matches
 from scanner.finding import Finding
-from scanner.sources import Fragment, Prefilter, Warn
+from scanner.sources import Fragment, Prefilter, ScanFn, Warn
 from scanner.sources.git import blobs, history
 from scanner.sources.git.cmd import Git
 from scanner.sources.git.history import Change, RepoInfo
@@ -39,8 +37,7 @@ class HistoryScan:
     bytes: int = 0
 
 
-Sig = tuple[frozenset[str], frozenset[int], frozenset[int], frozenset[str]]
-PLAIN: Sig = (frozenset(), frozenset(), frozenset(), frozenset())
+Sig = tuple[object, frozenset[str]]  # what the rules see of a path, what the readers see of it
 
 
 class _Scanner:
@@ -52,13 +49,11 @@ class _Scanner:
     per signature, not once per path.  Most paths have the plain (empty) signature.
     """
 
-    def __init__(self, engine: Engine, warn: Warn) -> None:
-        self.engine = engine
+    def __init__(self, scan: ScanFn, warn: Warn) -> None:
+        self.scan = scan
         self.warn = warn
-        self.prefilter: Prefilter = engine.prefilter
-        self.words = list(engine.keywords)
-        self.globs = [g for r in engine.rules for g in r.paths]
-        self.contexts = [p for r in engine.rules for p in r.context_any]
+        self.prefilter: Prefilter = scan.prefilter
+        self.plain: Sig = (scan.signature(""), frozenset())
         self._sigs: dict[str, Sig] = {}
         self.hits: dict[str, dict[Sig, list[Finding]]] = {}  # blob -> signature -> findings
         self.scanned: dict[str, Sig] = {}  # blob -> signature of its first scan, if not plain
@@ -66,21 +61,15 @@ class _Scanner:
     def sig(self, path: str) -> Sig:
         s = self._sigs.get(path)
         if s is None:
-            low = path.lower()
-            s = (
-                frozenset(w for w in self.words if w in low),
-                frozenset(i for i, g in enumerate(self.globs) if path_matches(path, g)),
-                frozenset(i for i, p in enumerate(self.contexts) if p.search(path)),
-                _kind(path),
-            )
-            s = PLAIN if s == PLAIN else s
+            s = (self.scan.signature(path), _kind(path))
+            s = self.plain if s == self.plain else s
             if len(self._sigs) < 100_000:
                 self._sigs[path] = s
         return s
 
     def seen_as(self, blob: str) -> set[Sig]:
         """The signatures a blob has been scanned under."""
-        return set(self.hits.get(blob, ())) | {self.scanned.get(blob, PLAIN)}
+        return set(self.hits.get(blob, ())) | {self.scanned.get(blob, self.plain)}
 
     def _expand(self, frags: Iterator[Fragment]) -> Iterator[Fragment]:
         """As for files: source maps split into their sources, browser code marked client-side."""
@@ -88,13 +77,13 @@ class _Scanner:
 
         return dispatch.expand(frags, self.warn)
 
-    def any_finding(self, frags: Iterator[Fragment]) -> bool:
-        return any(self.engine.scan(frag) for frag in self._expand(frags))
+    def any_finding(self, frags: Iterator[Fragment], warn: Warn) -> bool:
+        return any(self.scan(frag, warn) for frag in self._expand(frags))
 
     def handle(self, sha: str, path: str, frags: Iterator[Fragment]) -> None:
-        found = [f for frag in self._expand(frags) for f in self.engine.scan(frag)]
+        found = [f for frag in self._expand(frags) for f in self.scan(frag, self.warn)]
         sig = self.sig(path)
-        if sig is not PLAIN and sha not in self.scanned:
+        if sig is not self.plain and sha not in self.scanned:
             self.scanned[sha] = sig
         if found or sha in self.hits:
             self.hits.setdefault(sha, {})[sig] = found
@@ -137,7 +126,7 @@ def _catfile_error(git: Git, msg: str) -> Exception:
 def scan_history(
     repo: RepoInfo,
     spec: Sequence[str],
-    engine: Engine,
+    scan: ScanFn,
     warn: Warn,
     progress: Progress,
     jobs: int = 1,
@@ -146,7 +135,7 @@ def scan_history(
     out = HistoryScan()
     if not history.has_commits(git):
         return out
-    sc = _Scanner(engine, warn)
+    sc = _Scanner(scan, warn)
 
     def on_object(sha: str, kind: str, size: int) -> None:
         progress.object(kind, size)
@@ -175,9 +164,6 @@ def scan_history(
         revlist.finish("git rev-list")
         catfile.finish("git cat-file")
         out.blobs, out.bytes = progress.blobs, progress.bytes
-    for msg in engine.timeouts:
-        warn(msg)
-    engine.timeouts.clear()
 
     # 2. who introduced what; a blob again under a path whose signature it was not scanned with
     progress.note("attributing findings to commits")
@@ -188,7 +174,7 @@ def scan_history(
     def want(blob: str, path: str) -> bool:
         if blob in sc.hits:
             return True
-        return sc.sig(path) is not PLAIN or blob in sc.scanned
+        return sc.sig(path) is not sc.plain or blob in sc.scanned
 
     for ch in history.changes(log, walked, want):
         sig = sc.sig(ch.path)
@@ -243,10 +229,10 @@ def _kind(path: str) -> frozenset[str]:
 
 
 def scan_blobs(
-    git: Git, entries: Sequence[tuple[str, str, str]], engine: Engine, warn: Warn
+    git: Git, entries: Sequence[tuple[str, str, str]], scan: ScanFn, warn: Warn
 ) -> list[Finding]:
     """Findings in staged blobs: ``entries`` = (path, blob, blob it replaces or "")."""
-    sc = _Scanner(engine, warn)
+    sc = _Scanner(scan, warn)
     progress = Progress(False)
     sc.lookup(git, [(blob, path) for path, blob, _ in entries], progress)
     hit = [(p, b, old) for p, b, old in entries if sc.findings(b, p)]

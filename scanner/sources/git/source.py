@@ -1,0 +1,141 @@
+"""The two git sources the pipeline scans: a repository's history and its index.
+
+``HistorySource`` reads every reachable blob once (``scan.scan_history``) and, in ``settle``,
+merges the findings the filters kept into one per leaked value, with the commit that introduced
+it, the refs that reach it and whether the default branch still holds it (``attribute``).
+``StagedSource`` reads the staged blobs and keeps only what the staged version adds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from scanner.errors import ConfigError
+from scanner.finding import Finding
+from scanner.sources import Drop, ScanFn, Source, Warn
+from scanner.sources.git import history
+from scanner.sources.git.cmd import Git
+
+
+def revision_spec(
+    git: Git, rev_range: str | None, since_commit: str | None, branches: Sequence[str]
+) -> list[str]:
+    """The rev-list arguments for a range (A..B), ``--since-commit``, ``--branch``es or all refs."""
+    if rev_range and since_commit:
+        raise ConfigError("give either RANGE or --since-commit, not both")
+    if rev_range:
+        if "..." in rev_range or ".." not in rev_range:
+            raise ConfigError(f"{rev_range!r}: RANGE must look like A..B (commits in B, not in A)")
+        a, b = rev_range.split("..", 1)
+        return [f"^{history.resolve(git, a or 'HEAD')}", history.resolve(git, b or "HEAD")]
+    if since_commit:
+        heads = [history.resolve(git, r) for r in branches or ("HEAD",)]
+        return [f"^{history.resolve(git, since_commit)}", *heads]
+    if branches:
+        return [history.resolve(git, r) for r in branches]
+    return ["--all"]
+
+
+class HistorySource(Source):
+    command = "git"
+
+    def __init__(
+        self,
+        where: str,
+        rev_range: str | None = None,
+        since_commit: str | None = None,
+        branches: Sequence[str] = (),
+        progress: bool = False,
+    ) -> None:
+        self.where = where
+        self.info = history.open_repo(where)
+        self.spec = revision_spec(self.info.git, rev_range, since_commit, branches)
+        self.rev_range = rev_range
+        self.since_commit = since_commit
+        self.branches = list(branches)
+        self.progress = progress
+        self.scanned: Any = None  # scan.HistoryScan, once collected
+        self.head: tuple[str, str] | None = None
+
+    def collect(self, scan: ScanFn, warn: Warn, jobs: int | None) -> list[Finding]:
+        from scanner.sources.git import parallel
+        from scanner.sources.git import scan as history_scan
+        from scanner.sources.git.progress import Progress
+
+        if self.info.shallow:
+            warn(
+                f"{self.where}: shallow clone: history before the shallow boundary is missing, so "
+                "the scan is partial and the oldest commits present may be credited with older "
+                "content"
+            )
+        self.scanned = history_scan.scan_history(
+            self.info,
+            self.spec,
+            scan,
+            warn,
+            Progress(self.progress, "git"),
+            jobs or parallel.default_jobs(),
+        )
+        return [f for f, _ in self.scanned.found]
+
+    def settle(self, kept: list[Finding], drop: Drop, warn: Warn) -> list[Finding]:
+        from scanner.sources.git import attribute
+
+        if not kept:
+            return []
+        self.head = history.default_head(self.info.git)
+        s = self.scanned
+        merged = attribute.attribute(s.found, kept, s.holders, self.info.git, self.head)
+        out = []
+        for f in merged:
+            if f.rule.git_tracked:  # `lekk scan` and `lekk staged` report tracked files
+                drop(f, "history scan: `lekk scan` and `lekk staged` report tracked dotenv files")
+            else:
+                out.append(f)
+        return out
+
+    def coverage(self) -> tuple[int, int]:
+        s = self.scanned
+        return (s.blobs, s.bytes) if s is not None else (0, 0)
+
+    def properties(self) -> Mapping[str, Any]:
+        info, s = self.info, self.scanned
+        since = f"{self.since_commit}..{','.join(self.branches) or 'HEAD'}"
+        repo = Path(info.git_dir).parent if info.git_dir.endswith("/.git") else info.git_dir
+        return {
+            "partial_history": info.shallow,
+            "git": {
+                "repository": str(repo),
+                "range": self.rev_range or (since if self.since_commit else None),
+                "refs": self.branches or (["--all"] if self.spec == ["--all"] else []),
+                "shallow": info.shallow,
+                "default_branch": self.head[0] if self.head else None,
+                "commits": s.commits if s is not None else 0,
+                "blobs": s.blobs if s is not None else 0,
+            },
+        }
+
+
+class StagedSource(Source):
+    """What is about to be committed: the index against HEAD, read without GitPython (start-up
+    time of the pre-commit hook; docs/git.md); inside a git hook, its GIT_DIR and
+    GIT_INDEX_FILE are honoured."""
+
+    command = "staged"
+
+    def __init__(self, where: str) -> None:
+        from scanner.sources.git import staged
+        from scanner.sources.git.cmd import hook_env
+
+        self.git = Git(where, hook_env(), gitpython=False)
+        self.entries = staged.entries(self.git)
+
+    def collect(self, scan: ScanFn, warn: Warn, jobs: int | None) -> list[Finding]:
+        from scanner.sources.git import scan as blob_scan
+
+        return blob_scan.scan_blobs(self.git, self.entries, scan, warn) if self.entries else []
+
+    def coverage(self) -> tuple[int, int]:
+        return len(self.entries), 0

@@ -1,0 +1,143 @@
+"""``lekk scan``'s source: files and directories (and stdin), read across all cores.
+
+The walk runs in this process and feeds batches of files to a process pool while it goes on;
+each worker reads its files (``dispatch.file_fragments``: archives, source maps, bundles, text)
+and calls the pipeline's ``scan`` on every fragment.  Small trees are read in this process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from scanner.finding import Finding
+from scanner.sources import Drop, ScanFn, Source, Warn
+from scanner.sources import files as files_source
+from scanner.sources.files import Target
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
+PARALLEL_MIN_FILES = 64  # below this, a process pool costs more than it saves
+BATCH = 32  # files per task: small enough that both cores get work on a small tree
+STDIN = "-"
+
+
+class FileSource(Source):
+    command = "scan"
+
+    def __init__(self, paths: Sequence[str], excludes: Sequence[str] = ()) -> None:
+        self.paths = list(paths)
+        self.excludes = list(excludes)
+        self.files = 0
+        self.bytes = 0
+        self._real: dict[str, str] = {}  # reported path -> file on disk (for git_tracked rules)
+
+    def collect(self, scan: ScanFn, warn: Warn, jobs: int | None) -> list[Finding]:
+        found: list[Finding] = []
+        paths = self.paths
+        if STDIN in paths:
+            found.extend(
+                f for frag in files_source.read_stdin(scan.prefilter) for f in scan(frag, warn)
+            )
+            self.files += 1
+            paths = [p for p in paths if p != STDIN]
+        walker = (t for _, t in files_source.walk(paths, self.excludes, warn))
+        targets = list(itertools.islice(walker, PARALLEL_MIN_FILES))
+        jobs = jobs or os.cpu_count() or 1
+        if jobs > 1 and len(targets) >= PARALLEL_MIN_FILES:
+            # the workers start on the first batches while this process walks the rest of the tree
+            with _pool(scan, jobs) as pool:
+                batches = _batches(_kept(walker, targets), BATCH)
+                for part, warnings, nbytes in pool.map(_scan_batch, batches):
+                    found.extend(part)
+                    for w in warnings:
+                        warn(w)
+                    self.bytes += nbytes
+        else:
+            targets.extend(walker)
+            part, warnings, nbytes = scan_targets(scan, targets)
+            found.extend(part)
+            for w in warnings:
+                warn(w)
+            self.bytes += nbytes
+        self.files += len(targets)
+        self._real = {t.rel: t.real for t in targets}
+        return found
+
+    def settle(self, kept: list[Finding], drop: Drop, warn: Warn) -> list[Finding]:
+        from scanner import gitignored
+
+        if not any(f.rule.git_tracked for f in kept):
+            return kept
+        return list(gitignored.settle(kept, self._real.get, drop))
+
+    def coverage(self) -> tuple[int, int]:
+        return self.files, self.bytes
+
+
+def scan_targets(scan: ScanFn, targets: Sequence[Target]) -> tuple[list[Finding], list[str], int]:
+    """Read and scan files in this process: (findings, warnings, bytes)."""
+    from scanner.sources import dispatch  # archives, maps, bundles: start-up `lekk staged` skips
+
+    warnings: list[str] = []
+    found: list[Finding] = []
+    size = 0
+    for t in targets:
+        with contextlib.suppress(OSError):
+            size += os.path.getsize(t.real)
+        for frag in dispatch.file_fragments(t, scan.prefilter, warnings.append):
+            found.extend(scan(frag, warnings.append))
+    return found, warnings, size
+
+
+# -- worker side (one Scan per process; its engine is built on first use) ---------------------
+
+_scan: ScanFn | None = None
+
+
+def _init_worker(scan: ScanFn) -> None:
+    global _scan
+    _scan = scan
+
+
+def _scan_batch(targets: Sequence[Target]) -> tuple[list[Finding], list[str], int]:
+    assert _scan is not None
+    return scan_targets(_scan, targets)
+
+
+def _batches(items: Iterable[Target], n: int) -> Iterator[list[Target]]:
+    batch: list[Target] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= n:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _kept(items: Iterator[Target], seen: list[Target]) -> Iterator[Target]:
+    """``seen`` (already taken from ``items``), then the rest of ``items``, kept in ``seen``."""
+    yield from list(seen)
+    for item in items:
+        seen.append(item)
+        yield item
+
+
+def _pool(scan: ScanFn, jobs: int) -> ProcessPoolExecutor:
+    # imported here: a process pool is only worth it on large scans, and `lekk staged` must start fast
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    return ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=multiprocessing.get_context(method),
+        initializer=_init_worker,
+        initargs=(scan,),
+    )
