@@ -49,7 +49,23 @@ def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     ctx.exit()
 
 
+_debug = False
+
+
+def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    global _debug
+    _debug = _debug or value
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--debug",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_set_debug,
+    help="On an internal error, print the traceback (also LEKK_DEBUG=1).",
+)
 @click.option(
     "--version",
     is_flag=True,
@@ -88,10 +104,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except Exception as exc:  # the one place that catches everything: exit 3, no traceback
-        click.echo(f"lekk: internal error: {type(exc).__name__}: {exc}", err=True)
-        return 3
+    except Exception as exc:  # the one place that catches everything: exit 3
+        return _internal_error(exc)
     return int(rv or 0)
+
+
+def _internal_error(exc: Exception) -> int:
+    """A bug in lekk: one line, or the whole traceback with ``--debug``/``LEKK_DEBUG=1``."""
+    import os
+
+    if _debug or os.environ.get("LEKK_DEBUG"):
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+        click.echo(
+            "lekk: internal error (exit 3): please report it with the traceback above", err=True
+        )
+    else:
+        click.echo(
+            f"lekk: internal error: {type(exc).__name__}: {exc} (a bug in lekk: run again with "
+            "--debug for the traceback and report it)",
+            err=True,
+        )
+    return 3
 
 
 if __name__ == "__main__":

@@ -194,5 +194,21 @@ def test_internal_error_is_exit_3_one_line(tmp_path: Path) -> None:
     assert (r.returncode, r.stdout, r.stderr) == (
         3,
         "",
-        "lekk: internal error: RuntimeError: injected fault\n",
+        "lekk: internal error: RuntimeError: injected fault (a bug in lekk: run again with "
+        "--debug for the traceback and report it)\n",
     )
+    # --debug (or LEKK_DEBUG=1) keeps the traceback, down to where the fault was raised
+    for how in (["--debug", "scan", str(tmp_path)], ["scan", str(tmp_path)]):
+        env = {**os.environ, "LEKK_DEBUG": "1"} if how[0] == "scan" else None
+        r = subprocess.run(
+            [sys.executable, "-c", code, *how],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+            env=env,
+        )
+        assert r.returncode == 3 and r.stdout == ""
+        assert "Traceback (most recent call last)" in r.stderr
+        assert "in boom" in r.stderr and "RuntimeError: injected fault" in r.stderr
+        assert r.stderr.endswith("please report it with the traceback above\n")
