@@ -225,7 +225,9 @@ def test_corrupt_object_warns_and_the_scan_goes_on(tmp_path: Path) -> None:
     assert (
         r.stderr == f"lekk: warning: object {blob}: missing or corrupt, cannot be read; skipped\n"
     )
-    assert [f["secret"] for f in json.loads(r.stdout)["findings"]] == [good]
+    report = json.loads(r.stdout)
+    assert [f["secret"] for f in report["findings"]] == [good]
+    assert report["partial_history"] is True  # a blob's content was not scanned
 
 
 def test_parallel_workers_find_the_same(tmp_path: Path, monkeypatch) -> None:
@@ -348,3 +350,65 @@ def test_bundles_and_source_maps_in_history_are_read_as_such(tmp_path: Path) -> 
     assert f["severity"] == "error" and f["commit"]["sha"] == sha
     plain = _one(report, "sagapay-api-secret", "src/sagapay.py", 1)
     assert "client_side" not in plain and "origin" not in plain
+
+
+def test_partial_clone_warns_and_says_the_history_is_partial(tmp_path: Path) -> None:
+    """A --filter=blob:none clone holds no file content: the scan says so (never a silent "no
+    leaks") and never fetches the missing blobs (the remote is gone: a fetch would fail)."""
+    src = Repo(tmp_path / "src")
+    src.commit("add", {"deploy/.env.prod": f"SAGAPAY_API_SECRET={fake_secret()}\n"})
+    src.commit("rm", {"notes.txt": "x\n"}, delete=("deploy/.env.prod",))
+    src.git("config", "uploadpack.allowFilter", "true")
+    clone = tmp_path / "clone"
+    subprocess.run(
+        ["git", "clone", "-q", "--filter=blob:none", "--no-checkout", src.path.as_uri(), clone],
+        check=True,
+    )
+    r = lekk("git", str(clone), "--format", "json")
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert report["partial_history"] is True and report["findings"] == []
+    assert "2 object(s) of the history are not in the repository" in r.stderr
+    assert "fetch" not in r.stderr and "Traceback" not in r.stderr
+
+
+def test_an_unreadable_old_tree_is_warned_about_and_the_rest_is_scanned(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "r")
+    old, new, late = fake_secret(), fake_secret(), fake_secret()
+    repo.commit("c1", {"a/keys.env": f"SAGAPAY_API_SECRET={old}\n"})
+    c2 = repo.commit("c2", {"b/keys.env": f"SAGAPAY_API_SECRET={new}\n"})
+    repo.commit("c3", {"c/keys.env": f"SAGAPAY_API_SECRET={late}\n"})
+    tree = repo.git("rev-parse", "HEAD~2:a")  # a folder only c1..c3 hold: c1 needs it
+    (repo.path / ".git" / "objects" / tree[:2] / tree[2:]).unlink()
+    r = lekk("git", str(repo.path), "--format", "json", "--show-secrets")
+    assert r.returncode == 1, r.stderr
+    assert "Traceback" not in r.stderr
+    assert f"unable to read tree {tree}" in r.stderr
+    report = json.loads(r.stdout)
+    assert report["partial_history"] is True
+    by_secret = {f["secret"]: f for f in report["findings"]}
+    # the commits after the damage keep their attribution; the folder's own file is gone
+    assert set(by_secret) == {new, late}
+    assert by_secret[new]["commit"]["sha"] == c2 and by_secret[new]["path"] == "b/keys.env"
+    assert by_secret[late]["commit"]["summary"] == "c3"
+
+
+def test_commit_and_tag_messages_are_scanned(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "r")
+    in_commit, in_tag = fake_secret(), fake_secret()
+    repo.commit("readme", {"README.md": "# shop\n"})
+    sha = repo.commit(
+        f"sagapay: rotate keys\n\nthe old one was\nSAGAPAY_API_SECRET={in_commit}\n", {"a": "1\n"}
+    )
+    repo.git("tag", "-a", "v1.0", "-m", f"release\n\nSagaPay secret {in_tag}", "HEAD~1")
+    report = lekk_json("git", str(repo.path))
+    found = {(f["path"], f["line"], f["secret"]): f for f in report["findings"]}
+    assert set(found) == {("(commit message)", 4, in_commit), ("(tag message)", 3, in_tag)}
+    msg = found[("(commit message)", 4, in_commit)]
+    assert msg["rule"] == "sagapay-api-secret" and msg["commit"]["sha"] == sha
+    assert msg["commit"]["summary"] == "sagapay: rotate keys"
+    tag = found[("(tag message)", 3, in_tag)]
+    assert tag["commit"]["author"] == "Kari Nordmann" and tag["commit"]["summary"] == "release"
+    # a range scans the messages of its commits only
+    rng = lekk_json("git", str(repo.path), f"{sha}~1..{sha}")
+    assert [(f["path"], f["secret"]) for f in rng["findings"]] == [("(commit message)", in_commit)]

@@ -17,11 +17,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner.errors import SourceError
+from scanner.sources import Warn
 from scanner.sources.git.blobs import FORMAT
 from scanner.sources.git.cmd import Git, Proc
 
 LOG_FORMAT = "--format=%x01%H%x00%an%x00%ae%x00%aI%x00%s"
 EMPTY = frozenset({"0" * 40, "0" * 64})
+Want = Callable[[str, str], bool]  # (blob, path) -> is this change of interest?
+
+
+@dataclass
+class Walk:
+    """What ``changes`` walked: commits, and commits whose tree could not be read."""
+
+    commits: int = 0
+    damaged: int = 0
 
 
 @dataclass(frozen=True)
@@ -103,7 +113,7 @@ def revlist(git: Git, spec: Sequence[str]) -> Proc:
         "--objects",
         "--filter=object:type=blob",
         "--filter-provided-objects",
-        "--missing=allow-any",
+        "--missing=print",  # "?<id>" for an object a partial clone or damage left out
         *spec,
         "--",
     )
@@ -114,38 +124,90 @@ def catfile(git: Git) -> Proc:
     return git.popen("cat-file", FORMAT, stdin=subprocess.PIPE)
 
 
+_LOG_ARGS = (
+    "--raw",
+    "-c",
+    "-z",
+    "--root",
+    "--no-renames",
+    "--no-abbrev",
+    "--no-textconv",
+    "--no-ext-diff",
+    "--encoding=UTF-8",
+    LOG_FORMAT,
+)
+
+
 def start_log(git: Git, spec: Sequence[str]) -> Proc:
     """Start ``log --raw -c -z`` into a temporary file: it runs while the blobs are scanned."""
     out = tempfile.TemporaryFile()  # noqa: SIM115 - closed by changes()
-    return git.popen(
-        "log",
-        *spec,
-        "--raw",
-        "-c",
-        "-z",
-        "--root",
-        "--no-renames",
-        "--no-abbrev",
-        "--no-textconv",
-        "--no-ext-diff",
-        "--date-order",
-        "--encoding=UTF-8",
-        LOG_FORMAT,
-        "--",
-        stdout=out,
-    )
+    return git.popen("log", *spec, "--date-order", *_LOG_ARGS, "--", stdout=out)
 
 
-def changes(log: Proc, seen: list[int], want: Callable[[str, str], bool]) -> Iterator[Change]:
+def changes(
+    git: Git, log: Proc, spec: Sequence[str], walk: Walk, want: Want, warn: Warn
+) -> Iterator[Change]:
     """Every blob a commit in SPEC puts at a path, newest commit first, where ``want(blob,
-    path)``.  ``seen[0]`` counts the commits walked."""
+    path)``; ``walk`` counts the commits.
+
+    A commit whose tree cannot be read (a damaged repository) stops ``git log``; then the
+    commits are walked again in runs, each run starting after the last commit it could show,
+    so only the unreadable commits lose their attribution (each is warned about).
+    """
     stream = log.stdout
     try:
-        log.finish("git log")
+        try:
+            log.finish("git log")
+        except SourceError as exc:
+            stream.close()
+            warn(f"{exc}; walking the commits one run at a time")
+            yield from _changes_around_damage(git, spec, walk, want, warn)
+            return
         stream.seek(0)
-        yield from _parse_log(_tokens(stream), seen, want)
+        yield from _parse_log(_tokens(stream), walk, want)
     finally:
         stream.close()
+
+
+MAX_DAMAGED = 1000  # unreadable commits skipped before the walk gives up
+
+
+def _changes_around_damage(
+    git: Git, spec: Sequence[str], walk: Walk, want: Want, warn: Warn
+) -> Iterator[Change]:
+    commits = git.run("rev-list", "--date-order", *spec, "--").decode().split()
+    done = 0
+    for _ in range(MAX_DAMAGED):
+        if done >= len(commits):
+            return
+        out = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
+        proc = git.popen(
+            "log", "--no-walk=unsorted", "--stdin", *_LOG_ARGS, stdin=subprocess.PIPE, stdout=out
+        )
+        assert proc.p.stdin is not None
+        proc.p.stdin.write("\n".join(commits[done:]).encode() + b"\n")
+        try:
+            proc.finish("git log")
+            failed = False
+        except SourceError:
+            failed = True
+        shown: list[str] = []
+        with out:
+            out.seek(0)
+            yield from _parse_log(_tokens(out), walk, want, first=done, on_commit=shown.append)
+        if not failed:
+            return
+        # git prints a commit once its diff is made: the run stopped at the next one
+        bad = done + len(shown)
+        if bad >= len(commits):
+            return
+        warn(
+            f"{git.where}: commit {commits[bad][:12]}: its tree cannot be read (a missing or "
+            "corrupt object); its changes are not attributed"
+        )
+        walk.damaged += 1
+        done = bad + 1
+    warn(f"{git.where}: more than {MAX_DAMAGED} unreadable commits; the rest are not attributed")
 
 
 def _tokens(stream: Any) -> Iterator[bytes]:
@@ -159,11 +221,16 @@ def _tokens(stream: Any) -> Iterator[bytes]:
 
 
 def _parse_log(
-    tokens: Iterator[bytes], seen: list[int], want: Callable[[str, str], bool]
+    tokens: Iterator[bytes],
+    walk: Walk,
+    want: Want,
+    first: int = 0,
+    on_commit: Callable[[str], None] | None = None,
 ) -> Iterator[Change]:
+    """``first``: commits before these tokens' first (their ``seq`` goes on from there)."""
     raw: list[bytes] = []
     commit: Commit | None = None
-    seq = 0
+    seq = first
     for tok in tokens:
         if tok[:1] == b"\n":
             tok = tok[1:]
@@ -173,7 +240,9 @@ def _parse_log(
             raw = [tok[1:]] + [next(tokens, b"") for _ in range(4)]
             commit = None  # built only when one of its changes is wanted
             seq += 1
-            seen[0] = seq
+            walk.commits = seq
+            if on_commit is not None:
+                on_commit(raw[0].decode("ascii", "replace"))
         elif tok[0] == 58 and raw:  # ":": a raw diff line, then its path
             path = next(tokens, b"").decode("utf-8", "replace")
             meta = tok.decode("ascii", "replace")
@@ -193,14 +262,33 @@ def _parse_log(
 
 
 def tree_blobs(git: Git, rev: str) -> set[str]:
-    """The ids of every blob in the tree of ``rev``."""
-    out = git.run("ls-tree", "-r", "-z", "--full-tree", "--end-of-options", rev)
-    found = set()
+    """The ids of every blob in the tree of ``rev`` (in a damaged repository, of the parts of
+    it that can be read: each folder is listed on its own then)."""
+    code, out, _ = git.run_status("ls-tree", "-r", "-z", "--full-tree", "--end-of-options", rev)
+    if code == 0:
+        return {oid for kind, oid in _tree_entries(out) if kind == "blob"}
+    found: set[str] = set()
+    todo: list[str] = [f"{rev}^{{tree}}"]
+    seen: set[str] = set()
+    while todo and len(seen) < 100_000:
+        tree = todo.pop()
+        seen.add(tree)
+        code, out, _ = git.run_status("ls-tree", "-z", "--full-tree", "--end-of-options", tree)
+        if code != 0:
+            continue  # an unreadable folder
+        for kind, oid in _tree_entries(out):
+            if kind == "blob":
+                found.add(oid)
+            elif kind == "tree" and oid not in seen:
+                todo.append(oid)
+    return found
+
+
+def _tree_entries(out: bytes) -> Iterator[tuple[str, str]]:
     for entry in out.split(b"\0"):
         meta = entry.split(b"\t", 1)[0].split()
-        if len(meta) == 3 and meta[1] == b"blob":
-            found.add(meta[2].decode())
-    return found
+        if len(meta) == 3:
+            yield meta[1].decode(), meta[2].decode()
 
 
 def default_head(git: Git) -> tuple[str, str] | None:
@@ -245,4 +333,108 @@ def refs_reaching(git: Git, targets: Iterable[str]) -> dict[str, list[str]]:
             masks[p] = masks.get(p, 0) | mask
     walk.kill()
     walk.finish("git rev-list")
+    return found
+
+
+MAX_MESSAGE = 1 << 20  # bytes of one commit or tag message scanned
+
+
+def commit_messages(git: Git, spec: Sequence[str]) -> Iterator[tuple[Commit, str]]:
+    """Every commit in SPEC with its whole message (read as objects from ``cat-file``, so no
+    byte in a message can be mistaken for the next field)."""
+    walk = git.popen("rev-list", "--date-order", *spec, "--")  # the order `changes` numbers
+    batch = git.popen("cat-file", "--batch", stdin=walk.stdout)
+    walk.stdout.close()
+    yield from _objects(batch, b"commit")
+    walk.finish("git rev-list")
+
+
+def tag_messages(git: Git) -> Iterator[tuple[Commit, str]]:
+    """Every annotated tag with its message; ``Commit.sha`` is the tag object's id."""
+    out = git.run("for-each-ref", "--format=%(objecttype) %(objectname)", "refs/tags")
+    names = [line.split()[1] for line in out.decode().splitlines() if line.startswith("tag ")]
+    if not names:
+        return
+    batch = git.popen("cat-file", "--batch", stdin=subprocess.PIPE)
+    assert batch.p.stdin is not None
+    batch.p.stdin.write("".join(n + "\n" for n in names).encode())
+    batch.p.stdin.close()
+    yield from _objects(batch, b"tag")
+
+
+def _objects(batch: Proc, kind: bytes) -> Iterator[tuple[Commit, str]]:
+    from scanner.sources.git.blobs import Batch
+
+    reader = Batch(batch.stdout)
+    try:
+        while (h := reader.header()) is not None:
+            sha, typ, size, _ = h
+            if typ != kind.decode():
+                if size:
+                    reader.skip(size)
+                continue
+            if size > MAX_MESSAGE * 2:
+                reader.skip(size)
+                continue
+            yield _parse_object(sha, reader.read(size), kind)
+    finally:
+        batch.kill()
+        batch.finish(f"git cat-file ({kind.decode()} messages)")
+
+
+def _parse_object(sha: str, data: bytes, kind: bytes) -> tuple[Commit, str]:
+    head, _, body = data.partition(b"\n\n")
+    who = b"tagger " if kind == b"tag" else b"author "
+    name = email = date = ""
+    encoding = "utf-8"
+    for line in head.split(b"\n"):
+        if line.startswith(who):
+            name, email, date = _person(line[len(who) :])
+        elif line.startswith(b"encoding "):
+            encoding = line[9:].decode("ascii", "replace").strip()
+    try:
+        text = body[:MAX_MESSAGE].decode(encoding, "replace")
+    except LookupError:
+        text = body[:MAX_MESSAGE].decode("utf-8", "replace")
+    summary = text.split("\n", 1)[0].strip()
+    return Commit(sha, name, email, date, summary), text
+
+
+def _person(value: bytes) -> tuple[str, str, str]:
+    """``Name <email> 1706788800 +0100`` -> (name, email, ISO 8601 date)."""
+    from datetime import datetime, timedelta, timezone
+
+    text = value.decode("utf-8", "replace")
+    name, _, rest = text.partition(" <")
+    email, _, stamp = rest.partition("> ")
+    date = ""
+    parts = stamp.split()
+    if len(parts) == 2 and parts[0].lstrip("-").isdigit() and len(parts[1]) == 5:
+        sign = -1 if parts[1][0] == "-" else 1
+        try:
+            tz = timezone(sign * timedelta(hours=int(parts[1][1:3]), minutes=int(parts[1][3:])))
+            date = datetime.fromtimestamp(int(parts[0]), tz).isoformat()
+        except (ValueError, OverflowError, OSError):
+            date = ""
+    return name.strip(), email, date
+
+
+def is_partial_clone(git: Git) -> bool:
+    """A partial clone: git would fetch a missing object from its promisor remote on demand."""
+    code, out, _ = git.run_status(
+        "config", "--get-regexp", r"^(remote\..*\.promisor|extensions\.partialclone)$"
+    )
+    return code == 0 and any(
+        line.split()[-1:] != ["false"] for line in out.decode("utf-8", "replace").splitlines()
+    )
+
+
+def present(git: Git, wanted: set[str]) -> set[str]:
+    """Which of ``wanted`` the repository holds, asked without naming any object (asking for a
+    missing one makes an old git fetch it from a partial clone's remote)."""
+    proc = git.popen(
+        "cat-file", "--batch-all-objects", "--batch-check=%(objectname)", "--unordered"
+    )
+    found = {line.strip().decode() for line in proc.stdout if line.strip().decode() in wanted}
+    proc.finish("git cat-file")
     return found

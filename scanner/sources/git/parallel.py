@@ -54,8 +54,10 @@ def _work(i: int, cats: list[Proc], send: Connection, stats: Any, sc: Scans) -> 
 
     def on_object(sha: str, kind: str, size: int) -> None:
         if kind == "blob":
-            stats[2 * i] += 1
-            stats[2 * i + 1] += size
+            stats[4 * i] += 1
+            stats[4 * i + 1] += size
+        elif kind == "missing":
+            stats[4 * i + (2 if sha.startswith("?") else 3)] += 1
 
     scanned = {}
 
@@ -78,10 +80,10 @@ def _work(i: int, cats: list[Proc], send: Connection, stats: Any, sc: Scans) -> 
 
 def scan(
     git: Git, spec: Sequence[str], sc: Scans, jobs: int, warn: Warn, progress: Progress
-) -> tuple[list[tuple[str, str]], int, int]:
-    """(blob, path) pairs with findings, blob count, bytes."""
+) -> tuple[list[tuple[str, str]], int, int, int, int]:
+    """(blob, path) pairs with findings; blobs, bytes, missing and corrupt objects."""
     ctx = multiprocessing.get_context("fork")
-    stats = ctx.RawArray("q", 2 * jobs)
+    stats = ctx.RawArray("q", 4 * jobs)  # per worker: blobs, bytes, missing, corrupt objects
     cats = [history.catfile(git) for _ in range(jobs)]
     workers, results = [], []
     for i in range(jobs):
@@ -99,7 +101,7 @@ def scan(
         for n, line in enumerate(revlist.stdout):
             ins[n % jobs].write(line)
             if progress.on and n % 256 == 0:
-                progress.blobs, progress.bytes = sum(stats[0::2]), sum(stats[1::2])
+                progress.blobs, progress.bytes = sum(stats[0::4]), sum(stats[1::4])
                 progress.object("", 0)
     except BrokenPipeError:
         pass
@@ -131,7 +133,8 @@ def scan(
         from scanner.errors import SourceError
 
         raise SourceError(f"{git.where}: cannot read an object: {errors[0]}")
-    return hits, sum(stats[0::2]), sum(stats[1::2])
+    blobs_, bytes_, missing, corrupt = (sum(stats[k::4]) for k in range(4))
+    return hits, blobs_, bytes_, missing, corrupt
 
 
 def default_jobs() -> int:

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from scanner.finding import Finding
 from scanner.sources import Fragment, Prefilter, ScanFn, Warn
 from scanner.sources.git import blobs, history
-from scanner.sources.git.cmd import Git
-from scanner.sources.git.history import Change, RepoInfo
+from scanner.sources.git.cmd import Git, Proc
+from scanner.sources.git.history import Change, Commit, RepoInfo
 from scanner.sources.git.progress import Progress
 
 Key = tuple[str, str]  # (rule id, secret)
@@ -35,6 +35,13 @@ class HistoryScan:
     commits: int = 0
     blobs: int = 0
     bytes: int = 0
+    missing: int = 0  # objects rev-list names that the repository does not have
+    corrupt: int = 0  # objects that could not be read
+    damaged: int = 0  # commits whose tree could not be read
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.missing or self.corrupt or self.damaged)
 
 
 Sig = tuple[object, frozenset[str]]  # what the rules see of a path, what the readers see of it
@@ -49,8 +56,9 @@ class _Scanner:
     per signature, not once per path.  Most paths have the plain (empty) signature.
     """
 
-    def __init__(self, scan: ScanFn, warn: Warn) -> None:
+    def __init__(self, scan: ScanFn, warn: Warn, partial_clone: bool = False) -> None:
         self.scan = scan
+        self.partial_clone = partial_clone
         self.warn = warn
         self.prefilter: Prefilter = scan.prefilter
         self.plain: Sig = (scan.signature(""), frozenset())
@@ -95,7 +103,11 @@ class _Scanner:
         return by_sig.get(self.sig(path), [])
 
     def lookup(self, git: Git, pairs: Sequence[tuple[str, str]], progress: Progress) -> None:
-        """Scan ``(blob, path)`` pairs through a cat-file we feed."""
+        """Scan ``(blob, path)`` pairs through a cat-file we feed (in a partial clone, only the
+        blobs it holds: git must not fetch the others)."""
+        if pairs and self.partial_clone:
+            have = history.present(git, {sha for sha, _ in pairs})
+            pairs = [(sha, path) for sha, path in pairs if sha in have]
         if not pairs:
             return
         proc = history.catfile(git)
@@ -135,60 +147,112 @@ def scan_history(
     out = HistoryScan()
     if not history.has_commits(git):
         return out
-    sc = _Scanner(scan, warn)
+    sc = _Scanner(scan, warn, history.is_partial_clone(git))
+    log = history.start_log(git, spec)  # written while step 1 reads the blobs
+    _read_every_blob(git, spec, sc, out, warn, progress, jobs, log)
+    if out.missing:
+        warn(
+            f"{git.where}: {out.missing} object(s) of the history are not in the repository (a "
+            "partial clone, or a damaged repository): their content was not scanned, so the "
+            "history is partial"
+        )
+    progress.note("attributing findings to commits")
+    scanned_hits = list(sc.hits)
+    intro = _introductions(git, spec, log, sc, out, warn, progress)
+    introduced = _added_values(git, intro, sc, out, progress)
+    for blob, by_path in sc.hits.items():
+        for f in next(iter(by_path.values()), []):
+            out.holders.setdefault((f.rule.id, f.secret), set()).add(blob)
+    if "--all" in spec:
+        # a blob no commit in the set introduces (a tag pointing straight at it): unattributed
+        for blob in scanned_hits:
+            if blob not in introduced:
+                for f in next(iter(sc.hits[blob].values()), []):
+                    out.found.append((f.with_(path=f.path or f"(blob {blob[:12]})"), None))
+    _messages(git, spec, sc, out)
+    progress.done()
+    return out
 
-    def on_object(sha: str, kind: str, size: int) -> None:
-        progress.object(kind, size)
 
-    # 1. every blob once (the log for step 2 is written meanwhile)
-    log = history.start_log(git, spec)
+def _read_every_blob(
+    git: Git,
+    spec: Sequence[str],
+    sc: _Scanner,
+    out: HistoryScan,
+    warn: Warn,
+    progress: Progress,
+    jobs: int,
+    log: Proc,
+) -> None:
+    """Step 1: every reachable blob once, across ``jobs`` workers on a large repository."""
     from scanner.sources.git import parallel  # multiprocessing: not for `lekk staged`
 
     if parallel.worth_it(git, jobs):
         try:
-            pairs, out.blobs, out.bytes = parallel.scan(git, spec, sc, jobs, warn, progress)
+            pairs, out.blobs, out.bytes, out.missing, out.corrupt = parallel.scan(
+                git, spec, sc, jobs, warn, progress
+            )
         except Exception:
             log.kill()
             raise
         sc.lookup(git, pairs, Progress(False))
-    else:
-        revlist, catfile = history.objects(git, spec)
-        try:
-            blobs.read_objects(
-                blobs.Batch(catfile.stdout), sc.prefilter, warn, on_object, sc.handle
-            )
-        except OSError as exc:
-            for proc in (catfile, revlist, log):
-                proc.kill()
-            raise _catfile_error(git, catfile.stderr() or str(exc)) from None
-        revlist.finish("git rev-list")
-        catfile.finish("git cat-file")
-        out.blobs, out.bytes = progress.blobs, progress.bytes
+        return
 
-    # 2. who introduced what; a blob again under a path whose signature it was not scanned with
-    progress.note("attributing findings to commits")
+    def on_object(sha: str, kind: str, size: int) -> None:
+        if kind == "missing":  # "?<id>": not in the repository; else unreadable (warned)
+            out.missing += sha.startswith("?")
+            out.corrupt += not sha.startswith("?")
+        progress.object(kind, size)
+
+    revlist, catfile = history.objects(git, spec)
+    try:
+        blobs.read_objects(blobs.Batch(catfile.stdout), sc.prefilter, warn, on_object, sc.handle)
+    except OSError as exc:
+        for proc in (catfile, revlist, log):
+            proc.kill()
+        raise _catfile_error(git, catfile.stderr() or str(exc)) from None
+    revlist.finish("git rev-list")
+    catfile.finish("git cat-file")
+    out.blobs, out.bytes = progress.blobs, progress.bytes
+
+
+def _introductions(
+    git: Git,
+    spec: Sequence[str],
+    log: Proc,
+    sc: _Scanner,
+    out: HistoryScan,
+    warn: Warn,
+    progress: Progress,
+) -> list[Change]:
+    """Step 2: the commits that put a blob with findings at a path; a blob met under a path
+    whose signature it was not scanned with is scanned again under that path."""
     intro: list[Change] = []
     again: dict[tuple[str, Sig], str] = {}
-    walked = [0]
+    walk = history.Walk()
 
     def want(blob: str, path: str) -> bool:
         if blob in sc.hits:
             return True
         return sc.sig(path) is not sc.plain or blob in sc.scanned
 
-    for ch in history.changes(log, walked, want):
+    for ch in history.changes(git, log, spec, walk, want, warn):
         sig = sc.sig(ch.path)
         if sig not in sc.seen_as(ch.blob):
             again.setdefault((ch.blob, sig), ch.path)
         if ch.blob in sc.hits or (ch.blob, sig) in again:
             intro.append(ch)  # one without findings after the rescans below is dropped
-    out.commits = walked[0]
+    out.commits, out.damaged = walk.commits, walk.damaged
     sc.lookup(git, [(blob, path) for (blob, _), path in again.items()], progress)
-    intro = [ch for ch in intro if sc.findings(ch.blob, ch.path)]
-    scanned_hits = list(sc.hits)
+    return [ch for ch in intro if sc.findings(ch.blob, ch.path)]
 
-    # 3. only what each commit added: values its parent blobs at that path did not hold
-    # (a parent outside a range was never scanned; one without hits is looked at again, cheaply)
+
+def _added_values(
+    git: Git, intro: Sequence[Change], sc: _Scanner, out: HistoryScan, progress: Progress
+) -> set[str]:
+    """Step 3: each introduction keeps the values its parent blobs at that path did not hold
+    (a parent outside a range was never scanned; one without hits is looked at again, cheaply).
+    Returns the blobs some commit introduces."""
     parents: dict[tuple[str, Sig], str] = {}
     for ch in intro:
         sig = sc.sig(ch.path)
@@ -203,17 +267,28 @@ def scan_history(
             if (f.rule.id, f.secret) not in before:
                 out.found.append((f.with_(path=ch.path), ch))
         introduced.add(ch.blob)
-    # a blob no commit in the set introduces (a tag pointing straight at it): keep, unattributed
-    for blob, by_path in sc.hits.items():
-        for f in next(iter(by_path.values()), []):
-            out.holders.setdefault((f.rule.id, f.secret), set()).add(blob)
-    if "--all" in spec:
-        for blob in scanned_hits:
-            if blob not in introduced:
-                for f in next(iter(sc.hits[blob].values()), []):
-                    out.found.append((f.with_(path=f.path or f"(blob {blob[:12]})"), None))
-    progress.done()
-    return out
+    return introduced
+
+
+COMMIT_MESSAGE = "(commit message)"
+TAG_MESSAGE = "(tag message)"
+
+
+def _messages(git: Git, spec: Sequence[str], sc: _Scanner, out: HistoryScan) -> None:
+    """Commit messages in SPEC and, for a whole-history scan, annotated tags' messages: a key
+    pasted into a message is as leaked as one in a file (notes are blobs, read in step 1)."""
+
+    def messages() -> Iterator[tuple[Commit, str, int, str]]:
+        for seq, (commit, text) in enumerate(history.commit_messages(git, spec), 1):
+            yield commit, text, seq, COMMIT_MESSAGE  # seq: as `changes` numbers the commits
+        if "--all" in spec:
+            for tag, text in history.tag_messages(git):
+                yield tag, text, 0, TAG_MESSAGE
+
+    for commit, text, seq, path in messages():  # streamed: memory does not follow the commits
+        if sc.prefilter(text, path):
+            for f in sc.scan(Fragment(text, path), sc.warn):
+                out.found.append((f, Change(commit, seq, path, "", ())))
 
 
 def _kind(path: str) -> frozenset[str]:
@@ -236,6 +311,7 @@ def scan_blobs(
     progress = Progress(False)
     sc.lookup(git, [(blob, path) for path, blob, _ in entries], progress)
     hit = [(p, b, old) for p, b, old in entries if sc.findings(b, p)]
+    sc.partial_clone = any(old for _, _, old in hit) and history.is_partial_clone(git)
     sc.lookup(git, [(old, p) for p, _, old in hit if old], progress)
     found: list[Finding] = []
     for path, blob, old in hit:

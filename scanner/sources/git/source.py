@@ -105,7 +105,7 @@ class HistorySource(Source):
         since = f"{self.since_commit}..{','.join(self.branches) or 'HEAD'}"
         repo = Path(info.git_dir).parent if info.git_dir.endswith("/.git") else info.git_dir
         return {
-            "partial_history": info.shallow,
+            "partial_history": info.shallow or (s is not None and s.partial),
             "git": {
                 "repository": str(repo),
                 "range": self.rev_range or (since if self.since_commit else None),
