@@ -305,18 +305,52 @@ def test_tracked_dotenv_when_staged_for_commit(tmp_path: Path) -> None:
     }
 
 
-def test_tracked_dotenv_is_left_to_scan_and_staged_in_history(tmp_path: Path) -> None:
+def test_history_reports_lint_only_where_the_default_branch_still_has_it(tmp_path: Path) -> None:
+    """`lekk git` reports credentials ever committed, but lint belongs to the current state: a
+    dotenv file deleted long ago, or a plain-http URL fixed years ago, is no lint finding."""
     from git_builder import Repo, fake_secret
 
     repo = Repo(tmp_path / "r")
-    repo.commit("keys", {".env": f"SAGAPAY_API_SECRET={fake_secret()}\n"})
+    repo.commit(
+        "keys",
+        {
+            ".env": f"SAGAPAY_API_SECRET={fake_secret()}\n",
+            "old.py": 'BASE = "http://api.sagapay.no/v1"  # sagapay\n',
+        },
+    )
     repo.commit("oops", delete=(".env",))
-    repo.commit("local", {"web/.env.local": f"X=1\nSAGAPAY_API_SECRET={fake_secret()}\n"})
-    r = lekk("git", "--format", "json", "-v", cwd=repo.path)
+    repo.commit("https", {"old.py": 'BASE = "https://api.sagapay.no/v1"  # sagapay\n'})
+    repo.commit(
+        "local",
+        {
+            "web/.env.local": f"X=1\nSAGAPAY_API_SECRET={fake_secret()}\nSAGAPAY_API_KEY=spk_live_{fake_secret('')}\n",
+            "vipps.py": 'requests.post(f"{VIPPS}/ecomm/v2/payments")  # vipps\n',
+        },
+    )
+    repo.git("checkout", "-q", "-b", "side")
+    repo.commit("side", {"side.py": 'requests.post("https://api.vipps.no/ecomm/v1/x")  # vipps\n'})
+    repo.git("checkout", "-q", "main")
+    r = lekk("git", "--format", "json", cwd=repo.path)
     assert r.returncode == 1, r.stderr
-    got = {(f["rule"], f["path"], f["line"]) for f in json.loads(r.stdout)["findings"]}
-    assert got == {("sagapay-api-secret", ".env", 1), ("sagapay-api-secret", "web/.env.local", 2)}
-    assert "dropped tracked-dotenv at .env:1: history scan" in r.stderr
+    findings = json.loads(r.stdout)["findings"]
+    got = {(f["rule"], f["path"], f["line"]) for f in findings}
+    assert got == {
+        ("sagapay-api-secret", ".env", 1),
+        ("sagapay-api-secret", "web/.env.local", 2),
+        ("sagapay-api-key", "web/.env.local", 3),
+        # still at the tip of main: reported once per file
+        ("tracked-dotenv", "web/.env.local", 2),
+        ("vipps-legacy-api", "vipps.py", 1),
+    }
+    legacy = next(f for f in findings if f["rule"] == "vipps-legacy-api")
+    assert legacy["commit"]["summary"] == "local" and legacy["still_in_head"] is True
+    # a range reports the lint its commits added and the range's end still has
+    first, last = repo.git("rev-list", "--max-parents=0", "HEAD"), repo.git("rev-parse", "HEAD")
+    rng = lekk_json("git", f"{first}..{last}", cwd=repo.path)
+    assert {(f["rule"], f["path"]) for f in rng["findings"] if f["kind"] == "lint"} == {
+        ("tracked-dotenv", "web/.env.local"),
+        ("vipps-legacy-api", "vipps.py"),
+    }
     # the checkout itself: the dotenv file tracked at HEAD is reported
     assert ("tracked-dotenv", "web/.env.local", 2) in lint_hits(repo.path)
 

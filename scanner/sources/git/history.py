@@ -261,6 +261,19 @@ def _parse_log(
             yield Change(commit, seq, path, blob, parents)
 
 
+def tree_paths(git: Git, rev: str) -> dict[str, str]:
+    """Path -> blob id for every file in the tree of ``rev`` (nothing if it cannot be read)."""
+    code, out, _ = git.run_status("ls-tree", "-r", "-z", "--full-tree", "--end-of-options", rev)
+    found = {}
+    if code == 0:
+        for entry in out.split(b"\0"):
+            meta, _, path = entry.partition(b"\t")
+            parts = meta.split()
+            if len(parts) == 3 and parts[1] == b"blob":
+                found[path.decode("utf-8", "replace")] = parts[2].decode()
+    return found
+
+
 def tree_blobs(git: Git, rev: str) -> set[str]:
     """The ids of every blob in the tree of ``rev`` (in a damaged repository, of the parts of
     it that can be read: each folder is listed on its own then)."""

@@ -29,7 +29,10 @@ Key = tuple[str, str]  # (rule id, secret)
 class HistoryScan:
     """Raw findings, each with the introduction it belongs to (None: no commit adds it)."""
 
-    found: list[tuple[Finding, Change | None]] = field(default_factory=list)
+    found: list[tuple[Finding, Change | None]] = field(default_factory=list)  # secrets
+    lint: list[Finding] = field(default_factory=list)  # lint findings at the tip
+    # (rule id, path, span) -> the earliest commit in the set that added that lint span there
+    lint_added: dict[tuple[str, str, str], Change] = field(default_factory=dict)
     # every blob holding a value, for "is it still at the tip" (rule id, secret) -> blob ids
     holders: dict[Key, set[str]] = field(default_factory=dict)
     commits: int = 0
@@ -160,15 +163,19 @@ def scan_history(
     scanned_hits = list(sc.hits)
     intro = _introductions(git, spec, log, sc, out, warn, progress)
     introduced = _added_values(git, intro, sc, out, progress)
+    _lint_at_tip(git, spec, sc, out, progress)
     for blob, by_path in sc.hits.items():
         for f in next(iter(by_path.values()), []):
-            out.holders.setdefault((f.rule.id, f.secret), set()).add(blob)
+            if f.rule.is_secret:
+                out.holders.setdefault((f.rule.id, f.secret), set()).add(blob)
     if "--all" in spec:
         # a blob no commit in the set introduces (a tag pointing straight at it): unattributed
         for blob in scanned_hits:
             if blob not in introduced:
                 for f in next(iter(sc.hits[blob].values()), []):
-                    out.found.append((f.with_(path=f.path or f"(blob {blob[:12]})"), None))
+                    if f.rule.is_secret:
+                        path = f.path or f"(blob {blob[:12]})"
+                        out.found.append((f.with_(path=path), None))
     _messages(git, spec, sc, out)
     progress.done()
     return out
@@ -261,13 +268,44 @@ def _added_values(
                 parents.setdefault((p, sig), ch.path)
     sc.lookup(git, [(blob, path) for (blob, _), path in parents.items()], progress)
     introduced: set[str] = set()
-    for ch in intro:
+    for ch in intro:  # newest first: the last introduction of a lint span is its earliest
         before = {(f.rule.id, f.secret) for p in ch.parents if p for f in sc.findings(p, ch.path)}
         for f in sc.findings(ch.blob, ch.path):
-            if (f.rule.id, f.secret) not in before:
+            if (f.rule.id, f.secret) in before:
+                continue
+            if f.rule.is_secret:
                 out.found.append((f.with_(path=ch.path), ch))
+            else:
+                out.lint_added[(f.rule.id, ch.path, f.secret)] = ch
         introduced.add(ch.blob)
     return introduced
+
+
+def _lint_at_tip(
+    git: Git, spec: Sequence[str], sc: _Scanner, out: HistoryScan, progress: Progress
+) -> None:
+    """Step 4: lint findings are about the code as it is, so they come from the tip (the
+    default branch's for a whole-history scan, the range's or branch's end otherwise), each
+    with the commit that added it; a range reports only what its commits added."""
+    if not any(not f.rule.is_secret for by in sc.hits.values() for fs in by.values() for f in fs):
+        return
+    whole = "--all" in spec
+    head = history.default_head(git) if whole else None
+    tip = head[1] if head else next((r for r in spec if not r.startswith(("^", "-"))), None)
+    if tip is None:
+        return
+    at_tip = [(blob, path) for path, blob in history.tree_paths(git, tip).items()]
+    sc.lookup(git, [(b, p) for b, p in at_tip if sc.sig(p) not in sc.seen_as(b)], progress)
+    for blob, path in at_tip:
+        for f in sc.findings(blob, path):
+            ch = out.lint_added.get((f.rule.id, path, f.secret))
+            if f.rule.is_secret or (ch is None and not whole):
+                continue
+            extra = dict(f.extra)
+            extra["commit"] = ch.commit.as_dict() if ch else None
+            extra["first_seen"] = ch.commit.date if ch else None
+            extra["still_in_head"] = True
+            out.lint.append(f.with_(path=path, extra=extra))
 
 
 COMMIT_MESSAGE = "(commit message)"

@@ -78,23 +78,22 @@ class HistorySource(Source):
             Progress(self.progress, "git"),
             jobs or parallel.default_jobs(),
         )
-        return [f for f, _ in self.scanned.found]
+        return [*(f for f, _ in self.scanned.found), *self.scanned.lint]
 
     def settle(self, kept: list[Finding], drop: Drop, warn: Warn) -> list[Finding]:
+        """Secrets: one finding per leaked value, with its commit, refs and tip state.  Lint
+        findings come from the tip already (``scan._lint_at_tip``): a plain-http URL fixed
+        years ago is no finding."""
         from scanner.sources.git import attribute
 
-        if not kept:
-            return []
+        secrets = [f for f in kept if f.rule.is_secret]
+        lint = [f for f in kept if not f.rule.is_secret]
+        if not secrets:
+            return lint
         self.head = history.default_head(self.info.git)
         s = self.scanned
-        merged = attribute.attribute(s.found, kept, s.holders, self.info.git, self.head)
-        out = []
-        for f in merged:
-            if f.rule.git_tracked:  # `lekk scan` and `lekk staged` report tracked files
-                drop(f, "history scan: `lekk scan` and `lekk staged` report tracked dotenv files")
-            else:
-                out.append(f)
-        return out
+        merged = attribute.attribute(s.found, secrets, s.holders, self.info.git, self.head)
+        return sorted([*merged, *lint], key=Finding.sort_key)
 
     def coverage(self) -> tuple[int, int]:
         s = self.scanned
