@@ -151,11 +151,12 @@ class AllowEntry:
     hash: str | None = None
     rules: frozenset[str] = frozenset()
 
-    def matches(self, finding: Finding) -> bool:
+    def matches(self, finding: Finding, path: str | None = None) -> bool:
+        """``path``: the finding's path relative to its root, when that differs."""
         if self.rules and finding.rule.id not in self.rules:
             return False
         if self.path is not None:
-            return path_matches(finding.path, self.path)
+            return path_matches(finding.path if path is None else path, self.path)
         if self.value is not None:
             return bool(self.value.search(finding.secret))
         return self.hash is not None and self.hash in (finding.secret_hash, finding.fingerprint)
@@ -165,13 +166,17 @@ def apply(
     findings: Iterable[Finding],
     allowlist: Iterable[AllowEntry] = (),
     on_drop: Callable[[Finding, str], None] | None = None,
+    local: Callable[[str], str] | None = None,
 ) -> Iterator[Finding]:
+    """The findings no filter drops; ``local`` maps a reported path to the one the allowlist's
+    globs match (relative to its root)."""
     entries = list(allowlist)
     for f in findings:
         reason = drop_reason(f)
         if reason is None:
+            path = local(f.path) if local is not None else None
             for entry in entries:
-                if entry.matches(f):
+                if entry.matches(f, path):
                     reason = f"allowlisted: {entry.reason}"
                     break
         if reason is None:

@@ -17,7 +17,7 @@ source.collect(scan) ─► filters + allowlist ─► source.settle ─► scop
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +26,7 @@ from scanner import filters
 from scanner.config import Config
 from scanner.finding import Finding
 from scanner.rules import Rule
-from scanner.sources import Fragment, Source, Warn
+from scanner.sources import Drop, Fragment, Source, Warn
 
 if TYPE_CHECKING:
     from scanner.engine import Engine
@@ -82,6 +82,7 @@ class Settings:
     verify: bool = False
     only_live: bool = False
     jobs: int | None = None
+    excludes: tuple[str, ...] = ()  # --exclude globs (the config's are in ``config``)
 
 
 @dataclass
@@ -129,7 +130,11 @@ def run(
         dropped.append((f, why))
 
     raw = source.collect(Scan(settings.rules), say, settings.jobs)
-    kept = dedupe(filters.apply(raw, settings.config.allowlist, on_drop=drop))
+    excludes = (*settings.config.exclude, *settings.excludes)
+    if excludes:  # the file source skips them while walking; history, index and sites here
+        raw = list(_not_excluded(raw, excludes, source.local_path, drop))
+    allowlist = settings.config.allowlist
+    kept = dedupe(filters.apply(raw, allowlist, on_drop=drop, local=source.local_path))
     findings = once_per_file(source.settle(kept, drop, say))
     properties = dict(source.properties())
     if settings.baseline:
@@ -157,6 +162,20 @@ def run(
         bytes=nbytes,
         properties=properties,
     )
+
+
+def _not_excluded(
+    findings: Iterable[Finding], globs: Sequence[str], local: Callable[[str], str], drop: Drop
+) -> Iterator[Finding]:
+    from scanner.globs import path_matches
+
+    for f in findings:
+        path = local(f.path)
+        glob = next((g for g in globs if path_matches(path, g)), None)
+        if glob is None:
+            yield f
+        else:
+            drop(f, f"excluded ({glob})")
 
 
 def dedupe(findings: Iterable[Finding]) -> list[Finding]:

@@ -164,7 +164,12 @@ def warn(quiet: bool, prefix: str = "lekk: warning") -> Callable[[str], None]:
 
 
 def execute(
-    source: Source, out: Output, cfg: Config, rules: Sequence[Rule], jobs: int | None = None
+    source: Source,
+    out: Output,
+    cfg: Config,
+    rules: Sequence[Rule],
+    jobs: int | None = None,
+    excludes: Sequence[str] = (),
 ) -> int:
     """Scan ``source`` through the pipeline and write the report; the exit code (0 clean,
     1 findings)."""
@@ -177,6 +182,7 @@ def execute(
         verify=out.verify or out.only_live,
         only_live=out.only_live,
         jobs=jobs,
+        excludes=tuple(excludes),
     )
     result = pipeline.run(source, settings, warn=warn(out.quiet), info=warn(out.quiet, "lekk"))
     return report(result, out, rules)

@@ -10,6 +10,7 @@ import click
 
 from scanner.commands.common import (
     Output,
+    exclude_option,
     execute,
     jobs_option,
     load_config_and_rules,
@@ -32,6 +33,7 @@ from scanner.commands.common import (
     metavar="REF",
     help="Scan only history reachable from REF (repeatable; default: every ref).",
 )
+@exclude_option("Do not report findings at paths matching GLOB (repeatable), e.g. 'vendor/**'.")
 @jobs_option("Worker processes for large histories (default: half the cores).")
 @output_options
 def git(
@@ -39,6 +41,7 @@ def git(
     rev_range: str | None,
     since_commit: str | None,
     branches: tuple[str, ...],
+    exclude: tuple[str, ...],
     jobs: int | None,
     config_file: str | None,
     **kw: Any,
@@ -61,4 +64,4 @@ def git(
     where = repo or "."
     source = HistorySource(where, rev_range, since_commit, branches, progress=not out.quiet)
     cfg, rules = load_config_and_rules(config_file, [Path(where)])
-    return execute(source, out, cfg, rules, jobs)
+    return execute(source, out, cfg, rules, jobs, exclude)

@@ -41,4 +41,4 @@ def scan(
     targets = list(paths) or ["."]
     roots = [Path(p) for p in targets if p != "-"] or [Path.cwd()]
     cfg, rules = load_config_and_rules(config_file, roots)
-    return execute(FileSource(targets, [*cfg.exclude, *exclude]), out, cfg, rules, jobs)
+    return execute(FileSource(targets, [*cfg.exclude, *exclude]), out, cfg, rules, jobs, exclude)

@@ -7,13 +7,20 @@ from typing import Any
 
 import click
 
-from scanner.commands.common import Output, execute, load_config_and_rules, output_options
+from scanner.commands.common import (
+    Output,
+    exclude_option,
+    execute,
+    load_config_and_rules,
+    output_options,
+)
 
 
 @click.command()
 @click.argument("repo", required=False, default=".", metavar="[REPO]")
+@exclude_option("Do not report findings at paths matching GLOB (repeatable), e.g. 'vendor/**'.")
 @output_options
-def staged(repo: str, config_file: str | None, **kw: Any) -> int:
+def staged(repo: str, exclude: tuple[str, ...], config_file: str | None, **kw: Any) -> int:
     """Scan the staged changes of a repository (default: the current one).
 
     Reads the staged blobs from the index, not the working-tree files (which may differ), and
@@ -26,4 +33,4 @@ def staged(repo: str, config_file: str | None, **kw: Any) -> int:
     out = Output.from_kwargs(kw)
     source = StagedSource(repo)
     cfg, rules = load_config_and_rules(config_file, [Path(repo)])
-    return execute(source, out, cfg, rules)
+    return execute(source, out, cfg, rules, excludes=exclude)

@@ -7,7 +7,13 @@ from typing import Any
 
 import click
 
-from scanner.commands.common import Output, execute, load_config_and_rules, output_options
+from scanner.commands.common import (
+    Output,
+    exclude_option,
+    execute,
+    load_config_and_rules,
+    output_options,
+)
 
 
 @click.command()
@@ -47,6 +53,7 @@ from scanner.commands.common import Output, execute, load_config_and_rules, outp
     show_default=True,
     help="Redirects followed per request.",
 )
+@exclude_option("Do not report findings at paths matching GLOB (repeatable), e.g. 'vendor/**'.")
 @output_options
 def web(
     url: str,
@@ -55,6 +62,7 @@ def web(
     max_bytes: int,
     timeout: float,
     max_redirects: int,
+    exclude: tuple[str, ...],
     config_file: str | None,
     **kw: Any,
 ) -> int:
@@ -72,4 +80,4 @@ def web(
     limits = WebLimits(
         max_pages=max_pages, max_bytes=max_bytes, timeout=timeout, max_redirects=max_redirects
     )
-    return execute(WebSource(url, allow_hosts, limits), out, cfg, rules)
+    return execute(WebSource(url, allow_hosts, limits), out, cfg, rules, excludes=exclude)

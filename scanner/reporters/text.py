@@ -94,8 +94,6 @@ def write(findings: Sequence[Finding], out: TextIO, ctx: ReportContext) -> None:
             out.write(f"    fix: {f.rule.remediation.action}\n")
             out.write(f"    see: {f.rule.remediation.url}\n")
         out.write("\n")
-    for w in ctx.warnings if ctx.verbose else ():
-        out.write(f"warning: {w}\n")
     counts = Counter(f.severity for f in findings)
     if findings:
         by = ", ".join(f"{counts[s]} {s}" for s in ("error", "warning", "note") if counts[s])

@@ -82,6 +82,11 @@ class Source:
         """(files, bytes) read: files, blobs, fetched URLs."""
         return 0, 0
 
+    def local_path(self, path: str) -> str:
+        """A reported path as the config's globs see it: relative to the root it was found in
+        (a scan of several roots reports ``root/path``)."""
+        return path
+
     def properties(self) -> Mapping[str, Any]:
         """Top-level report fields only this source has (``git``, ``partial_history``)."""
         return {}

@@ -12,6 +12,7 @@ import itertools
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scanner.finding import Finding
@@ -36,6 +37,7 @@ class FileSource(Source):
         self.files = 0
         self.bytes = 0
         self._real: dict[str, str] = {}  # reported path -> file on disk (for git_tracked rules)
+        self._prefixes: list[str] = []  # roots as reported, when there are several
 
     def collect(self, scan: ScanFn, warn: Warn, jobs: int | None) -> list[Finding]:
         found: list[Finding] = []
@@ -46,7 +48,7 @@ class FileSource(Source):
             )
             self.files += 1
             paths = [p for p in paths if p != STDIN]
-        walker = (t for _, t in files_source.walk(paths, self.excludes, warn))
+        walker = self._walk(paths, warn)
         targets = list(itertools.islice(walker, PARALLEL_MIN_FILES))
         jobs = jobs or os.cpu_count() or 1
         if jobs > 1 and len(targets) >= PARALLEL_MIN_FILES:
@@ -69,6 +71,23 @@ class FileSource(Source):
         self._real = {t.rel: t.real for t in targets}
         return found
 
+    def _walk(self, paths: Sequence[str], warn: Warn) -> Iterator[Target]:
+        """The files to read; with several roots, reported as ``root/path`` (the root relative to
+        the current directory), so two roots' ``src/app.js`` stay apart."""
+        several = len(paths) > 1
+        for arg in paths:
+            prefix = _display(Path(arg)) if several and os.path.isdir(arg) else "."
+            if prefix != ".":
+                self._prefixes.append(prefix)
+            for _, t in files_source.walk([arg], self.excludes, warn):
+                yield t if prefix == "." else Target(t.real, f"{prefix}/{t.rel}")
+
+    def local_path(self, path: str) -> str:
+        for prefix in self._prefixes:
+            if path.startswith(prefix + "/"):
+                return path[len(prefix) + 1 :]
+        return path
+
     def settle(self, kept: list[Finding], drop: Drop, warn: Warn) -> list[Finding]:
         from scanner import gitignored
 
@@ -78,6 +97,14 @@ class FileSource(Source):
 
     def coverage(self) -> tuple[int, int]:
         return self.files, self.bytes
+
+
+def _display(root: Path) -> str:
+    """A root as the report names it: relative to the current directory, '/'-separated."""
+    try:
+        return Path(os.path.relpath(root.resolve(), Path.cwd().resolve())).as_posix()
+    except ValueError:  # another drive (Windows)
+        return root.resolve().as_posix()
 
 
 def scan_targets(scan: ScanFn, targets: Sequence[Target]) -> tuple[list[Finding], list[str], int]:
