@@ -284,7 +284,7 @@ class Engine:
         self, rule: Rule, t: _Text, m: regex.Match[str], span: tuple[int, int]
     ) -> Finding | None:
         start, end = span
-        secret = t.text[start:end]
+        written = secret = t.text[start:end]
         if "&" in secret:
             secret = html.unescape(secret)
         name = m.group("name") or "" if "name" in rule.pattern.groupindex else ""
@@ -339,6 +339,7 @@ class Engine:
             client_side=t.frag.client_side,
             suppressions=_suppressions(t, start),
             extra=dict(t.frag.extra),
+            written=written if written != secret else "",
         )
 
     # -- base64-encoded values (Kubernetes Secrets and the like) ----------------------------
@@ -385,6 +386,7 @@ class Engine:
                         end_line=end_line,
                         end_column=end_col,
                         encoding="base64",
+                        written=t.text[orig_s:orig_e],
                         snippet=_snippet(t, orig_s, orig_e),
                         suppressions=_suppressions(t, orig_s),
                     )

@@ -64,6 +64,14 @@ class Finding:
     client_side: bool = False
     suppressions: frozenset[str] = frozenset()
     extra: Mapping[str, Any] = field(default_factory=dict)
+    written: str = ""  # the value as the text holds it, when that differs (base64, &#x3D;)
+
+    @property
+    def forms(self) -> frozenset[str]:
+        """Every form of the value a shown line may hold (a lint span is no value)."""
+        if not self.rule.is_secret:
+            return frozenset()
+        return frozenset(v for v in (self.secret, self.written) if v)
 
     @property
     def secret_hash(self) -> str:

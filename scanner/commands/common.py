@@ -206,6 +206,7 @@ def report(result: Result, out: Output, rules: Sequence[Rule]) -> int:
         bytes=result.bytes,
         properties=result.properties,
         sarif_category=out.sarif_category,
+        hidden=frozenset(v for f, _ in result.dropped for v in f.forms),
     )
     writer = REPORTERS[out.fmt]
     if out.output:

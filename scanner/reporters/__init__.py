@@ -22,6 +22,7 @@ class ReportContext:
     bytes: int = 0
     properties: Mapping[str, Any] = field(default_factory=dict)
     sarif_category: str | None = None
+    hidden: frozenset[str] = frozenset()  # forms of values not reported (dropped), to mask too
 
 
 class Reporter(Protocol):

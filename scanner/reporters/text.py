@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from itertools import groupby
 from typing import TextIO
 
 from scanner.finding import Finding, redact
-from scanner.reporters import ReportContext
+from scanner.reporters import ReportContext, mask
+from scanner.reporters.mask import values
 
 _COLOURS = {"error": "31", "warning": "33", "note": "36", "path": "1", "dim": "2"}
 
@@ -18,53 +18,9 @@ def _c(ctx: ReportContext, what: str, text: str) -> str:
     return f"\x1b[{_COLOURS[what]}m{text}\x1b[0m" if ctx.color else text
 
 
-def _snippet(f: Finding, show: bool, others: Sequence[str] = ()) -> str:
-    s = f.snippet
-    if not show:
-        # a minified line often holds several secrets within one window: hide them all
-        own = {f.secret} if f.rule.is_secret else set()
-        for value in sorted({*own, *others}, key=len, reverse=True):
-            if value and value in s:
-                s = s.replace(value, redact(value))
-            s = _cut_edges(s, value)
-    return s if len(s) <= 160 else s[:157] + "…"
-
-
-_VALUE = re.compile(
-    r"(?<![A-Za-z0-9+/_~-])(?=[A-Za-z_~+/-]*[0-9])(?=[0-9_~+/-]*[A-Za-z])"
-    r"[A-Za-z0-9+/_~-]{16,}={0,2}"
-)
-
-
-def _lint_snippet(f: Finding, show: bool, others: Sequence[str]) -> str:
-    """A lint finding's span is shown as-is; a value on its line that looks like a credential is
-    masked even when no secret rule recognised it (a lint rule flags the name, not the value)."""
-    s = _snippet(f, show, others)
-    if show or f.rule.is_secret:
-        return s
-    return _VALUE.sub(lambda m: m.group() if m.group() in f.secret else redact(m.group()), s)
-
-
-def _cut_edges(s: str, value: str) -> str:
-    """Mask a secret cut in half by the window's edge (its tail at the start, head at the end)."""
-    if len(value) < 8:
-        return s
-    head, body, tail = s[:1] if s.startswith("…") else "", s, s[-1:] if s.endswith("…") else ""
-    body = body[len(head) : len(body) - len(tail)]
-    for k in range(len(value) - 1, 3, -1):
-        if body.endswith(value[:k]):
-            body = body[:-k] + "*" * 8
-            break
-    for k in range(len(value) - 1, 3, -1):
-        if body.startswith(value[-k:]):
-            body = "*" * 8 + body[k:]
-            break
-    return head + body + tail
-
-
 def write(findings: Sequence[Finding], out: TextIO, ctx: ReportContext) -> None:
     show = ctx.show_secrets
-    secrets = [] if show else sorted({f.secret for f in findings if f.secret and f.rule.is_secret})
+    secrets = values(findings) | ctx.hidden  # every form of every value, dropped ones too
     for path, group in groupby(findings, key=lambda f: f.path):
         out.write(_c(ctx, "path", path) + "\n")
         for f in group:
@@ -89,7 +45,8 @@ def write(findings: Sequence[Finding], out: TextIO, ctx: ReportContext) -> None:
                 if key in f.extra and f.extra[key] != {"count": 0, "locations": []}:
                     out.write(f"    {key}: {_fmt(f.extra[key])}\n")
             if f.snippet:
-                snip = _lint_snippet(f, show, secrets)
+                keep = "" if f.rule.is_secret else f.secret  # a lint span is shown as-is
+                snip = f.snippet[: mask.WIDTH] if show else mask.mask(f.snippet, secrets, keep)
                 out.write(_c(ctx, "dim", f"    | {snip}") + "\n")
             out.write(f"    fix: {f.rule.remediation.action}\n")
             out.write(f"    see: {f.rule.remediation.url}\n")

@@ -8,6 +8,7 @@ fragment is client-side and its path is the URL.
 
 from __future__ import annotations
 
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -21,7 +22,7 @@ from typing import IO
 
 from scanner import __version__
 from scanner.errors import SourceError
-from scanner.finding import Finding
+from scanner.finding import Finding, redact
 from scanner.sources import Fragment, Prefilter, ScanFn, Source, Warn, bundles, scan_all, sourcemap
 from scanner.sources.webpage import Page
 
@@ -271,7 +272,8 @@ class Crawler:
 
 
 class WebSource(Source):
-    """``lekk web``'s source: every fragment a crawl of the site yields."""
+    """``lekk web``'s source: every fragment a crawl of the site yields.  URLs are shown with
+    their credentials masked (``display_url``), in findings' paths and in every warning."""
 
     command = "web"
 
@@ -282,9 +284,63 @@ class WebSource(Source):
         self.crawler: Crawler | None = None
 
     def collect(self, scan: ScanFn, warn: Warn, jobs: int | None) -> list[Finding]:
-        self.crawler = Crawler(self.url, self.allow_hosts, self.limits, warn, scan.prefilter)
-        return scan_all(self.crawler.fragments(), scan, warn)
+        def say(msg: str) -> None:
+            warn(redact_urls(msg))
+
+        self.crawler = Crawler(self.url, self.allow_hosts, self.limits, say, scan.prefilter)
+        try:
+            found = scan_all(self.crawler.fragments(), scan, say)
+        except SourceError as exc:
+            raise SourceError(redact_urls(str(exc))) from None
+        return [_displayed(f) for f in found]
 
     def coverage(self) -> tuple[int, int]:
         c = self.crawler
         return (c.fetched, self.limits.max_bytes - c.left) if c is not None else (0, 0)
+
+
+def _displayed(f: Finding) -> Finding:
+    extra = {
+        k: display_url(v) if k == "bundle" and isinstance(v, str) else v for k, v in f.extra.items()
+    }
+    return f.with_(path=display_url(f.path), extra=extra)
+
+
+# a query or fragment parameter that carries a credential by its name, or looks like one
+_CRED_NAME = re.compile(r"(?i)key|secret|token|pass|pwd|auth|sig|cred|session|code|client")
+_CRED_VALUE = re.compile(r"(?=[^0-9]*[0-9])(?=[^A-Za-z]*[A-Za-z])[A-Za-z0-9+/_~.=%-]{16,}")
+_URL = re.compile(r"""(?i)\bhttps?://[^\s'"<>]+""")
+
+
+def display_url(url: str) -> str:
+    """``url`` as a report may show it: the user and password, and every query or fragment value
+    that is or looks like a credential, masked (``?sagapay_key=spk_live_********``)."""
+    try:
+        p = urllib.parse.urlsplit(url)
+    except ValueError:
+        return url
+    netloc = p.netloc
+    if "@" in netloc:
+        netloc = "********@" + netloc.rsplit("@", 1)[1]
+    return urllib.parse.urlunsplit(
+        (p.scheme, netloc, p.path, _masked_params(p.query), _masked_params(p.fragment))
+    )
+
+
+def _masked_params(params: str) -> str:
+    if not params:
+        return params
+    out = []
+    for part in params.split("&"):
+        name, eq, value = part.partition("=")
+        if not eq and _CRED_VALUE.fullmatch(name):
+            part = redact(name)
+        elif value and (_CRED_NAME.search(name) or _CRED_VALUE.fullmatch(value)):
+            part = f"{name}={redact(urllib.parse.unquote(value))}"
+        out.append(part)
+    return "&".join(out)
+
+
+def redact_urls(text: str) -> str:
+    """Every URL in a message shown with its credentials masked."""
+    return _URL.sub(lambda m: display_url(m.group()), text)

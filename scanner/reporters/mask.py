@@ -1,0 +1,56 @@
+"""Masking the lines a report shows: no form of any value, reported or not, reaches the reader.
+
+A shown line (a finding's snippet) may hold the finding's own value as written (base64, HTML
+entities) as well as decoded, other findings' values (a minified line holds several), values the
+filters dropped (``lekk:ignore``, an allowlist, a baseline) and credentials no rule recognised.
+``mask`` hides them all; ``--show-secrets`` shows the line as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable
+
+from scanner.finding import Finding, redact
+
+# a run of token characters with letters and digits, as credentials are (ids and hashes too:
+# a masked id costs the reader little)
+_VALUE = re.compile(
+    r"(?<![A-Za-z0-9+/_~-])(?=[A-Za-z_~+/-]*[0-9])(?=[0-9_~+/-]*[A-Za-z])"
+    r"[A-Za-z0-9+/_~-]{16,}(?:={1,2}|(?:&#x3[dD];|&#61;){1,2})?"
+)
+WIDTH = 160  # characters of a shown line
+
+
+def values(findings: Iterable[Finding]) -> frozenset[str]:
+    """Every form of every secret value among ``findings`` (reported and dropped ones)."""
+    return frozenset(v for f in findings for v in f.forms)
+
+
+def mask(line: str, secrets: Collection[str], keep: str = "") -> str:
+    """``line`` with every known value (longest first), every value cut by the line's edge and
+    every credential-looking token masked; ``keep`` (a lint finding's flagged span) stays."""
+    s = line
+    for value in sorted(secrets, key=len, reverse=True):
+        if value and value in s:
+            s = s.replace(value, redact(value))
+        s = _cut_edges(s, value)
+    s = _VALUE.sub(lambda m: m.group() if m.group() in keep else redact(m.group()), s)
+    return s if len(s) <= WIDTH else s[: WIDTH - 3] + "…"
+
+
+def _cut_edges(s: str, value: str) -> str:
+    """Mask a value cut in half by the window's edge (its tail at the start, head at the end)."""
+    if len(value) < 8:
+        return s
+    head, body, tail = s[:1] if s.startswith("…") else "", s, s[-1:] if s.endswith("…") else ""
+    body = body[len(head) : len(body) - len(tail)]
+    for k in range(len(value) - 1, 3, -1):
+        if body.endswith(value[:k]):
+            body = body[:-k] + "*" * 8
+            break
+    for k in range(len(value) - 1, 3, -1):
+        if body.startswith(value[-k:]):
+            body = "*" * 8 + body[k:]
+            break
+    return head + body + tail
