@@ -123,7 +123,7 @@ def test_stdin_and_single_files(tmp_path: Path) -> None:
         "scan", "-", "--format", "json", "--show-secrets", input=f"x\nsagapay: {key}\n".encode()
     )
     assert [(f["path"], f["line"], f["secret"]) for f in json.loads(r.stdout)["findings"]] == [
-        ("-", 2, key)
+        ("<stdin>", 2, key)
     ]
     v = _tree(tmp_path)
     r = lekk("scan", "src/pay.py", "config/vipps.yml", "--format", "json", cwd=tmp_path)

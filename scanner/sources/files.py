@@ -22,6 +22,7 @@ from scanner.sources import TOKEN_MAX, TOKEN_PUNCT, Fragment, Prefilter, Warn
 CHUNK = 1 << 20  # bytes decoded and scanned at a time: memory stays bounded on huge files
 OVERLAP = 4096  # carried from one chunk into the next, so a match on a boundary is still seen
 SNIFF = 8192  # bytes looked at to tell text from binary
+STDIN_PATH = "<stdin>"  # how findings in standard input are reported
 SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 
 
@@ -204,5 +205,5 @@ def token_tail(text: str) -> int:
 
 def read_stdin(prefilter: Prefilter) -> Iterator[Fragment]:
     data = sys.stdin.buffer.read()
-    if not is_binary(data[:SNIFF]) and prefilter(data, "-"):
-        yield Fragment(data.decode("utf-8", "replace"), "-")
+    if not is_binary(data[:SNIFF]) and prefilter(data, STDIN_PATH):
+        yield Fragment(data.decode("utf-8", "replace"), STDIN_PATH)
