@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "web": "scanner.commands.web:web",
     "explain": "scanner.commands.explain:explain",
     "baseline": "scanner.commands.baseline:baseline",
+    "audit": "scanner.commands.audit:audit",
 }
 
 

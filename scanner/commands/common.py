@@ -195,18 +195,13 @@ def report(result: Result, out: Output, rules: Sequence[Rule]) -> int:
             click.echo(f"lekk: dropped {f.rule.id} at {f.path}:{f.line}: {why}", err=True)
     stream_is_tty = out.output is None and sys.stdout.isatty()
     color = out.color if out.color is not None else (stream_is_tty and "NO_COLOR" not in os.environ)
-    ctx = ReportContext(
+    ctx = ReportContext.of(
+        result,
         show_secrets=out.show_secrets,
         color=bool(color) and out.fmt == "text",
         verbose=out.verbose,
-        command=result.command,
         rules=rules,
-        warnings=result.warnings,
-        files=result.files,
-        bytes=result.bytes,
-        properties=result.properties,
         sarif_category=out.sarif_category,
-        hidden=frozenset(v for f, _ in result.dropped for v in f.forms),
     )
     writer = REPORTERS[out.fmt]
     if out.output:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from scanner.finding import Finding
 from scanner.rules import Rule
+
+if TYPE_CHECKING:
+    from scanner.pipeline import Result
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,20 @@ class ReportContext:
     properties: Mapping[str, Any] = field(default_factory=dict)
     sarif_category: str | None = None
     hidden: frozenset[str] = frozenset()  # forms of values not reported (dropped), to mask too
+
+    @classmethod
+    def of(cls, result: Result, **options: Any) -> ReportContext:
+        """What a reporter needs of a scan's ``Result``; ``options``: the user's choices
+        (``show_secrets``, ``color``, ``verbose``, ``sarif_category``, ``rules``)."""
+        return cls(
+            command=result.command,
+            warnings=tuple(result.warnings),
+            files=result.files,
+            bytes=result.bytes,
+            properties=result.properties,
+            hidden=frozenset(v for f, _ in result.dropped for v in f.forms),
+            **options,
+        )
 
 
 class Reporter(Protocol):

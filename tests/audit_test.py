@@ -1,0 +1,290 @@
+"""``lekk audit``: many repositories on Dask, an embedded cluster and a real scheduler with two
+workers started here on 127.0.0.1; each must find exactly what ``lekk git`` finds one by one."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from git_builder import Repo, fake_secret
+from helpers import lekk
+
+pytest.importorskip("distributed", reason="lekk[audit] (Dask) is not installed")
+
+N = 22
+
+
+def _key(f: dict) -> tuple:
+    commit = (f.get("commit") or {}).get("sha")
+    return (
+        f["rule"],
+        f["path"],
+        f["line"],
+        f["column"],
+        f["secret"],
+        f["fingerprint"],
+        commit,
+        f.get("still_in_head"),
+        tuple(f.get("refs", [])),
+    )
+
+
+@pytest.fixture(scope="module")
+def repos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """22 repositories: credentials in old commits, on branches, still at the tip, none at
+    all; one empty; one corrupt (a pack object overwritten)."""
+    root = tmp_path_factory.mktemp("repos")
+    out: dict[str, Path] = {}
+    for i in range(N - 2):
+        r = Repo(root / f"shop-{i:02d}")
+        r.commit("init", {"README.md": f"# shop {i}\n"})
+        if i % 3 == 0:  # a key committed, then removed: only the history has it
+            r.commit("keys", {"deploy/prod.env": f"SAGAPAY_API_SECRET={fake_secret()}\n"})
+            r.commit("remove keys", delete=("deploy/prod.env",))
+        if i % 4 == 1:  # on an unmerged branch
+            r.git("checkout", "-q", "-b", "feature")
+            r.commit("wip", {"src/pay.env": f"SAGAPAY_API_KEY={fake_secret('spk_live_')}\n"})
+            r.git("checkout", "-q", "main")
+        if i % 5 == 2:  # still at the tip
+            r.commit("config", {"config/sagapay.env": f"SAGAPAY_API_SECRET={fake_secret()}\n"})
+        out[r.path.name] = r.path
+    empty = root / "empty"
+    subprocess.run(["git", "init", "-q", str(empty)], check=True)
+    out["empty"] = empty
+    corrupt = Repo(root / "corrupt")
+    corrupt.commit("keys", {"prod.env": f"SAGAPAY_API_SECRET={fake_secret()}\n"})
+    for obj in (corrupt.path / ".git" / "objects").glob("??/*"):
+        obj.chmod(0o644)
+        obj.write_bytes(b"garbage")
+    out["corrupt"] = corrupt.path
+    return out
+
+
+@pytest.fixture(scope="module")
+def one_by_one(repos: dict[str, Path]) -> dict[str, set[tuple]]:
+    """What `lekk git` reports for each repository, run one by one."""
+    out = {}
+    for name, path in repos.items():
+        if name == "corrupt":
+            continue
+        r = lekk("git", str(path), "--format", "json")
+        assert r.returncode in (0, 1), r.stderr
+        out[name] = {_key(f) for f in json.loads(r.stdout)["findings"]}
+    assert sum(1 for v in out.values() if v) >= 10  # most repositories have something
+    return out
+
+
+def _audit(
+    repos: dict[str, Path], tmp: Path, *args: str
+) -> tuple[subprocess.CompletedProcess[str], dict]:
+    listing = tmp / "repos.txt"
+    listing.write_text("# the shops\n" + "".join(f"{p}\n" for p in repos.values()))
+    r = lekk(
+        "audit",
+        "--from",
+        str(listing),
+        "--results",
+        str(tmp / "results"),
+        "--cache",
+        str(tmp / "cache"),
+        "--format",
+        "json",
+        *args,
+    )
+    assert "Traceback" not in r.stderr, r.stderr
+    return r, json.loads(r.stdout)
+
+
+def _check(
+    results: Path, doc: dict, repos: dict[str, Path], one_by_one: dict[str, set[tuple]]
+) -> None:
+    rows = {Path(row["source"]).name: row for row in doc["repositories"]}
+    assert set(rows) == set(repos)
+    bad = rows.pop("corrupt")
+    assert bad["status"] == "failed" and bad["reason"], bad
+    for name, row in rows.items():
+        assert row["status"] in ("scanned", "unchanged"), row
+        report = json.loads((results / "repos" / f"{row['slug']}.json").read_text())
+        assert {_key(f) for f in report["findings"]} == one_by_one[name], name
+        assert row["findings"] == len(one_by_one[name])
+        sarif = json.loads((results / "repos" / f"{row['slug']}.sarif").read_text())
+        assert len(sarif["runs"][0]["results"]) == len(one_by_one[name])
+    assert doc["summary"]["failed"] == 1 and doc["summary"]["repositories"] == N
+
+
+def test_embedded_cluster_finds_what_lekk_git_finds(
+    repos: dict[str, Path], one_by_one: dict[str, set[tuple]], tmp_path: Path
+) -> None:
+    r, doc = _audit(repos, tmp_path, "--workers", "2")
+    assert r.returncode == 1, r.stderr  # findings
+    _check(tmp_path / "results", doc, repos, one_by_one)
+    assert f"{repos['corrupt']}: " in r.stderr  # the failure is said, with its reason
+    index = json.loads((tmp_path / "results" / "index.json").read_text())
+    assert len(index["repositories"]) == N
+    # a re-run skips every repository whose refs have not changed
+    r, again = _audit(repos, tmp_path, "--workers", "2")
+    status = {Path(row["source"]).name: row["status"] for row in again["repositories"]}
+    assert {s for n, s in status.items() if n != "corrupt"} == {"unchanged"}
+    _check(tmp_path / "results", again, repos, one_by_one)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[str]:
+    """A real `dask scheduler` and two `dask worker` processes on 127.0.0.1."""
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    py = [sys.executable, "-m"]
+    procs = [
+        subprocess.Popen(
+            [
+                *py,
+                "distributed.cli.dask_scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-dashboard",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=tmp_path,
+        )
+    ]
+    for i in range(2):
+        procs.append(
+            subprocess.Popen(
+                [
+                    *py,
+                    "distributed.cli.dask_worker",
+                    address,
+                    "--nthreads",
+                    "1",
+                    "--nworkers",
+                    "1",
+                    "--no-dashboard",
+                    "--name",
+                    f"w{i}",
+                    "--local-directory",
+                    str(tmp_path / f"w{i}"),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                cwd=tmp_path,
+            )
+        )
+    try:
+        from distributed import Client
+
+        with Client(address, timeout="60s") as c:
+            c.wait_for_workers(2, timeout=60)
+        yield address
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def test_a_real_scheduler_and_two_workers_find_the_same(
+    repos: dict[str, Path], one_by_one: dict[str, set[tuple]], tmp_path: Path, cluster: str
+) -> None:
+    r, doc = _audit(repos, tmp_path, "--scheduler", cluster)
+    assert r.returncode == 1, r.stderr
+    _check(tmp_path / "results", doc, repos, one_by_one)
+    workers = {row["worker"] for row in doc["repositories"]}
+    assert workers  # recorded per repository (both workers are on this host)
+
+
+def test_an_interrupted_audit_resumes(
+    repos: dict[str, Path], one_by_one: dict[str, set[tuple]], tmp_path: Path
+) -> None:
+    listing = tmp_path / "repos.txt"
+    listing.write_text("".join(f"{p}\n" for p in repos.values()))
+    index = tmp_path / "results" / "index.json"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "scanner",
+            "audit",
+            "--from",
+            str(listing),
+            "--workers",
+            "1",
+            "--results",
+            str(tmp_path / "results"),
+            "--cache",
+            str(tmp_path / "cache"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 240
+    done = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        if index.is_file():
+            done = len(json.loads(index.read_text())["repositories"])
+            if done >= 4:
+                break
+        time.sleep(0.2)
+    assert proc.poll() is None and 4 <= done < N, "the audit finished before it could be stopped"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted:" in err and "run the same command again to resume" in err
+    first = {e["slug"]: e for e in json.loads(index.read_text())["repositories"]}
+    assert 4 <= len(first) < N
+    _, doc = _audit(repos, tmp_path, "--workers", "2")
+    status = {row["slug"]: row["status"] for row in doc["repositories"]}
+    for slug, e in first.items():  # done before the interruption: not scanned again
+        if e["status"] == "scanned":
+            assert status[slug] == "unchanged", slug
+    assert sum(s == "scanned" for s in status.values()) >= N - len(first) - 1
+    _check(tmp_path / "results", doc, repos, one_by_one)
+
+
+def test_hostile_inputs_fail_alone_and_run_nothing(tmp_path: Path, repos: dict[str, Path]) -> None:
+    marker = tmp_path / "pwned"
+    good = repos["shop-00"]
+    listing = tmp_path / "repos.txt"
+    listing.write_text(f"ext::sh -c touch% {marker}\nfd::17\n{good}\n")
+    r = lekk(
+        "audit",
+        "--from",
+        str(listing),
+        "--workers",
+        "1",
+        "--results",
+        str(tmp_path / "results"),
+        "--cache",
+        str(tmp_path / "cache"),
+        "--format",
+        "json",
+    )
+    doc = json.loads(r.stdout)
+    status = {row["source"]: row for row in doc["repositories"]}
+    assert status[str(good)]["status"] == "scanned"
+    for src in (f"ext::sh -c touch% {marker}", "fd::17"):
+        assert status[src]["status"] == "failed" and "not allowed" in status[src]["reason"], status[
+            src
+        ]
+    assert not marker.exists()
+    assert os.listdir(tmp_path / "cache") == [f"{status[str(good)]['slug']}.git"]
