@@ -47,13 +47,15 @@ def summary(rule: Rule) -> str:
     return " · ".join(parts)
 
 
-def sections(rule: Rule) -> list[Section]:
+def sections(rule: Rule, example: bool = True) -> list[Section]:
+    """The documentation's sections; ``example=False`` leaves out the example, whose fake
+    credential would be found again by any scan that meets the report holding it."""
     rem = rule.remediation
     out = [
         Section("What it finds", rule.what),
         Section("Why is this bad?", rule.why),
     ]
-    if rule.example:
+    if rule.example and example:
         out.append(Section("Example", rule.example, code=True))
     out.append(Section("How to fix", rule.fix))
     now = "Regenerate or revoke" if rule.is_secret else "What to do now"
@@ -94,10 +96,10 @@ def _wrap(text: str, width: int = 96) -> str:
     return "\n".join(paras)
 
 
-def render_text(rule: Rule) -> str:
+def render_text(rule: Rule, example: bool = True) -> str:
     """Plain text for a terminal and for SARIF ``help.text``."""
     out = [f"{rule.id}: {rule.name}", summary(rule), ""]
-    for s in sections(rule):
+    for s in sections(rule, example):
         out.append(s.title)
         out.append("-" * len(s.title))
         out.append(textwrap.indent(s.body, "    ") if s.code else _wrap(s.body))
@@ -115,11 +117,11 @@ def _md_links(body: str) -> str:
     return "\n".join(lines)
 
 
-def render_markdown(rule: Rule, level: int = 2) -> str:
+def render_markdown(rule: Rule, level: int = 2, example: bool = True) -> str:
     """Markdown for ``docs/rules.md`` and SARIF ``help.markdown``; ``level`` is the title's."""
     h = "#" * level
     out = [f"{h} `{rule.id}`: {rule.name}", "", f"*{summary(rule)}*", ""]
-    for s in sections(rule):
+    for s in sections(rule, example):
         out += [f"{h}# {s.title}", ""]
         if s.code:
             out += ["```", s.body, "```"]

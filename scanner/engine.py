@@ -23,6 +23,7 @@ from scanner.finding import Finding
 from scanner.globs import path_matches
 from scanner.rules import Rule
 from scanner.sources import TOKEN_MAX, TOKEN_PUNCT, Fragment, Warn
+from scanner.sources.own_report import MARK as OWN_REPORT
 
 NEARBY_CHARS = 1500  # "nearby" is capped in characters too, for minified one-line files
 REGEX_TIMEOUT = 5.0  # seconds per region; a pathological input warns instead of hanging
@@ -227,7 +228,10 @@ class Engine:
         present = {k for k in self.keywords if k in t.low or k in t.path_low}
         if not present:
             return
+        own_report = t.frag.extra.get(OWN_REPORT, False)  # lekk's report: secret rules only
         for rule in self.rules:
+            if own_report and not rule.is_secret:
+                continue
             if rule.client_side_only:
                 # a client-side-only rule's ``paths`` name more browser code (components)
                 if not t.frag.client_side and not (

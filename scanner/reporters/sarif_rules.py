@@ -69,19 +69,30 @@ def _first_sentence(text: str, limit: int = 1024) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _example_note(rule: Rule) -> str:
+    return f"`lekk explain {rule.id}` shows an example." if rule.example else ""
+
+
 def help_text(rule: Rule) -> str:
-    """Plain-text help: ``lekk explain``'s text (what, why, example, fix, steps and link)."""
+    """Plain-text help: ``lekk explain``'s text (what, why, fix, steps and link).  Never the
+    example: a report is a file like any other, and the next scan must not find its example's
+    credential (a SARIF left in the checkout)."""
     from scanner.docs import render_text
 
-    return render_text(rule)
+    note = _example_note(rule).replace("`", "")
+    return render_text(rule, example=False) + (f"\n{note}\n" if note else "")
 
 
 def help_markdown(rule: Rule) -> str:
-    """Markdown help, as in docs/rules.md; GitHub ignores helpUri, so the link is written out."""
+    """Markdown help, as in docs/rules.md but without the example (see ``help_text``); GitHub
+    ignores helpUri, so the link is written out."""
     from scanner.docs import render_markdown
 
     silence = f"Silence a reviewed false positive with `lekk:ignore {rule.id}` on the line."
-    return render_markdown(rule) + "\n" + silence + "\n"
+    note = _example_note(rule)
+    return (
+        render_markdown(rule, example=False) + "\n" + silence + (f" {note}" if note else "") + "\n"
+    )
 
 
 def descriptor(v: Variant) -> dict[str, Any]:

@@ -11,13 +11,14 @@ import codecs
 import os
 import stat
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from scanner.errors import SourceError
 from scanner.globs import path_matches
-from scanner.sources import TOKEN_MAX, TOKEN_PUNCT, Fragment, Prefilter, Warn
+from scanner.sources import TOKEN_MAX, TOKEN_PUNCT, Fragment, Prefilter, Warn, own_report
 
 CHUNK = 1 << 20  # bytes decoded and scanned at a time: memory stays bounded on huge files
 OVERLAP = 4096  # carried from one chunk into the next, so a match on a boundary is still seen
@@ -139,15 +140,16 @@ def read_fragments(
             return
         path_low = target.rel.lower()
         encoding, skip = _decoder(head)
+        extra = own_report.mark(head)
         if eof:  # the common case: the whole file in one read, one fragment
             if encoding == "utf-16":  # keywords are not visible in the raw bytes: decode first
                 text = head.decode(encoding, "replace")
                 if prefilter(text, path_low):
-                    yield Fragment(text, target.rel)
+                    yield Fragment(text, target.rel, extra=extra)
             elif prefilter(head, path_low):
-                yield Fragment(head[skip:].decode(encoding, "replace"), target.rel)
+                yield Fragment(head[skip:].decode(encoding, "replace"), target.rel, extra=extra)
             return
-        yield from _chunked(fh, head[skip:], target, encoding, prefilter, warn, chunk)
+        yield from _chunked(fh, head[skip:], target, encoding, prefilter, warn, chunk, extra)
 
 
 def _chunked(
@@ -158,6 +160,7 @@ def _chunked(
     prefilter: Prefilter,
     warn: Warn,
     chunk: int,
+    extra: Mapping[str, Any],
 ) -> Iterator[Fragment]:
     decoder = codecs.getincrementaldecoder(encoding)("replace")
     read = fh.read  # type: ignore[attr-defined]
@@ -180,7 +183,7 @@ def _chunked(
         # cut-off tail is in `keep` and scanned whole with the next chunk
         seen = piece[: len(piece) - token_tail(keep)] if data else piece
         if prefilter(seen, path_low):
-            yield Fragment(seen, target.rel, line=line, column=column)
+            yield Fragment(seen, target.rel, line=line, column=column, extra=extra)
         line, column = advance(line, column, piece[: len(piece) - len(keep)])
         carry = keep
 

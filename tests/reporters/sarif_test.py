@@ -319,3 +319,61 @@ def test_a_fetched_url_becomes_a_relative_uri_and_a_property() -> None:
     (res,) = check(json.loads(build([f], ReportContext(command="url"))[0]))["results"]
     assert where(res)[1] == "shop.example/assets/app.js"
     assert res["properties"]["url"] == "https://shop.example/assets/app.js"
+
+
+def _example_findings() -> list[Finding]:
+    """What the engine finds in every rule's examples: a finding of every rule."""
+    from scanner.engine import Engine
+    from scanner.sources import Fragment
+
+    rules = load_rules()
+    engine = Engine(rules)
+    found = [f for r in rules for e in r.examples for f in engine.scan(Fragment(e.text, e.path))]
+    assert {f.rule.id for f in found} == {r.id for r in rules}
+    return found
+
+
+def test_a_report_left_in_the_tree_is_not_a_finding(tmp_path: Path) -> None:
+    """A report is a file like any other: the next scan reads it.  lekk's JSON and SARIF reports
+    (a finding of every rule, so every rule's help) are recognised: no lint rule runs on them,
+    and no secret rule finds anything, since no example credential is written into a report."""
+    from scanner.reporters import REPORTERS
+
+    findings = _example_findings()
+    (tmp_path / "lekk.sarif").write_text(build(findings, ReportContext())[0], encoding="utf-8")
+    with (tmp_path / "lekk.json").open("w", encoding="utf-8") as out:
+        REPORTERS["json"](findings, out, ReportContext())
+    r = lekk("scan", ".", "--format", "json", cwd=tmp_path)
+    assert r.returncode == 0 and json.loads(r.stdout)["findings"] == [], r.stdout
+    # The same text, no longer a lekk report (pasted into notes): the lint rules see what they
+    # look for, but no secret rule finds a credential.
+    doc = json.loads((tmp_path / "lekk.sarif").read_text(encoding="utf-8"))
+    (tmp_path / "notes.json").write_text(json.dumps({"pasted": doc}, indent=2), encoding="utf-8")
+    found = lekk_json("scan", "notes.json", cwd=tmp_path)["findings"]
+    assert found and all(f["kind"] == "lint" for f in found), found
+    # A file dressed up as a lekk report still has its credentials found.
+    secret = fake("spk_live_")
+    disguised = {"version": 1, "tool": {"name": "lekk"}, "env": f"SAGAPAY_API_KEY={secret}"}
+    (tmp_path / "lekk.json").write_text(json.dumps(disguised, indent=2), encoding="utf-8")
+    found = lekk_json("scan", "lekk.json", cwd=tmp_path)["findings"]
+    assert [(f["rule"], f["secret"]) for f in found] == [("sagapay-api-key", secret)], found
+
+
+def test_rule_help_in_a_report_has_no_example_credential(tmp_path: Path) -> None:
+    """Every rule's help (live and test variants, text and Markdown) holds no credential a scan
+    would find; the documentation's own examples (``lekk explain``) would be found."""
+    from scanner import docs
+    from scanner.reporters.sarif_rules import Variant, descriptor
+
+    rules = load_rules()
+    variants = [descriptor(Variant(r, test)) for r in rules for test in (False, True)]
+    helps = [v[k] for v in variants for k in ("help_text", "help_markdown")]
+    (tmp_path / "help.md").write_text("\n".join(helps), encoding="utf-8")
+    found = lekk_json("scan", "help.md", cwd=tmp_path)["findings"]
+    assert all(f["kind"] == "lint" for f in found), [f["rule"] for f in found]
+    # The trap is armed: the documentation, examples included, is full of credentials.
+    (tmp_path / "docs.md").write_text(
+        "\n".join(docs.render_markdown(r) for r in rules), encoding="utf-8"
+    )
+    found = lekk_json("scan", "docs.md", cwd=tmp_path)["findings"]
+    assert len({f["rule"] for f in found if f["kind"] == "secret"}) >= 4, found

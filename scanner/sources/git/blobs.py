@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
-from scanner.sources import Fragment, Prefilter, Warn
+from scanner.sources import Fragment, Prefilter, Warn, own_report
 from scanner.sources import files as files_source
 
 BIG = 16 << 20  # blobs larger than this are streamed in chunks
@@ -83,7 +83,7 @@ def fragments(data: bytes, path: str, prefilter: Prefilter) -> Iterator[Fragment
     if not prefilter(data, path.lower()):
         return
     encoding, skip = files_source._decoder(head)
-    yield Fragment(data[skip:].decode(encoding, "replace"), path)
+    yield Fragment(data[skip:].decode(encoding, "replace"), path, extra=own_report.mark(head))
 
 
 def streamed_fragments(
@@ -96,7 +96,14 @@ def streamed_fragments(
     encoding, skip = files_source._decoder(head)
     target = files_source.Target(real=path, rel=path)
     yield from files_source._chunked(
-        body, head[skip:], target, encoding, prefilter, warn, files_source.CHUNK
+        body,
+        head[skip:],
+        target,
+        encoding,
+        prefilter,
+        warn,
+        files_source.CHUNK,
+        own_report.mark(head),
     )
 
 
