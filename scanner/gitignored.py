@@ -13,7 +13,6 @@ must not make us run its code) and reads nothing but the index and the ignore fi
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Callable, Iterable, Iterator
 
 from scanner.finding import Finding
@@ -21,25 +20,20 @@ from scanner.finding import Finding
 
 def ignore_state(real: str) -> str | None:
     """None when git would take the file; else why not (ignored, or not in a work tree)."""
-    # the git source's safety settings and scrubbed environment (no hook's GIT_DIR leaks in)
-    from scanner.sources.git.cmd import SAFE_CONFIG, safe_env
+    # git as every part of lekk starts it: no configured program, no fetch, no hook's GIT_DIR
+    from scanner.errors import SourceError
+    from scanner.sources.git.cmd import Git
 
     directory, name = os.path.split(os.path.abspath(real))
-    safe = [arg for setting in SAFE_CONFIG for arg in ("-c", setting)]
     try:
-        proc = subprocess.run(
-            ["git", *safe, "-C", directory, "check-ignore", "-q", "--", name],
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            env=safe_env(),
-            timeout=20,
-            check=False,
+        code, _, _ = Git(directory, gitpython=False).run_status(
+            "check-ignore", "-q", "--", name, timeout=20
         )
-    except (OSError, subprocess.SubprocessError):
+    except SourceError:
         return "git is not available to tell whether the file is ignored"
-    if proc.returncode == 0:
+    if code == 0:
         return "ignored by git (.gitignore)"
-    if proc.returncode == 1:
+    if code == 1:
         return None
     return "not in a git work tree"
 

@@ -1,4 +1,7 @@
-"""Entry points of the pre-commit hooks (``python -m scanner.hooks pre-commit|pre-push [ARGS]``).
+"""Entry points of the pre-commit hooks (``python -I -m scanner.hooks pre-commit|pre-push [ARGS]``).
+
+Started in isolated mode (``-I``): the hook runs from the repository's root, and without it a
+repository's own ``scanner/`` package would run instead of lekk (docs/security.md).
 
 - ``pre-commit``: ``lekk staged`` (the index, not the working tree), after saying so when
   nothing is staged, so a hook never passes silently having scanned nothing.
@@ -13,18 +16,23 @@ Extra ARGS (the hook's ``args:``) go to lekk, e.g. ``--config ci/lekk.toml``.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Iterable, Mapping, Sequence
+
+from scanner.errors import SourceError
+from scanner.sources.git.cmd import Git, hook_env
 
 ZEROS = "0" * 40
 
 
 def _git(*args: str) -> str | None:
-    r = subprocess.run(
-        ["git", "-c", "core.fsmonitor=false", *args], capture_output=True, text=True, check=False
-    )
-    return r.stdout.strip() if r.returncode == 0 else None
+    """git's output in the hook's repository (its GIT_DIR and index honoured); None on failure.
+    Started like every git lekk runs: no configured program, no fetch (``sources.git.cmd``)."""
+    try:
+        code, out, _ = Git(".", hook_env(), gitpython=False).run_status(*args)
+    except SourceError:
+        return None
+    return out.decode("utf-8", "replace").strip() if code == 0 else None
 
 
 def _say(msg: str) -> None:
@@ -120,7 +128,9 @@ def pre_push(extra: Sequence[str], remote: str | None) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] not in ("pre-commit", "pre-push"):
-        print("usage: python -m scanner.hooks pre-commit|pre-push [LEKK OPTIONS]", file=sys.stderr)
+        print(
+            "usage: python -I -m scanner.hooks pre-commit|pre-push [LEKK OPTIONS]", file=sys.stderr
+        )
         return 2
     if args[0] == "pre-commit":
         return pre_commit(args[1:])

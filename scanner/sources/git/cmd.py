@@ -8,6 +8,17 @@ still overrides each of them on the command line, with a scrubbed environment: n
 variable from the caller leaks in (a hook's ``GIT_DIR``/``GIT_INDEX_FILE`` would otherwise
 point every command at the hook's repository and index) unless a caller passes it on purpose.
 
+This is the one way lekk starts git: ``lekk git``, ``lekk staged``, ``lekk scan``'s ignore check
+(``gitignored``), the pre-commit hooks (``hooks``) and the GitHub Action (``action``) all go
+through ``Git``.  git never fetches during a scan.  A partial clone fetches a missing object
+from its promisor remote, and that remote's URL can be a command (``ext::sh -c ...``) or any
+remote helper; a repository's own ``protocol.ext.allow=always`` outranks ``-c
+protocol.allow=never``.  So three independent locks, each enough on its own:
+``GIT_NO_LAZY_FETCH=1`` (git 2.39.4 and later; ``git --no-lazy-fetch`` only sets this variable),
+``GIT_ALLOW_PROTOCOL=`` (empty: no transport at all, whatever the config says; every git
+version) and ``protocol.<name>.allow=never`` for every transport git knows by name
+(``tests/git_transport_test.py`` runs each entry point with git's lazy fetch left on).
+
 GitPython's command layer (``git.cmd.Git.execute``, imported on first use) starts processes,
 except with ``gitpython=False`` (``lekk staged``: the import costs 30-50 ms of 150, docs/git.md).
 ``execute`` cannot unset a variable, so the caller's ``GIT_*`` leave ``os.environ`` while a
@@ -30,8 +41,14 @@ from scanner.errors import SourceError
 if TYPE_CHECKING:  # imported for real on first use only
     from git.cmd import Git as GitCmd
 
+# The transports git names in `protocol.<name>.allow` (git-config(1)), and the remote helpers
+# git ships (`ftp`/`ftps` via git-remote-ftp, `fd`); any other helper name is refused by
+# GIT_ALLOW_PROTOCOL (safe_env).
+TRANSPORTS = ("file", "git", "ssh", "http", "https", "ftp", "ftps", "ext", "fd")
+
 # Every setting that names a program git could run while reading, neutralised; `-c` outranks
-# the repository's own config.  `protocol.allow=never` stops a lazy fetch in a partial clone.
+# the repository's own config for the same key.  A repository's `protocol.ext.allow=always`
+# outranks `protocol.allow=never`, so each transport is denied by name as well.
 SAFE_CONFIG = (
     "core.fsmonitor=false",
     "core.hooksPath=/dev/null",
@@ -43,6 +60,7 @@ SAFE_CONFIG = (
     "diff.external=",
     "log.showSignature=false",
     "protocol.allow=never",
+    *(f"protocol.{name}.allow=never" for name in TRANSPORTS),
     "gc.auto=0",
     "maintenance.auto=false",
     "color.ui=false",
@@ -68,6 +86,8 @@ def safe_env(keep: Mapping[str, str] | None = None) -> dict[str, str]:
         GIT_ATTR_NOSYSTEM="1",
         GIT_TERMINAL_PROMPT="0",
         GIT_NO_LAZY_FETCH="1",
+        GIT_ALLOW_PROTOCOL="",  # a list of allowed transports, beating all config: none
+        GIT_PROTOCOL_FROM_USER="0",
         GIT_OPTIONAL_LOCKS="0",
         GIT_PAGER="cat",
         PAGER="cat",
@@ -172,10 +192,16 @@ class Git:
     def popen(self, *args: str, stdin: Any = subprocess.DEVNULL, stdout: Any = None) -> Proc:
         return Proc(self, args, stdin, stdout)
 
-    def run_status(self, *args: str) -> tuple[int, bytes, bytes]:
-        """Run; (returncode, stdout, stderr), for commands whose failure is an answer."""
+    def run_status(self, *args: str, timeout: float | None = None) -> tuple[int, bytes, bytes]:
+        """Run; (returncode, stdout, stderr), for commands whose failure is an answer.
+        SourceError when git is missing or runs longer than ``timeout`` seconds."""
         p, _keep = self.start(args, subprocess.DEVNULL)
-        out, err = p.communicate()
+        try:
+            out, err = p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.communicate()
+            raise SourceError(f"{self.where}: git {args[0]} ran over {timeout:g} s") from None
         return p.returncode, out, err
 
     def repository(self) -> tuple[str, bool]:
