@@ -1,4 +1,4 @@
-"""The GitHub Action's scan step (``python -m scanner.action``), kept in Python so it is testable.
+"""The GitHub Action's scan step (``python -I -m scanner.action``), kept in Python to be testable.
 
 Reads the action's inputs from ``INPUT_*`` environment variables (action.yml passes them through
 ``env:``, never through ``${{ }}`` in a script), decides what to scan from the event, runs lekk with
@@ -13,16 +13,21 @@ import os
 import shlex
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scanner.action_summary import markdown, worst_level
+from scanner.action_summary import failure, summary, worst_level
+from scanner.errors import SourceError
+from scanner.sources.git.cmd import Git
 
 MODES = ("files", "history", "pull-request")
 FAIL_ON = ("error", "warning", "never")
 ZEROS = "0" * 40
+# Options the step sets itself (the report it reads back); `args` must leave them alone.
+STEP_OPTIONS = ("--format", "--output", "--sarif-category", "--exit-zero")
 
 
 @dataclass(frozen=True)
@@ -35,10 +40,13 @@ class Plan:
 
 
 def _git(root: Path, *args: str) -> str | None:
-    """Run git on the checkout (read-only plumbing; no hooks, no fsmonitor); None on failure."""
-    cmd = ["git", "-c", "core.fsmonitor=false", "-C", str(root), *args]
-    r = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    return r.stdout.strip() if r.returncode == 0 else None
+    """git's output on the checkout; None on failure.  Started like every git lekk runs: no
+    configured program, no fetch (``sources.git.cmd``)."""
+    try:
+        code, out, _ = Git(str(root), gitpython=False).run_status(*args)
+    except SourceError:
+        return None
+    return out.decode("utf-8", "replace").strip() if code == 0 else None
 
 
 def _has_commit(root: Path, sha: str) -> bool:
@@ -132,13 +140,39 @@ def verdict(doc: Mapping[str, Any], fail_on: str) -> tuple[str, str]:
     return "pass", f"{total} finding(s)" + (f", worst level {worst}" if worst else "")
 
 
+def extra_args(text: str) -> list[str]:
+    """The ``args`` input as lekk arguments; ValueError naming an option the step sets itself."""
+    args = shlex.split(text)
+    for arg in args:
+        name = arg.split("=", 1)[0] if arg.startswith("--") else None
+        if arg.startswith("-") and not name:  # a cluster of short options: -qv, -o FILE, -cX
+            flags = arg[1:]
+            end = min((flags.index(c) for c in "cj" if c in flags), default=len(flags))
+            name = "-o" if "o" in flags[:end] else None
+        if name in (*STEP_OPTIONS, "-o"):
+            raise ValueError(
+                f"args must not set {name}: the action sets it (use the sarif-file and "
+                "category inputs, and fail-on)"
+            )
+    return args
+
+
+def sarif_path(env: Mapping[str, str], workspace: Path, mode: str) -> Path:
+    """The ``sarif-file`` input (relative to the workspace), by default outside the checkout:
+    a report left in the workspace would be scanned by the next lekk run in the job."""
+    given = env.get("INPUT_SARIF_FILE", "").strip()
+    if given:
+        return workspace / given
+    temp = env.get("RUNNER_TEMP", "").strip() or tempfile.gettempdir()
+    return Path(temp) / "lekk" / f"lekk-{mode}.sarif"
+
+
 def run(env: Mapping[str, str]) -> dict[str, str]:
     """Do the step's work; return the step outputs (also the test's entry point)."""
     mode = env.get("INPUT_MODE", "files").strip() or "files"
     fail_on = env.get("INPUT_FAIL_ON", "error").strip() or "error"
     workspace = Path(env.get("GITHUB_WORKSPACE") or os.getcwd())
     root = (workspace / (env.get("INPUT_PATH", "").strip() or ".")).resolve()
-    sarif = workspace / (env.get("INPUT_SARIF_FILE", "").strip() or "lekk.sarif")
     category = env.get("INPUT_CATEGORY", "").strip() or f"lekk/{mode}"
     out = {"findings": "0", "sarif-file": "", "checkout-path": str(root)}
     if mode not in MODES:
@@ -153,6 +187,11 @@ def run(env: Mapping[str, str]) -> dict[str, str]:
         }
     if not root.is_dir():
         return out | {"outcome": "fail", "reason": f"path {root} is not a directory"}
+    try:
+        extra = extra_args(env.get("INPUT_ARGS", ""))
+    except ValueError as exc:
+        return out | {"outcome": "fail", "reason": f"args: {exc}"}
+    sarif = sarif_path(env, workspace, mode)
     event: dict[str, Any] = {}
     if env.get("GITHUB_EVENT_PATH") and Path(env["GITHUB_EVENT_PATH"]).is_file():
         event = json.loads(Path(env["GITHUB_EVENT_PATH"]).read_text(encoding="utf-8"))
@@ -164,9 +203,10 @@ def run(env: Mapping[str, str]) -> dict[str, str]:
         print(f"lekk: {p.what}")
         _empty_sarif(sarif, category, p.what)
     else:
-        extra = shlex.split(env.get("INPUT_ARGS", ""))
+        # -I: isolated mode, so the checkout (the working directory) cannot shadow lekk
         cmd = [
             sys.executable,
+            "-I",
             "-m",
             "scanner",
             *p.args,
@@ -179,7 +219,7 @@ def run(env: Mapping[str, str]) -> dict[str, str]:
             "--exit-zero",
             *extra,
         ]
-        print(f"lekk: scanning {p.what}\n$ lekk {shlex.join(cmd[3:])}", flush=True)
+        print(f"lekk: scanning {p.what}\n$ lekk {shlex.join(cmd[4:])}", flush=True)
         rc = subprocess.run(cmd, cwd=root, check=False).returncode
         if rc != 0 or not sarif.is_file():
             return out | {
@@ -190,7 +230,7 @@ def run(env: Mapping[str, str]) -> dict[str, str]:
     outcome, reason = verdict(doc, fail_on)
     if env.get("GITHUB_STEP_SUMMARY"):
         with open(env["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as fh:
-            fh.write(markdown(doc, what=p.what, outcome=outcome, reason=reason))
+            fh.write(summary(doc, what=p.what, outcome=outcome, reason=reason))
     return out | {
         "findings": str(len(doc["runs"][0]["results"])),
         "sarif-file": str(sarif),
@@ -214,7 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"lekk: {outputs.get('reason', '')}")
     if not outputs.get("sarif-file") and env.get("GITHUB_STEP_SUMMARY"):
         with open(env["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as fh:
-            fh.write(f"## ❌ lekk could not scan\n\n{outputs.get('reason', '')}\n")
+            fh.write(failure(outputs.get("reason", "")))
     return 0
 
 
