@@ -8,6 +8,8 @@ whole session: pre-commit builds the hook environment (from PyPI) once.
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -17,6 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 from helpers import ROOT, lekk
+from hostile import plant_shadows
 from sarif_checks import fake
 
 GIT_ENV = {
@@ -204,9 +207,11 @@ def test_published_hooks() -> None:
     assert hooks["lekk"]["stages"] == ["pre-commit"] and hooks["lekk-push"]["stages"] == [
         "pre-push"
     ]
-    for h in hooks.values():
+    for hid, h in hooks.items():
         assert h["pass_filenames"] is False and h["language"] == "python"
         assert "--show-secrets" not in h["entry"] and "--verify" not in h["entry"]
+        # isolated mode: the repository's root, where the hook runs, is not on sys.path
+        assert h["entry"] == f"python -I -m scanner.hooks {h['stages'][0]}", hid
 
 
 def test_own_hook_config_matches_the_project(hook_repo: tuple[Path, str]) -> None:
@@ -217,26 +222,60 @@ def test_own_hook_config_matches_the_project(hook_repo: tuple[Path, str]) -> Non
     published = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
     for hook in local["hooks"]:
         assert sorted(hook["additional_dependencies"]) == sorted(project["dependencies"])
-        assert hook["entry"] == published[hook["id"]]["entry"]
+        # the same hook, but this checkout's own code (see the comment there)
+        assert hook["entry"] == published[hook["id"]]["entry"].replace("python -I ", "python ")
     # With its own allowlist, the project's committed tree (rule examples and fixtures included)
     # is clean, so the self-hook does not cry wolf.
     r = lekk("scan", ".", cwd=hook_repo[0])
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-def test_as_a_plain_git_pre_push_hook_it_reads_the_refs_from_stdin(tmp_path: Path) -> None:
+def test_a_repository_that_shadows_lekk_cannot_replace_the_hook(
+    repo: Path, pre_commit_home: Path, tmp_path: Path
+) -> None:
+    """The hook runs from the repository's root: a repository with its own ``scanner/``
+    package (``scanner.hooks`` that would pass every commit) must not replace lekk."""
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    plant_shadows(repo, markers)
+    secret = fake("spk_live_")
+    (repo / "pay.env").write_text(f"# SagaPay\nSAGAPAY_API_KEY={secret}\n", encoding="utf-8")
+    git(repo, "add", "-A")
+    r = commit(repo, pre_commit_home)
+    out = r.stdout + r.stderr
+    assert r.returncode != 0 and "pay.env:2:" in out and "sagapay-api-key" in out, out
+    assert sorted(p.name for p in markers.iterdir()) == []
+
+
+def _plain_hook_line() -> str:
+    """The line docs/pre-commit.md gives for a plain git pre-push hook."""
+    doc = (ROOT / "docs" / "pre-commit.md").read_text(encoding="utf-8")
+    line = 'exec python -I -m scanner.hooks pre-push "$@"'
+    assert f"`{line}`" in doc
+    return line
+
+
+def test_as_a_plain_git_pre_push_hook_it_reads_the_refs_from_stdin(
+    tmp_path: Path, installed_lekk: Path
+) -> None:
+    """The documented hook line, with ``python`` where lekk is installed, in a repository that
+    shadows lekk's modules."""
     repo, remote = tmp_path / "plain", tmp_path / "plain.git"
+    markers = tmp_path / "markers"
+    markers.mkdir()
     subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")
     git(repo, "remote", "add", "origin", str(remote))
     hook = repo / ".git" / "hooks" / "pre-push"
-    hook.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m scanner.hooks pre-push "$@"\n')
+    line = _plain_hook_line().replace("exec python ", f'exec "{installed_lekk}" ', 1)
+    hook.write_text(f"#!/bin/sh\n{line}\n")
     hook.chmod(0o755)
+    plant_shadows(repo, markers)
     (repo / "a.py").write_text("x = 1\n", encoding="utf-8")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "clean")
-    env = _env() | {"PYTHONPATH": str(ROOT)}
+    env = _env()
     r = git(repo, "push", "-q", "origin", "main", env=env, ok=False)
     assert r.returncode == 0 and "the remote has none of it" in r.stdout + r.stderr, r.stderr
     secret = fake("spk_live_")
@@ -250,3 +289,31 @@ def test_as_a_plain_git_pre_push_hook_it_reads_the_refs_from_stdin(tmp_path: Pat
     git(repo, "push", "-q", "--no-verify", "origin", "main:gone", env=env)
     r = git(repo, "push", "-q", "origin", ":gone", env=env, ok=False)
     assert r.returncode == 0 and "nothing to scan" in r.stdout + r.stderr, r.stderr
+    assert sorted(p.name for p in markers.iterdir()) == []
+
+
+def test_the_documented_setup_works_as_written(
+    tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
+) -> None:
+    """docs/pre-commit.md's commands, with the reader's clone of lekk in LEKK, write a config
+    that pins a commit, install the hooks, and the hooks refuse a leak."""
+    doc = (ROOT / "docs" / "pre-commit.md").read_text(encoding="utf-8")
+    setup = re.search(r"## Set up\n.*?```sh\n(.*?)```", doc, re.S)
+    assert setup and setup.group(1).startswith("LEKK=/path/to/lekk ")
+    path, rev = hook_repo
+    script = setup.group(1).replace("LEKK=/path/to/lekk", f"LEKK={shlex.quote(str(path))}", 1)
+    work = tmp_path / "work"
+    work.mkdir()
+    git(work, "init", "-q", "-b", "main")
+    env = _env(pre_commit_home)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"  # pre-commit
+    r = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=work, env=env, text=True)
+    assert r.returncode == 0
+    config = yaml.safe_load((work / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    assert config["repos"][0]["repo"] == str(path) and config["repos"][0]["rev"] == rev
+    assert (work / ".git" / "hooks" / "pre-push").is_file()
+    secret = fake("spk_live_")
+    (work / "pay.env").write_text(f"# SagaPay\nSAGAPAY_API_KEY={secret}\n", encoding="utf-8")
+    git(work, "add", "-A")
+    r = commit(work, pre_commit_home)
+    assert r.returncode != 0 and "pay.env:2:" in r.stdout + r.stderr, r.stdout + r.stderr
