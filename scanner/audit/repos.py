@@ -91,7 +91,8 @@ def git(*args: str, timeout: float, cwd: str | None = None) -> str:
         proc = subprocess.run(
             _git_argv(*args),
             cwd=cwd,
-            env=safe_env(),
+            # the scan's launcher allows no transport (GIT_ALLOW_PROTOCOL=); the cache clones
+            env=safe_env({"GIT_ALLOW_PROTOCOL": ":".join(TRANSPORTS)}),
             stdin=subprocess.DEVNULL,
             capture_output=True,
             timeout=timeout,
