@@ -291,19 +291,8 @@ def test_a_refused_upload_does_not_fail_the_job_and_the_summary_says_so(
     assert ok.uploaded and "not uploaded" not in ok.summary
 
 
-def _supports(command: str, option: str) -> bool:
-    from click.testing import CliRunner
-
-    from scanner.cli import cli
-
-    return option in CliRunner().invoke(cli, [command, "--help"]).output
-
-
 @pytest.mark.parametrize("mode", ["files", "history", "pull-request"])
 def test_args_apply_in_every_mode(tmp_path: Path, pr_repo: dict, action, mode: str) -> None:
-    command = "scan" if mode == "files" else "git"
-    if not _supports(command, "--exclude"):
-        pytest.skip(f"`lekk {command} --exclude` (issue 11, another item) is not on this branch")
     event = _pr_event(pr_repo["base"], pr_repo["head"])
     run = action(
         tmp_path, pr_repo["repo"], "pull_request", event, mode=mode, args="--exclude 'app/**'"
