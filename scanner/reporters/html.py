@@ -89,7 +89,8 @@ def render(
     token = _MASK.set(_masker(mask.values(everything).union(*(s.hidden for s in sections))))
     try:
         css = _css()
-        return _env().get_template("report.html.j2").render(
+        template = _env().get_template("report.html.j2")
+        return template.render(
             title=title,
             now=now,
             version=__version__,
@@ -139,8 +140,7 @@ def _credentials(sections: Sequence[Section]) -> dict[tuple[str, str], tuple[Fin
     for s in sections:
         for f in s.findings:
             if f.rule.is_secret:
-                first, where = found.setdefault((f.rule.id, f.secret), (f, []))
-                where.append((s, f))
+                found.setdefault((f.rule.id, f.secret), (f, []))[1].append((s, f))
     return found
 
 
@@ -201,16 +201,14 @@ def _covered(s: Section) -> list[tuple[str, str]]:
             rows.append(("default branch", str(git["default_branch"])))
         rows.append(("commits", f"{git.get('commits', 0):,}"))
         rows.append(("blobs read", f"{s.files:,}"))
-        rows.append(
-            ("history", "partial (shallow clone)" if git.get("shallow") else "complete")
-        )
+        rows.append(("history", "partial (shallow clone)" if git.get("shallow") else "complete"))
     else:
         label = {"web": "site", "staged": "repository"}.get(s.command, "paths")
         rows.append((label, ", ".join(s.targets) or "."))
         what = {"web": "pages and scripts fetched", "staged": "staged files"}.get(s.command)
         rows.append((what or "files read", f"{s.files:,}"))
     if s.bytes:
-        rows.append(("bytes", _size(s.bytes)))
+        rows.append(("size read", _size(s.bytes)))
     baseline = s.properties.get("baseline")
     if isinstance(baseline, Mapping):
         rows.append(("baseline", f"{baseline.get('suppressed', 0)} known finding(s) left out"))

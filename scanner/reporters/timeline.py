@@ -115,7 +115,7 @@ def build(findings: Sequence[Finding], now: datetime) -> Timeline | None:
         for f, st, s, g in dated
     ]
     marks = [Tick(pct(t), label) for t, label in ticks(t0, t1) if pct(t) <= 90]
-    if not marks or marks[0].pct > 12:  # and where it starts
+    if not marks or marks[0].pct > 20:  # and where it starts, when no tick is near
         marks.insert(0, Tick(PAD, t0.strftime("%Y-%m-%d")))
     return Timeline(rows, marks, t0, t1 if broken else now, BREAK if broken else None)
 
