@@ -74,7 +74,8 @@ class Browser:
     def __init__(self, context: Any) -> None:
         self.context = context
 
-    def visit(self, page_file: Path, screenshot: Path, width: int = 1200) -> Visit:
+    def visit(self, page_file: Path, screenshot: Path, width: int = 1200, height: int = 0) -> Visit:
+        """Open the page; screenshot the whole page, or only its top ``height`` pixels."""
         url = page_file.resolve().as_uri()
         seen = Visit(url)
 
@@ -99,7 +100,11 @@ class Browser:
             seen.event_handlers, seen.text = found["handlers"], found["text"]
             seen.timeline_rows = found["rows"]
             screenshot.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(screenshot), full_page=True)
+            if height:
+                clip = {"x": 0, "y": 0, "width": width, "height": height}
+                page.screenshot(path=str(screenshot), full_page=True, clip=clip)
+            else:
+                page.screenshot(path=str(screenshot), full_page=True)
         finally:
             page.close()
         return seen
@@ -127,3 +132,25 @@ def keep_screenshot(shot: Path, name: str) -> Path:
         shutil.copy(shot, Path(where) / f"{name}.png")
     print(f"screenshot: {shot}" + (f" (and {where}/{name}.png)" if where else ""))
     return shot
+
+
+def main(argv: list[str]) -> int:
+    """``python tests/browser.py PAGE.html OUT.png [WIDTH [HEIGHT]]``: a screenshot of the page
+    (its top HEIGHT pixels, or all of it), as docs/img/ was made."""
+    page, out = Path(argv[0]), Path(argv[1])
+    width = int(argv[2]) if len(argv) > 2 else 1200
+    height = int(argv[3]) if len(argv) > 3 else 0
+    exe = chromium()
+    if exe is None:
+        print("no chromium: apt-get install chromium")
+        return 2
+    with launch(exe) as b:
+        seen = b.visit(page, out, width=width, height=height)
+    print(f"{out}: {len(seen.requests) - 1} other request(s), {len(seen.errors)} error(s)")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))

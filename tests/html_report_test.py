@@ -147,7 +147,8 @@ def _history(root: Path, rng: random.Random) -> Report:
         },
     )
     repo.commit("docs", {"docs/setup.md": "Read the keys from the environment.\n"})
-    removed = repo.commit("read the secret from the environment", delete=("deploy/prod.env",))
+    # a commit subject that holds a value: the page masks it there too
+    removed = repo.commit(f"drop {gone} from the repo", delete=("deploy/prod.env",))
     # planted markup in a file name, the code, the commit message and the author's name
     repo.write({f"{EVIL_DIR}/script>.env": f"SAGAPAY_API_SECRET={evil} # {EVIL_IMG}\n"})
     repo.repo.index.add([f"{EVIL_DIR}/script>.env"])
@@ -446,6 +447,11 @@ def test_sections_and_overall_summary(tmp_path: Path) -> None:
         sections.append(
             Section(title=f"repo {name}", findings=result.findings, targets=[name], files=1)
         )
+    # a bidirectional override in a file name is shown, not obeyed
+    sections[1] = Section(
+        title="repo two",
+        findings=[f.with_(path="app\u202eenv.txt") for f in sections[1].findings],
+    )
     page = render(sections, title="audit", overview=[("repositories", "2 (0 failed)")])
     tags = Tags(page)
     assert len(tags.of("finding")) == 3
@@ -453,6 +459,7 @@ def test_sections_and_overall_summary(tmp_path: Path) -> None:
     assert sorted(a["data-rule"] for a in items) == ["sagapay-api-key", "sagapay-api-secret"]
     assert "repo one" in page and "repo two" in page and "2 (0 failed)" in page
     assert shared not in page and own not in page
+    assert "\u202e" not in page and "app\\u202eenv.txt" in page
 
 
 def test_timeline_order_and_broken_axis() -> None:
