@@ -495,3 +495,20 @@ def test_timeline_order_and_broken_axis() -> None:
     tl = timeline.build([gone, held], datetime(2024, 1, 12, tzinfo=UTC))
     assert tl is not None and tl.gap is None and tl.rows[0].x1 == 100 - timeline.PAD
     assert [t.label for t in tl.ticks] == [f"2024-01-{d:02d}" for d in (2, 4, 6, 8, 10)]
+
+
+def test_acceptance_corpus_page_holds_no_value(shared: Path, tmp_path: Path) -> None:
+    """Every value of the acceptance corpus, in every shape it is stored in (base64 too), is
+    left out of the page, with --show-secrets."""
+    expected = json.loads((shared / "corpus" / "acceptance.expected.json").read_text())
+    files = expected["files"] if isinstance(expected, dict) else expected
+    values = [e["secret"] for f in files for e in f["expect"] if e.get("secret")]
+    assert len(values) > 20
+    code, page = _render(
+        "acceptance", tmp_path / "a.html", "scan", str(shared / "corpus" / "acceptance")
+    )
+    assert code == 1
+    for value in values:
+        assert value not in page
+        assert base64.b64encode(value.encode()).decode() not in page
+    assert len(Tags(page).of("finding")) >= len(values)

@@ -146,7 +146,10 @@ def _credentials(sections: Sequence[Section]) -> dict[tuple[str, str], tuple[Fin
 
 def _checklist(sections: Sequence[Section], now: datetime) -> dict[str, Any]:
     """Providers, each with its remediation groups (the rules' own advice) and credentials."""
-    creds = sorted(_credentials(sections).values(), key=lambda c: timeline.urgency(c[0], now))
+    creds = sorted(  # errors before warnings (test keys), then as the timeline
+        _credentials(sections).values(),
+        key=lambda c: (-SEVERITY_RANK.get(c[0].severity, 0), timeline.urgency(c[0], now)),
+    )
     providers: dict[str, dict[Any, list[Any]]] = {}
     for f, where in creds:
         groups = providers.setdefault(f.rule.provider or "other", {})
