@@ -5,19 +5,18 @@ default branch's first-parent line whose tree was the first without any blob car
 (the last time it left, should it have come back in between); ``None`` when the tip still holds
 it or the default branch never did (a value only on an unmerged branch or a tag).
 
-One walk, plumbing only: ``rev-list --first-parent --parents --reverse TIP`` lists the line
-oldest first, and ``diff-tree --stdin`` gives each commit's changes against its first parent (for
-a merge, what the merge brought in).  The blobs that carry each value come from the history scan
+One walk, plumbing only: ``rev-list --first-parent --reverse TIP`` lists the line oldest first,
+piped into ``diff-tree --stdin --diff-merges=first-parent``, which gives each commit's changes
+against its first parent (for a merge, what the merge brought in).  The blobs that carry each value come from the history scan
 (``holders``), so no blob is read again: the walk only follows which paths hold one of them.
 """
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator, Mapping, Sequence
 
 from scanner.finding import Finding
-from scanner.sources.git import blobs, history
+from scanner.sources.git import history
 from scanner.sources.git.cmd import Git
 from scanner.sources.git.history import Commit
 
@@ -75,14 +74,19 @@ def removals(git: Git, tip: str, holders: Mapping[Key, set[str]]) -> dict[Key, C
 def _changes(git: Git, tip: str) -> Iterator[tuple[str, str, str]]:
     """(commit, path, new blob id or zeros) for every change on the first-parent line, oldest
     commit first, each against its first parent."""
-    line = git.popen("rev-list", "--first-parent", "--parents", "--reverse", tip, "--")
+    line = git.popen("rev-list", "--first-parent", "--reverse", tip, "--")
     diff = git.popen(
-        "diff-tree", "--stdin", "-r", "--root", "--raw", "-z", "--no-renames", stdin=subprocess.PIPE
+        "diff-tree",
+        "--stdin",
+        "-r",
+        "--root",
+        "--raw",
+        "-z",
+        "--no-renames",
+        "--diff-merges=first-parent",
+        stdin=line.stdout,
     )
-    assert diff.p.stdin is not None
-    # "<commit> <first parent>": diff-tree compares a commit with the parents its line names
-    pairs = (" ".join(raw.decode().split()[:2]) for raw in line.stdout)
-    writer = blobs.feed(diff.p.stdin, pairs)
+    line.stdout.close()  # diff-tree owns the read end now
     try:
         commit = ""
         tokens = history._tokens(diff.stdout)
@@ -99,8 +103,6 @@ def _changes(git: Git, tip: str) -> Iterator[tuple[str, str, str]]:
         line.kill()
         diff.kill()
         raise
-    finally:
-        writer.join()
     line.finish("git rev-list")
     diff.finish("git diff-tree")
 
