@@ -429,10 +429,10 @@ def test_only_the_html_format_imports_jinja2(tmp_path: Path) -> None:
 def test_sections_and_overall_summary(tmp_path: Path) -> None:
     """Two scans in one page (as ``lekk audit`` renders): a credential both carry is one item
     of the checklist, naming both sections."""
-    from scanner.config import Config
+    from scanner import pipeline
     from scanner.reporters.html import Section, render
     from scanner.rules import load_rules
-    from scanner.scan import scan_paths
+    from scanner.sources.tree import FileSource
 
     rng = random.Random()
     shared, own = keygen.sagapay_secret(rng), keygen.sagapay_key(rng)
@@ -443,7 +443,8 @@ def test_sections_and_overall_summary(tmp_path: Path) -> None:
     ):
         (tmp_path / name).mkdir()
         (tmp_path / name / "app.env").write_text(text)
-        result = scan_paths([str(tmp_path / name)], load_rules(), Config(), jobs=1)
+        settings = pipeline.Settings(rules=tuple(load_rules()), jobs=1)
+        result = pipeline.run(FileSource([str(tmp_path / name)]), settings)
         sections.append(
             Section(title=f"repo {name}", findings=result.findings, targets=[name], files=1)
         )

@@ -191,9 +191,7 @@ def execute(
     return report(result, out, rules, targets)
 
 
-def report(
-    result: Result, out: Output, rules: Sequence[Rule], targets: Sequence[str] = ()
-) -> int:
+def report(result: Result, out: Output, rules: Sequence[Rule], targets: Sequence[str] = ()) -> int:
     """Write the report and return the exit code (0 clean, 1 findings)."""
     if out.verbose and not out.quiet:
         for f, why in result.dropped:
