@@ -513,3 +513,39 @@ def test_acceptance_corpus_page_holds_no_value(shared: Path, tmp_path: Path) -> 
         assert value not in page
         assert base64.b64encode(value.encode()).decode() not in page
     assert len(Tags(page).of("finding")) >= len(values)
+
+
+def test_sections_from_json_reports(tmp_path: Path) -> None:
+    """Reports kept as JSON (as ``lekk audit`` keeps one per repository) render into one page:
+    every finding by rule, file and line, the timeline, and two keys that redact alike stay
+    two credentials."""
+    from scanner.reporters.html import render
+    from scanner.reporters.html_json import section_from_report
+    from scanner.rules import load_rules
+
+    rng = random.Random()
+    keys = [keygen.sagapay_key(rng) for _ in range(3)]
+    docs = []
+    for i, key in enumerate(keys[:2]):
+        repo = Repo(tmp_path / f"r{i}")
+        repo.commit("add", {"k.env": f"# sagapay\nSAGAPAY_API_KEY={key}\n"})
+        if i == 1:
+            repo.commit("remove", delete=("k.env",))
+            repo.commit("again", {"other.env": f"# sagapay\nSAGAPAY_API_KEY={keys[2]}\n"})
+        r = lekk("git", str(repo.path), "--format", "json")
+        assert r.returncode == 1, r.stderr
+        docs.append(json.loads(r.stdout))
+    sections = [section_from_report(f"repo {i}", d, load_rules()) for i, d in enumerate(docs)]
+    page = render(sections, title="audit", overview=[("repositories", "2")])
+    tags = Tags(page)
+    assert {(a["data-rule"], a["data-path"], int(a["data-line"])) for a in tags.of("finding")} == {
+        ("sagapay-api-key", "k.env", 2),
+        ("sagapay-api-key", "other.env", 2),
+    }
+    assert len(tags.of("finding")) == 3 and len(tags.of("todo-item")) == 3
+    states = sorted(a["data-state"] for a in tags.of("tl-row"))
+    assert states == ["head", "head", "removed"]
+    shown = re.findall(r"class=\"val\">\w+_live_\*{8}<", page)
+    assert len(shown) == 9  # three credentials, each in the timeline, the checklist, the findings
+    for key in keys:
+        assert key not in page

@@ -10,6 +10,7 @@ API (``lekk audit`` renders many repositories into one page with it)::
             warnings=(), properties={})        # one scan; properties as in the JSON report
     render(sections, title="...", overview=[("repositories", "20 (1 failed)")]) -> str
     write(findings, out, ctx)                  # the REPORTERS entry: one Section from ctx
+    html_json.section_from_report(title, json_report, rules) -> Section   # a report kept on disk
 
 ``render`` draws the overall summary (credentials by provider and severity, live and revoked
 counts, what was covered, plus the ``overview`` rows), the remediation checklist (one entry per
