@@ -549,3 +549,17 @@ def test_sections_from_json_reports(tmp_path: Path) -> None:
     assert len(shown) == 9  # three credentials, each in the timeline, the checklist, the findings
     for key in keys:
         assert key not in page
+
+
+def test_value_in_a_commit_message(tmp_path: Path) -> None:
+    """A value in a commit message on the default branch is in its history, in no file at its
+    tip; the page shows the subject with the value masked."""
+    repo = Repo(tmp_path / "r")
+    secret = keygen.sagapay_secret(random.Random())
+    repo.commit(f"set SAGAPAY_API_SECRET={secret} for sagapay", {"a.txt": "x\n"})
+    code, page = _render("message", tmp_path / "m.html", "git", str(repo.path))
+    assert code == 1 and secret not in page
+    [row] = Tags(page).of("tl-row")
+    assert row["data-state"] == "history"
+    assert "in the default branch's history" in _text(page)
+    assert re.search(r"set SAGAPAY_API_SECRET=\w+?_\*{8} for sagapay", _text(page))

@@ -184,11 +184,20 @@ def _section(s: Section, index: int, now: datetime) -> dict[str, Any]:
         "covered": _covered(s),
         "warnings": list(s.warnings),
         "partial": bool(s.properties.get("partial_history")),
-        "timeline": timeline.build(s.findings, now),
+        "timeline": timeline.build(s.findings, now, _default_branch(s)),
         "files": sorted(by_path.items()),
         "count": len(s.findings),
         "credentials": sum(1 for f in s.findings if f.rule.is_secret),
     }
+
+
+def _default_branch(s: Section) -> str | None:
+    git = s.properties.get("git")
+    return (
+        str(git["default_branch"])
+        if isinstance(git, Mapping) and git.get("default_branch")
+        else None
+    )
 
 
 def _covered(s: Section) -> list[tuple[str, str]]:

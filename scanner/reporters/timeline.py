@@ -17,6 +17,7 @@ from scanner.finding import Finding
 
 PAD = 1.5  # percent left free at either end, so markers at the edges are drawn whole
 BREAK = (86.0, 93.0)  # where a broken axis skips from the last commit to now
+STATES = ("head", "removed", "history", "elsewhere")
 MAX_TICKS = 7
 _DAY_STEPS = (1, 2, 7, 14)
 _MONTH_STEPS = (1, 2, 3, 6, 12, 24, 60, 120)
@@ -31,7 +32,7 @@ class Tick:
 @dataclass(frozen=True)
 class Row:
     finding: Finding
-    state: str  # "head" (the default branch's tip holds it), "removed", "elsewhere" (other refs)
+    state: str  # "head" (the default branch's tip holds it), "removed", "history", "elsewhere"
     live: bool
     start: datetime
     end: datetime  # the removal, or now
@@ -55,6 +56,11 @@ class Timeline:
     end: datetime  # now, or the last commit's date when the axis is broken
     gap: tuple[float, float] | None = None  # a break in the axis between the history and now
     now: float = 100 - PAD
+
+    @property
+    def states(self) -> list[str]:
+        """The states its rows are in, in the legend's order."""
+        return [s for s in STATES if any(r.state == s for r in self.rows)]
 
 
 def when(iso: Any) -> datetime | None:
@@ -82,8 +88,14 @@ def urgency(f: Finding, now: datetime) -> tuple[bool, bool, bool, float]:
     return (not is_live(f), not f.extra.get("still_in_head"), not f.client_side, -exposed)
 
 
-def build(findings: Sequence[Finding], now: datetime) -> Timeline | None:
+def build(
+    findings: Sequence[Finding], now: datetime, default_branch: str | None = None
+) -> Timeline | None:
     """The timeline of the credentials (not lint findings) that carry a commit; None if none.
+
+    A row's state: the default branch's tip holds the value ("head"); a commit removed it from
+    the branch ("removed"); the branch's history holds it but no file at its tip ever did, as
+    in a commit message ("history"); or only other refs reach it ("elsewhere").
 
     When the last commit of the timeline is long before now (more than a quarter of the time
     the history spans), the axis is broken: the history fills most of the width, so an exposure
@@ -95,7 +107,7 @@ def build(findings: Sequence[Finding], now: datetime) -> Timeline | None:
         if f.rule.is_secret and f.extra.get("commit") and start:
             removed = f.extra.get("removed_in")
             gone = when(removed.get("date")) if isinstance(removed, dict) else None
-            state = "head" if f.extra.get("still_in_head") else "removed" if gone else "elsewhere"
+            state = _state(f, gone, default_branch)
             dated.append((f, state, start, gone))
     if not dated:
         return None
@@ -118,6 +130,14 @@ def build(findings: Sequence[Finding], now: datetime) -> Timeline | None:
     if not marks or marks[0].pct > 20:  # and where it starts, when no tick is near
         marks.insert(0, Tick(PAD, t0.strftime("%Y-%m-%d")))
     return Timeline(rows, marks, t0, t1 if broken else now, BREAK if broken else None)
+
+
+def _state(f: Finding, gone: datetime | None, default_branch: str | None) -> str:
+    if f.extra.get("still_in_head"):
+        return "head"
+    if gone:
+        return "removed"
+    return "history" if default_branch in (f.extra.get("refs") or ()) else "elsewhere"
 
 
 def ticks(t0: datetime, t1: datetime) -> list[tuple[datetime, str]]:
