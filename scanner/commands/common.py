@@ -13,7 +13,7 @@ import click
 
 from scanner.config import Config
 from scanner.errors import ConfigError
-from scanner.reporters import REPORTERS, ReportContext
+from scanner.reporters import REPORTERS, ReportContext, require
 from scanner.rules import Rule
 from scanner.sources import Source
 
@@ -49,7 +49,8 @@ def output_options(fn: F) -> F:
             type=click.Choice(sorted(REPORTERS)),
             default="text",
             show_default=True,
-            help="Report format.",
+            help="Report format; html: one self-contained page for people (needs "
+            "Jinja2: pip install 'lekk[html]').",
         ),
         click.option(
             "-o",
@@ -60,7 +61,7 @@ def output_options(fn: F) -> F:
         click.option(
             "--show-secrets",
             is_flag=True,
-            help="Print secrets whole (they are redacted by default).",
+            help="Print secrets whole (they are redacted by default; never in SARIF or HTML).",
         ),
         click.option(
             "--exit-zero", is_flag=True, help="Exit 0 even when there are findings (report only)."
@@ -125,6 +126,7 @@ class Output:
 
     @classmethod
     def from_kwargs(cls, kw: dict[str, Any]) -> Output:
+        require(kw["fmt"])  # before the scan: an HTML report needs Jinja2
         return cls(
             fmt=kw.pop("fmt"),
             output=kw.pop("output"),
@@ -170,9 +172,10 @@ def execute(
     rules: Sequence[Rule],
     jobs: int | None = None,
     excludes: Sequence[str] = (),
+    targets: Sequence[str] = (),
 ) -> int:
     """Scan ``source`` through the pipeline and write the report; the exit code (0 clean,
-    1 findings)."""
+    1 findings).  ``targets``: what the user asked to scan, as the HTML report names it."""
     from scanner import pipeline
 
     settings = pipeline.Settings(
@@ -185,10 +188,10 @@ def execute(
         excludes=tuple(excludes),
     )
     result = pipeline.run(source, settings, warn=warn(out.quiet), info=warn(out.quiet, "lekk"))
-    return report(result, out, rules)
+    return report(result, out, rules, targets)
 
 
-def report(result: Result, out: Output, rules: Sequence[Rule]) -> int:
+def report(result: Result, out: Output, rules: Sequence[Rule], targets: Sequence[str] = ()) -> int:
     """Write the report and return the exit code (0 clean, 1 findings)."""
     if out.verbose and not out.quiet:
         for f, why in result.dropped:
@@ -202,6 +205,7 @@ def report(result: Result, out: Output, rules: Sequence[Rule]) -> int:
         verbose=out.verbose,
         rules=rules,
         sarif_category=out.sarif_category,
+        targets=tuple(targets),
     )
     writer = REPORTERS[out.fmt]
     if out.output:

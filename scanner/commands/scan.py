@@ -41,4 +41,5 @@ def scan(
     targets = list(paths) or ["."]
     roots = [Path(p) for p in targets if p != "-"] or [Path.cwd()]
     cfg, rules = load_config_and_rules(config_file, roots)
-    return execute(FileSource(targets, [*cfg.exclude, *exclude]), out, cfg, rules, jobs, exclude)
+    source = FileSource(targets, [*cfg.exclude, *exclude])
+    return execute(source, out, cfg, rules, jobs, exclude, targets=targets)

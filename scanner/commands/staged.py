@@ -33,4 +33,4 @@ def staged(repo: str, exclude: tuple[str, ...], config_file: str | None, **kw: A
     out = Output.from_kwargs(kw)
     source = StagedSource(repo)
     cfg, rules = load_config_and_rules(config_file, [Path(repo)])
-    return execute(source, out, cfg, rules, excludes=exclude)
+    return execute(source, out, cfg, rules, excludes=exclude, targets=[repo])

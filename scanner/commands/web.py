@@ -80,4 +80,5 @@ def web(
     limits = WebLimits(
         max_pages=max_pages, max_bytes=max_bytes, timeout=timeout, max_redirects=max_redirects
     )
-    return execute(WebSource(url, allow_hosts, limits), out, cfg, rules, excludes=exclude)
+    source = WebSource(url, allow_hosts, limits)
+    return execute(source, out, cfg, rules, excludes=exclude, targets=[url])

@@ -1,4 +1,8 @@
-"""Reporters turn findings into text, JSON or SARIF.  ``REPORTERS`` is the explicit registry."""
+"""Reporters turn findings into text, JSON, SARIF or HTML.  ``REPORTERS`` is the explicit registry.
+
+A format that needs an optional package names it in ``NEEDS``; ``require`` checks it is installed
+(without importing it) before a scan starts, so nothing else pays for it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
+from scanner.errors import ConfigError
 from scanner.finding import Finding
 from scanner.rules import Rule
 
@@ -26,6 +31,7 @@ class ReportContext:
     properties: Mapping[str, Any] = field(default_factory=dict)
     sarif_category: str | None = None
     hidden: frozenset[str] = frozenset()  # forms of values not reported (dropped), to mask too
+    targets: Sequence[str] = ()  # what was scanned: paths, a URL, a repository
 
     @classmethod
     def of(cls, result: Result, **options: Any) -> ReportContext:
@@ -64,9 +70,36 @@ def _sarif(findings: Sequence[Finding], out: TextIO, ctx: ReportContext) -> None
     sarif.write(findings, out, ctx)
 
 
+def _html(findings: Sequence[Finding], out: TextIO, ctx: ReportContext) -> None:
+    from scanner.reporters import html
+
+    html.write(findings, out, ctx)
+
+
 # Imports are deferred so `lekk staged` does not pay for formats it does not print.
 REPORTERS: dict[str, Reporter] = {
     "text": _text,
     "json": _json,
     "sarif": _sarif,
+    "html": _html,
 }
+
+# format -> (module it imports, what to tell the user)
+NEEDS: dict[str, tuple[str, str]] = {
+    "html": ("jinja2", "Jinja2: pip install 'lekk[html]'"),
+}
+
+
+def require(fmt: str) -> None:
+    """ConfigError (one line, exit 2) when ``fmt`` needs a package that is not installed."""
+    need = NEEDS.get(fmt)
+    if need is None:
+        return
+    from importlib.util import find_spec
+
+    try:
+        found = find_spec(need[0]) is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise ConfigError(f"--format {fmt} needs {need[1]}")

@@ -55,8 +55,8 @@ def _uri(path: str) -> str:
     return quote(p, safe="/")
 
 
-def _commit(f: Finding) -> dict[str, Any] | None:
-    c = f.extra.get("commit")
+def _commit(f: Finding, key: str = "commit") -> dict[str, Any] | None:
+    c = f.extra.get(key)
     if isinstance(c, dict):
         return {k: v for k, v in c.items() if k not in _PERSONAL}
     if isinstance(c, str):
@@ -95,9 +95,10 @@ def _properties(f: Finding) -> dict[str, Any]:
     props: dict[str, Any] = {"severity": f.severity, "provider": f.rule.provider}
     if _SCHEME.match(f.path):
         props["url"] = f.path
-    commit = _commit(f)
-    if commit:
-        props["commit"] = commit
+    for key in ("commit", "removed_in"):
+        commit = _commit(f, key)
+        if commit:
+            props[key] = commit
     for key in ("still_in_head", "refs", "first_seen", "verification"):
         if key in f.extra:
             props[key] = f.extra[key]

@@ -11,6 +11,15 @@ from scanner.finding import Finding, redact
 from scanner.reporters import ReportContext, mask
 from scanner.reporters.mask import values
 
+HISTORY_KEYS = (
+    "commit",
+    "still_in_head",
+    "removed_in",
+    "refs",
+    "first_seen",
+    "also",
+    "verification",
+)
 _COLOURS = {"error": "31", "warning": "33", "note": "36", "path": "1", "dim": "2"}
 
 
@@ -41,8 +50,8 @@ def write(findings: Sequence[Finding], out: TextIO, ctx: ReportContext) -> None:
                     f"{k}={v if show else redact(v)}" for k, v in sorted(f.context.items())
                 )
                 out.write(f"    context: {ctx_items}\n")
-            for key in ("commit", "still_in_head", "refs", "first_seen", "also", "verification"):
-                if key in f.extra and f.extra[key] != {"count": 0, "locations": []}:
+            for key in HISTORY_KEYS:
+                if key in f.extra and f.extra[key] not in (None, {"count": 0, "locations": []}):
                     out.write(f"    {key}: {_fmt(f.extra[key])}\n")
             if f.snippet:
                 keep = "" if f.rule.is_secret else f.secret  # a lint span is shown as-is

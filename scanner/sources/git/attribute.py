@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from scanner.finding import Finding
-from scanner.sources.git import history
+from scanner.sources.git import history, removal
 from scanner.sources.git.cmd import Git
 from scanner.sources.git.history import Change
 
@@ -86,4 +86,4 @@ def attribute(
             ],
         }
         out.append(first.with_(extra=extra))
-    return sorted(out, key=Finding.sort_key)
+    return removal.mark(sorted(out, key=Finding.sort_key), holders, git, head)
