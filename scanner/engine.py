@@ -299,16 +299,15 @@ class Engine:
             p.search(t.frag.path) or p.search(near) for p in rule.context_any
         ):
             return None
-        severity = rule.severity
-        if rule.test_severity and (
+        test = rule.test_severity is not None and (
             any(p.search(secret) for p in rule.test_secret)
             or any(p.search(name) for p in rule.test_name)
             or (
                 any(p.search(near) for p in rule.test_nearby)
                 and not any(p.search(near) for p in rule.test_unless_nearby)
             )
-        ):
-            severity = rule.test_severity
+        )
+        severity = rule.test_severity if test and rule.test_severity else rule.severity
         if t.frag.client_side and rule.is_secret:
             severity = "error"  # downloaded by every visitor, whatever the key's environment
         context = {}
@@ -334,6 +333,7 @@ class Engine:
             secret=secret,
             severity=severity,
             snippet=_snippet(t, start, end),
+            test=test,
             context=context,
             origin=origin,
             client_side=t.frag.client_side,

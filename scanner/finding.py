@@ -58,6 +58,10 @@ class Finding:
     secret: str
     severity: str
     snippet: str = ""
+    test: bool = False
+    """The key's environment is test (the rule's ``test`` patterns matched): set by the engine
+    and never changed after, so it holds whatever ``severity`` becomes (client-side code raises
+    it, verification raises or lowers it)."""
     encoding: str | None = None
     context: Mapping[str, str] = field(default_factory=dict)
     origin: Mapping[str, Any] | None = None
@@ -72,6 +76,13 @@ class Finding:
         if not self.rule.is_secret:
             return frozenset()
         return frozenset(v for v in (self.secret, self.written) if v)
+
+    @property
+    def rule_ids(self) -> frozenset[str]:
+        """The ids that name this finding: its rule's, and for a test key the rule's test id
+        (``sagapay-api-key.test``, as SARIF reports it)."""
+        test_id = self.rule.test_id if self.test else None
+        return frozenset((self.rule.id, test_id) if test_id else (self.rule.id,))
 
     @property
     def secret_hash(self) -> str:

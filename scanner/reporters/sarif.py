@@ -79,9 +79,7 @@ def _message(f: Finding, v: Variant) -> str:
         notes.append(f"committed in {str(commit['sha'])[:12]}")
         if f.extra.get("still_in_head") is False:
             notes.append("removed from the tip since, but still in the history")
-    if is_live(f):
-        notes.append("verified live")
-    elif v.test:
+    if v.test:  # the key's environment; verification shows in the level and the properties
         notes.append("a test key")
     if f.client_side:
         notes.append("it ships to the browser, so every visitor can read it")

@@ -55,15 +55,9 @@ class Credential:
 
 
 def vipps_environment(f: Finding) -> str:
-    """Test when the engine gave the finding its test severity or its line names the test host."""
-    rule = f.rule
-    if (
-        rule.test_severity
-        and rule.test_severity != rule.severity
-        and f.severity == rule.test_severity
-    ):
-        return "test"
-    if "apitest.vipps.no" in f.snippet.lower():
+    """Test when the engine classed the key as a test key (wherever it was found) or its line
+    names the test host."""
+    if f.test or "apitest.vipps.no" in f.snippet.lower():
         return "test"
     return "production"
 
@@ -95,7 +89,7 @@ def pair(firsts: Sequence[Finding], seconds: Sequence[Finding]) -> dict[int, Fin
             where_b, line_b = _place(b)
             if where_a != where_b or abs(line_a - line_b) > NEAR_LINES:
                 continue
-            score = (abs(line_a - line_b), a.severity != b.severity, line_a > line_b, line_a)
+            score = (abs(line_a - line_b), a.test != b.test, line_a > line_b, line_a)
             cands.append((score, a, b))
     cands.sort(key=lambda c: c[0])
     out: dict[int, Finding] = {}

@@ -165,6 +165,7 @@ def _findings(n_live: int, n_test: int) -> list[Finding]:
                 end_column=1 + len(secret),
                 secret=secret,
                 severity="warning" if test else "error",
+                test=test,
             )
         )
     return out
@@ -196,14 +197,15 @@ def test_over_the_size_limit_shrinks_until_it_fits() -> None:
     assert dropped and len(json.loads(text)["runs"][0]["results"]) == 40 - len(dropped)
 
 
-def test_a_verified_live_test_key_is_critical() -> None:
+def test_a_verified_live_test_key_stays_a_test_key_at_level_error() -> None:
     f = _findings(0, 1)[0]
-    f = f.with_(extra={"verification": {"status": "live"}})
+    f = f.with_(extra={"verification": {"status": "live"}}, severity="error")
     run = check(json.loads(build([f], ReportContext())[0]))
     (res,) = run["results"]
-    assert res["ruleId"] == "sagapay-api-key" and res["level"] == "error"
+    assert res["ruleId"] == "sagapay-api-key.test" and res["level"] == "error"
+    assert "a test key" in res["message"]["text"]
     assert res["properties"]["security-severity"] == "9.8"
-    assert float(run["tool"]["driver"]["rules"][0]["properties"]["security-severity"]) >= 9.0
+    assert run["tool"]["driver"]["rules"][0]["id"] == "sagapay-api-key.test"
 
 
 def test_history_metadata_goes_to_properties_without_email() -> None:
