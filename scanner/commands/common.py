@@ -24,7 +24,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def config_option(
-    what: str = "Config file (default: .lekk.toml or [tool.lekk] in pyproject.toml).",
+    what: str = "Config file (default: the nearest .lekk.toml or pyproject.toml with "
+    "[tool.lekk], from the scanned path up to the repository root).",
 ) -> Callable[[F], F]:
     return click.option("-c", "--config", "config_file", type=click.Path(dir_okay=False), help=what)
 
@@ -144,15 +145,8 @@ def load_config_and_rules(
     config_file: str | None, roots: Sequence[Path]
 ) -> tuple[Config, list[Rule]]:
     from scanner import config as config_mod
-    from scanner.rules import load_rules
 
-    cfg = config_mod.load(config_file, roots)
-    rules = load_rules(cfg.rule_packs, cfg.disable)
-    known = {r.id for r in load_rules(cfg.rule_packs)} if cfg.disable else set()
-    unknown = sorted(cfg.disable - known)
-    if unknown:
-        raise ConfigError(f"{cfg.source}: 'disable' names unknown rule id(s): {', '.join(unknown)}")
-    return cfg, rules
+    return config_mod.rules_for(config_mod.load(config_file, roots))
 
 
 def warn(quiet: bool, prefix: str = "lekk: warning") -> Callable[[str], None]:
@@ -175,6 +169,8 @@ def execute(
     1 findings)."""
     from scanner import pipeline
 
+    if out.verbose and not out.quiet:
+        click.echo(f"lekk: {cfg.describe()}", err=True)
     settings = pipeline.Settings(
         rules=tuple(rules),
         config=cfg,
