@@ -14,7 +14,8 @@ from typing import Any
 from scanner.rules import Rule
 
 SALT = "lekk-v1"
-"""Salt for secret hashes, so a fingerprint cannot be looked up in a table of plain SHA-256s."""
+"""The fixed salt of fingerprints (and of version 1 baselines): a fingerprint cannot be looked up
+in a table of plain SHA-256s, but anyone can hash a guess with it (docs/suppressions.md)."""
 
 _PREFIXES = (
     "spk_live_",
@@ -32,8 +33,10 @@ _PREFIXES = (
 SEVERITY_RANK = {"error": 3, "warning": 2, "note": 1}
 
 
-def secret_hash(secret: str) -> str:
-    return hashlib.sha256(f"{SALT}:{secret}".encode()).hexdigest()
+def secret_hash(secret: str, salt: str = SALT) -> str:
+    """SHA-256 of the salted value: the fixed ``SALT`` for fingerprints (the same on every
+    machine), a baseline's own random salt for its entries."""
+    return hashlib.sha256(f"{salt}:{secret}".encode()).hexdigest()
 
 
 def redact(value: str) -> str:
