@@ -13,7 +13,7 @@ import click
 
 from scanner.config import Config
 from scanner.errors import ConfigError
-from scanner.reporters import REPORTERS, ReportContext
+from scanner.reporters import REPORTERS, ReportContext, summary
 from scanner.rules import Rule
 from scanner.sources import Source
 
@@ -211,6 +211,10 @@ def report(result: Result, out: Output, rules: Sequence[Rule]) -> int:
                 writer(result.findings, fh, ctx)
         except OSError as exc:
             raise ConfigError(f"{out.output}: cannot write the report: {exc.strerror}") from None
+        if not out.quiet:  # the report went to the file: the summary still reaches the user
+            click.echo(
+                f"{summary(result.findings, result.files)}; report in {out.output}", err=True
+            )
     else:
         writer(result.findings, sys.stdout, ctx)
         sys.stdout.flush()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TextIO
@@ -23,6 +24,15 @@ class ReportContext:
     properties: Mapping[str, Any] = field(default_factory=dict)
     sarif_category: str | None = None
     hidden: frozenset[str] = frozenset()  # forms of values not reported (dropped), to mask too
+
+
+def summary(findings: Sequence[Finding], files: int) -> str:
+    """The one-line summary that ends the text report (and goes to stderr with ``-o FILE``)."""
+    if not findings:
+        return f"lekk: no leaks found in {files} file(s) scanned"
+    counts = Counter(f.severity for f in findings)
+    by = ", ".join(f"{counts[s]} {s}" for s in ("error", "warning", "note") if counts[s])
+    return f"lekk: {len(findings)} finding(s) ({by}) in {files} file(s) scanned"
 
 
 class Reporter(Protocol):
