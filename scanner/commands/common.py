@@ -167,6 +167,18 @@ def execute(
 ) -> int:
     """Scan ``source`` through the pipeline and write the report; the exit code (0 clean,
     1 findings)."""
+    return report(run(source, out, cfg, rules, jobs, excludes), out, rules)
+
+
+def run(
+    source: Source,
+    out: Output,
+    cfg: Config,
+    rules: Sequence[Rule],
+    jobs: int | None = None,
+    excludes: Sequence[str] = (),
+) -> Result:
+    """Scan ``source`` through the pipeline, with the command's options."""
     from scanner import pipeline
 
     if out.verbose and not out.quiet:
@@ -180,8 +192,7 @@ def execute(
         jobs=jobs,
         excludes=tuple(excludes),
     )
-    result = pipeline.run(source, settings, warn=warn(out.quiet), info=warn(out.quiet, "lekk"))
-    return report(result, out, rules)
+    return pipeline.run(source, settings, warn=warn(out.quiet), info=warn(out.quiet, "lekk"))
 
 
 def report(result: Result, out: Output, rules: Sequence[Rule]) -> int:

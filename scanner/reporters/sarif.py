@@ -199,6 +199,8 @@ def _serialize(kept: Sequence[Finding], dropped: Sequence[Finding], ctx: ReportC
             ),
         )
         truncation = {"dropped": len(dropped), "dropped_per_rule": dict(sorted(per_rule.items()))}
+    if ctx.properties.get("partial"):  # lekk web cut short by a limit, with --allow-partial
+        truncation["partial"] = True
     category = (ctx.sarif_category or f"lekk/{ctx.command}").strip()
     if not category.endswith("/"):
         category += "/"
