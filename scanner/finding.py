@@ -65,6 +65,9 @@ class Finding:
     """The key's environment is test (the rule's ``test`` patterns matched): set by the engine
     and never changed after, so it holds whatever ``severity`` becomes (client-side code raises
     it, verification raises or lowers it)."""
+    found_in: str = ""
+    """The provider whose context the value was found in (``scanner.provider_context``): the
+    only one ``--verify`` may send it to; ``""`` when that is not clear."""
     encoding: str | None = None
     context: Mapping[str, str] = field(default_factory=dict)
     origin: Mapping[str, Any] | None = None
