@@ -67,12 +67,15 @@ def output_options(fn: F) -> F:
             "--exit-zero", is_flag=True, help="Exit 0 even when there are findings (report only)."
         ),
         config_option(),
-        click.option("-q", "--quiet", is_flag=True, help="No progress or warnings on stderr."),
+        click.option(
+            "-q", "--quiet", is_flag=True, help="No progress, warnings or summary on stderr."
+        ),
         click.option(
             "-v",
             "--verbose",
             is_flag=True,
-            help="Also say what was dropped and why (allowlists, placeholders).",
+            help="Also say which config file is used, and what was dropped and why "
+            "(allowlists, placeholders).",
         ),
         click.option(
             "--color/--no-color",
