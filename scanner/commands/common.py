@@ -167,21 +167,11 @@ def execute(
     rules: Sequence[Rule],
     jobs: int | None = None,
     excludes: Sequence[str] = (),
+    judge: Callable[[Result], None] | None = None,
 ) -> int:
     """Scan ``source`` through the pipeline and write the report; the exit code (0 clean,
-    1 findings)."""
-    return report(run(source, out, cfg, rules, jobs, excludes), out, rules)
-
-
-def run(
-    source: Source,
-    out: Output,
-    cfg: Config,
-    rules: Sequence[Rule],
-    jobs: int | None = None,
-    excludes: Sequence[str] = (),
-) -> Result:
-    """Scan ``source`` through the pipeline, with the command's options."""
+    1 findings).  ``judge`` sees the result first and may raise instead (``lekk web`` does when a
+    limit cut the crawl short)."""
     from scanner import pipeline
 
     if out.verbose and not out.quiet:
@@ -195,7 +185,10 @@ def run(
         jobs=jobs,
         excludes=tuple(excludes),
     )
-    return pipeline.run(source, settings, warn=warn(out.quiet), info=warn(out.quiet, "lekk"))
+    result = pipeline.run(source, settings, warn=warn(out.quiet), info=warn(out.quiet, "lekk"))
+    if judge is not None:
+        judge(result)
+    return report(result, out, rules)
 
 
 def report(result: Result, out: Output, rules: Sequence[Rule]) -> int:

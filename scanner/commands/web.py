@@ -10,10 +10,9 @@ import click
 from scanner.commands.common import (
     Output,
     exclude_option,
+    execute,
     load_config_and_rules,
     output_options,
-    report,
-    run,
     warn,
 )
 
@@ -87,6 +86,7 @@ def web(
     --allow-partial reports what was read instead, marked partial ("partial": true).
     """
     from scanner.errors import SourceError
+    from scanner.pipeline import Result
     from scanner.sources.web import WebLimits, WebSource, redact_urls
 
     out = Output.from_kwargs(kw)
@@ -95,9 +95,11 @@ def web(
         max_pages=max_pages, max_bytes=max_bytes, timeout=timeout, max_redirects=max_redirects
     )
     source = WebSource(url, allow_hosts, limits)
-    result = run(source, out, cfg, rules, excludes=exclude)
-    cut = source.cut_short()
-    if cut:
+
+    def judge(result: Result) -> None:
+        cut = source.cut_short()
+        if not cut:
+            return
         why = "; ".join(f"{limit}: {what}" for limit, what in cut.items())
         if not allow_partial:
             raise SourceError(
@@ -106,4 +108,5 @@ def web(
                 "finding(s) so far)"
             )
         warn(out.quiet)(f"{redact_urls(url)}: partial scan, cut short by a limit ({why})")
-    return report(result, out, rules)
+
+    return execute(source, out, cfg, rules, excludes=exclude, judge=judge)
