@@ -92,8 +92,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("lekk: aborted", err=True)
         return 130
-    except click.ClickException as exc:
+    except click.exceptions.NoArgsIsHelpError as exc:  # `lekk` alone: the help, as --help
         exc.show()
+        return 2
+    except click.ClickException as exc:
+        click.echo(f"lekk: error: {_one_line(exc)}", err=True)
         return 2 if exc.exit_code in (1, 2) else exc.exit_code
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
@@ -108,6 +111,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the one place that catches everything: exit 3
         return _internal_error(exc)
     return int(rv or 0)
+
+
+def _one_line(exc: click.ClickException) -> str:
+    """A usage error as one line: click's message, and where the command's help is (click's
+    own output is a usage block, a hint and the message over four lines)."""
+    msg = " ".join(exc.format_message().split())
+    ctx = getattr(exc, "ctx", None)
+    if isinstance(exc, click.UsageError) and ctx is not None:
+        msg += ("" if msg.endswith((".", "?", "!")) else ".") + f" See '{ctx.command_path} --help'."
+    return msg
 
 
 def _internal_error(exc: Exception) -> int:

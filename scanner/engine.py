@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import regex
 
-from scanner import fastscan
+from scanner import fastscan, provider_context
 from scanner.finding import Finding
 from scanner.globs import path_matches
 from scanner.rules import Rule
@@ -33,8 +33,9 @@ PREFILTER_PROBES = 64  # occurrences of a needle checked in place before one sea
 # regex's closing look-ahead (a prefix of a longer blob reported as a secret).
 _TOKEN_END = re.compile(rf"[^\w{re.escape(TOKEN_PUNCT)}]")
 
-# a rule id starts with a letter, so the `-->` closing an HTML comment is not read as one
-_RULE_ID = r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+"
+# a rule id starts with a letter, so the `-->` closing an HTML comment is not read as one; a
+# test-key id (`sagapay-api-key.test`, as SARIF shows it) names only the rule's test keys
+_RULE_ID = r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+(?:\.test)?"
 _IGNORE = re.compile(
     rf"lekk:ignore(-next-line)?(?:[ \t]+({_RULE_ID}(?:[ \t]*,[ \t]*{_RULE_ID})*)(?![\w-]))?"
 )
@@ -111,6 +112,11 @@ class _Text:
         return start, (len(self.text) if end < 0 else end)
 
     def nearby(self, start: int, end: int, lines: int) -> str:
+        lo, hi = self.nearby_bounds(start, end, lines)
+        return self.text[lo:hi]
+
+    def nearby_bounds(self, start: int, end: int, lines: int) -> tuple[int, int]:
+        """``lines`` lines either side of ``text[start:end]``, capped at ``NEARBY_CHARS``."""
         lo, hi = start, end
         for _ in range(lines + 1):
             if lo <= 0 or start - lo > NEARBY_CHARS:
@@ -121,9 +127,7 @@ class _Text:
                 break
             nxt = self.text.find("\n", hi + 1)
             hi = len(self.text) if nxt < 0 else nxt
-        lo = max(lo, start - NEARBY_CHARS)
-        hi = min(hi, end + NEARBY_CHARS)
-        return self.text[lo:hi]
+        return max(lo, start - NEARBY_CHARS), min(hi, end + NEARBY_CHARS)
 
 
 def _suppressions(t: _Text, pos: int) -> frozenset[str]:
@@ -160,6 +164,7 @@ class Engine:
         self.keywords = tuple(sorted({k for r in self.rules for k in r.keywords}))
         self._globs = tuple(g for r in self.rules for g in r.paths)
         self._path_contexts = tuple(p for r in self.rules for p in r.context_any)
+        self._signals = provider_context.signals(self.rules)
         words = (*self.keywords, *B64_TRIGGERS)
         # one pass in C when the extension is built (scanner/fastscan.py) ...
         self._search = fastscan.compile_search(w.encode() for w in words) if extension else None
@@ -303,18 +308,23 @@ class Engine:
             p.search(t.frag.path) or p.search(near) for p in rule.context_any
         ):
             return None
-        severity = rule.severity
-        if rule.test_severity and (
+        test = rule.test_severity is not None and (
             any(p.search(secret) for p in rule.test_secret)
             or any(p.search(name) for p in rule.test_name)
             or (
                 any(p.search(near) for p in rule.test_nearby)
                 and not any(p.search(near) for p in rule.test_unless_nearby)
             )
-        ):
-            severity = rule.test_severity
+        )
+        severity = rule.test_severity if test and rule.test_severity else rule.severity
         if t.frag.client_side and rule.is_secret:
             severity = "error"  # downloaded by every visitor, whatever the key's environment
+        found_in = ""
+        if rule.is_secret and rule.provider:  # whose value it is: where --verify may send it
+            window = t.nearby_bounds(m.start(), m.end(), rule.window)
+            found_in = provider_context.found_in(
+                self._signals, t.text, span, window, t.frag.path, rule.provider
+            )
         context = {}
         for cname, pat in rule.captures:
             cm = pat.search(near)
@@ -338,6 +348,8 @@ class Engine:
             secret=secret,
             severity=severity,
             snippet=_snippet(t, start, end),
+            test=test,
+            found_in=found_in,
             context=context,
             origin=origin,
             client_side=t.frag.client_side,

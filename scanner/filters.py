@@ -120,7 +120,7 @@ def is_obvious_fake(value: str) -> bool:
 
 def inline_ignored(finding: Finding) -> bool:
     s = finding.suppressions
-    return "*" in s or finding.rule.id in s
+    return "*" in s or not s.isdisjoint(finding.rule_ids)
 
 
 VALUE_FILTERS: dict[str, Callable[[str], bool]] = {
@@ -143,7 +143,8 @@ def drop_reason(finding: Finding) -> str | None:
 
 @dataclass(frozen=True)
 class AllowEntry:
-    """A config allowlist entry: exactly one of path glob, value regex or value hash."""
+    """A config allowlist entry: exactly one of path glob, value regex or value hash; or none of
+    them, for every finding of ``rules`` (a test-key id in the config's ``disable``)."""
 
     reason: str
     path: str | None = None
@@ -153,13 +154,15 @@ class AllowEntry:
 
     def matches(self, finding: Finding, path: str | None = None) -> bool:
         """``path``: the finding's path relative to its root, when that differs."""
-        if self.rules and finding.rule.id not in self.rules:
+        if self.rules and self.rules.isdisjoint(finding.rule_ids):
             return False
         if self.path is not None:
             return path_matches(finding.path if path is None else path, self.path)
         if self.value is not None:
             return bool(self.value.search(finding.secret))
-        return self.hash is not None and self.hash in (finding.secret_hash, finding.fingerprint)
+        if self.hash is not None:
+            return self.hash in (finding.secret_hash, finding.fingerprint)
+        return bool(self.rules)
 
 
 def apply(

@@ -14,7 +14,8 @@ from typing import Any
 from scanner.rules import Rule
 
 SALT = "lekk-v1"
-"""Salt for secret hashes, so a fingerprint cannot be looked up in a table of plain SHA-256s."""
+"""The fixed salt of fingerprints (and of version 1 baselines): a fingerprint cannot be looked up
+in a table of plain SHA-256s, but anyone can hash a guess with it (docs/suppressions.md)."""
 
 _PREFIXES = (
     "spk_live_",
@@ -32,8 +33,10 @@ _PREFIXES = (
 SEVERITY_RANK = {"error": 3, "warning": 2, "note": 1}
 
 
-def secret_hash(secret: str) -> str:
-    return hashlib.sha256(f"{SALT}:{secret}".encode()).hexdigest()
+def secret_hash(secret: str, salt: str = SALT) -> str:
+    """SHA-256 of the salted value: the fixed ``SALT`` for fingerprints (the same on every
+    machine), a baseline's own random salt for its entries."""
+    return hashlib.sha256(f"{salt}:{secret}".encode()).hexdigest()
 
 
 def redact(value: str) -> str:
@@ -58,6 +61,13 @@ class Finding:
     secret: str
     severity: str
     snippet: str = ""
+    test: bool = False
+    """The key's environment is test (the rule's ``test`` patterns matched): set by the engine
+    and never changed after, so it holds whatever ``severity`` becomes (client-side code raises
+    it, verification raises or lowers it)."""
+    found_in: str = ""
+    """The provider whose context the value was found in (``scanner.provider_context``): the
+    only one ``--verify`` may send it to; ``""`` when that is not clear."""
     encoding: str | None = None
     context: Mapping[str, str] = field(default_factory=dict)
     origin: Mapping[str, Any] | None = None
@@ -72,6 +82,13 @@ class Finding:
         if not self.rule.is_secret:
             return frozenset()
         return frozenset(v for v in (self.secret, self.written) if v)
+
+    @property
+    def rule_ids(self) -> frozenset[str]:
+        """The ids that name this finding: its rule's, and for a test key the rule's test id
+        (``sagapay-api-key.test``, as SARIF reports it)."""
+        test_id = self.rule.test_id if self.test else None
+        return frozenset((self.rule.id, test_id) if test_id else (self.rule.id,))
 
     @property
     def secret_hash(self) -> str:

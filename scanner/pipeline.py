@@ -221,7 +221,7 @@ def _unknown_suppressions(findings: Sequence[Finding], rules: Sequence[Rule]) ->
     nothing); disabled built-in rules are known ids."""
     if not any(f.suppressions - {"*"} for f in findings):
         return []
-    from scanner.rules import load_rules
+    from scanner.rules import known_ids, load_rules
 
-    known = {r.id for r in rules} | {r.id for r in load_rules()}
+    known = known_ids([*rules, *load_rules()])
     return filters.unknown_suppressions(findings, known)

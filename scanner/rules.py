@@ -21,6 +21,9 @@ from scanner.errors import RuleError
 SEVERITIES = ("error", "warning", "note")
 CONFIDENCES = ("high", "medium", "low")
 KINDS = ("secret", "lint")
+TEST_SUFFIX = ".test"
+"""``<rule-id>.test``: the id SARIF reports a rule's test keys under, accepted wherever rule ids
+are (``lekk:ignore``, ``disable``, allowlist ``rules``, ``lekk explain``)."""
 # the standard library's `re` for lekk's own simple patterns: compiling them with `regex` at
 # import cost start-up several milliseconds
 _ID = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$")
@@ -161,6 +164,23 @@ class Rule:
     @property
     def is_secret(self) -> bool:
         return self.kind == "secret"
+
+    @property
+    def test_id(self) -> str | None:
+        """``<id>.test`` when the rule's test keys have a severity of their own, else None."""
+        if self.test_severity is not None and self.test_severity != self.severity:
+            return self.id + TEST_SUFFIX
+        return None
+
+
+def known_ids(rules: Iterable[Rule]) -> set[str]:
+    """Every id a user may name: the rules' ids and their test-key ids."""
+    out: set[str] = set()
+    for r in rules:
+        out.add(r.id)
+        if r.test_id:
+            out.add(r.test_id)
+    return out
 
 
 def _fail(where: str, rule_id: str | None, msg: str) -> RuleError:

@@ -153,8 +153,8 @@ def run_action(
         GITHUB_ACTION_PATH=str(action_path),
         GITHUB_STEP_SUMMARY=str(summary),
         RUNNER_TEMP=str(runner),
-        **(env or {}),
     )
+    base_env.update(env or {})
     run, failed = Run(), False
     for i, step in enumerate(ACTION["runs"]["steps"]):
         sid = step.get("id", f"step{i}")

@@ -48,7 +48,8 @@ def test_create_writes_sorted_hashed_entries_and_nothing_else(tmp_path: Path) ->
     assert key not in text and secret not in text
     assert not re.search(r"\d{4}-\d{2}-\d{2}|\d{2}:\d{2}", text), "no timestamps"
     data = json.loads(text)
-    assert set(data) == {"version", "tool", "entries"}
+    assert set(data) == {"version", "tool", "salt", "entries"}
+    assert data["version"] == 2 and re.fullmatch(r"[0-9a-f]{32}", data["salt"])
     assert data["entries"] == sorted(
         data["entries"], key=lambda e: (e["path"], e["rule"], e["secret_hash"])
     )
@@ -58,9 +59,69 @@ def test_create_writes_sorted_hashed_entries_and_nothing_else(tmp_path: Path) ->
         ("sagapay-insecure-http", "orders.js"),
     }
     assert all(set(e) == {"rule", "path", "secret_hash"} for e in data["entries"])
-    assert {e["secret_hash"] for e in data["entries"]} >= {secret_hash(key), secret_hash(secret)}
+    salted = {secret_hash(key, data["salt"]), secret_hash(secret, data["salt"])}
+    assert {e["secret_hash"] for e in data["entries"]} >= salted
     assert lekk("baseline", cwd=root).returncode == 0
     assert (root / ".lekk-baseline.json").read_text(encoding="utf-8") == text, "stable output"
+
+
+def test_each_baseline_has_its_own_salt_and_update_keeps_it(tmp_path: Path) -> None:
+    """A public baseline's hashes are not those of the fixed salt every copy of lekk knows, nor
+    those of another repository's baseline holding the same value."""
+    a, key, secret = project(tmp_path / "a")
+    b = tmp_path / "b"
+    b.mkdir()
+    (b / "settings.py").write_text((a / "settings.py").read_text(encoding="utf-8"))
+    for root in (a, b):
+        assert lekk("baseline", cwd=root).returncode == 0
+    da, db = (json.loads((r / ".lekk-baseline.json").read_text()) for r in (a, b))
+    assert da["salt"] != db["salt"]
+    ha, hb = ({e["secret_hash"] for e in d["entries"]} for d in (da, db))
+    assert not ha & hb, "the same value hashes differently in two repositories"
+    assert not ha & {secret_hash(key), secret_hash(secret)}, "not the fixed salt's hashes"
+    # --update keeps the salt and the entries that still match
+    (a / "orders.js").unlink()
+    assert lekk("baseline", "--update", cwd=a).returncode == 0
+    du = json.loads((a / ".lekk-baseline.json").read_text())
+    assert du["salt"] == da["salt"] and {e["secret_hash"] for e in du["entries"]} < ha
+    assert hits(scan(a)) == set()
+
+
+def test_a_version_1_baseline_without_a_salt_still_works(tmp_path: Path) -> None:
+    root, key, secret = project(tmp_path)
+    (root / "orders.js").unlink()
+    v1 = {
+        "version": 1,
+        "tool": "lekk",
+        "entries": [
+            {"rule": "sagapay-api-key", "path": "settings.py", "secret_hash": secret_hash(key)},
+            {
+                "rule": "sagapay-api-secret",
+                "path": "settings.py",
+                "secret_hash": secret_hash(secret),
+            },
+            {"rule": "sagapay-api-secret", "path": "gone.py", "secret_hash": secret_hash("x" * 20)},
+        ],
+    }
+    (root / ".lekk-baseline.json").write_text(json.dumps(v1), encoding="utf-8")
+    r = scan(root)
+    assert r.returncode == 0 and hits(r) == set(), r.stderr
+    # --update keeps it a version 1 file: the hashes do not change under the team's feet
+    assert lekk("baseline", "--update", cwd=root).returncode == 0
+    data = json.loads((root / ".lekk-baseline.json").read_text())
+    assert set(data) == {"version", "tool", "entries"} and data["version"] == 1
+    assert data["entries"] == v1["entries"][:2]
+    # a fresh `lekk baseline` writes a salted version 2 file
+    assert lekk("baseline", cwd=root).returncode == 0
+    data = json.loads((root / ".lekk-baseline.json").read_text())
+    assert data["version"] == 2 and data["salt"]
+    assert hits(scan(root)) == set()
+    # a version 2 file must carry its salt
+    del data["salt"]
+    (root / ".lekk-baseline.json").write_text(json.dumps(data), encoding="utf-8")
+    r = scan(root)
+    assert r.returncode == 2
+    assert r.stderr == "lekk: error: .lekk-baseline.json: a version 2 baseline needs its 'salt'\n"
 
 
 def test_rescan_with_the_baseline_is_clean_and_verbose_says_why(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import random
 from pathlib import Path
 
 import keygen
+import pytest
 from helpers import lekk
 
 from scanner import fastscan
@@ -48,7 +49,72 @@ def test_version_help_and_unknown_command() -> None:
     r = lekk("frobnicate")
     assert r.returncode == 2 and "No such command" in r.stderr and "Traceback" not in r.stderr
     r = lekk("scan", "--format", "xml", ".")
-    assert r.returncode == 2 and r.stderr.count("Error:") == 1
+    assert r.returncode == 2 and r.stderr.count("error:") == 1
+
+
+USAGE_ERRORS = [
+    (("frobnicate",), "No such command 'frobnicate'. See 'lekk --help'."),
+    (
+        ("scan", "--frmat", "json"),
+        "No such option '--frmat'. Did you mean '--format'? See 'lekk scan --help'.",
+    ),
+    (
+        ("scan", "--format", "xml", "."),
+        "Invalid value for '--format': 'xml' is not one of 'html', 'json', 'sarif', 'text'. "
+        "See 'lekk scan --help'.",
+    ),
+    (
+        ("scan", "-j", "0"),
+        "Invalid value for '-j' / '--jobs': 0 is not in the range x>=1. See 'lekk scan --help'.",
+    ),
+    (("web",), "Missing argument 'URL'. See 'lekk web --help'."),
+    (
+        ("web", "https://x.invalid/", "--max-pages", "many"),
+        "Invalid value for '--max-pages': 'many' is not a valid integer range. "
+        "See 'lekk web --help'.",
+    ),
+    (
+        ("explain",),
+        "name a rule id (see `lekk rules`), or pass --all. See 'lekk explain --help'.",
+    ),
+    (("rules", "check", "--nope"), "No such option '--nope'. See 'lekk rules check --help'."),
+    *(
+        ((cmd, "--nope"), f"No such option '--nope'. See 'lekk {cmd} --help'.")
+        for cmd in ("git", "staged", "baseline", "rules")
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "want"), USAGE_ERRORS, ids=[" ".join(a) for a, _ in USAGE_ERRORS])
+def test_usage_errors_are_one_line(args: tuple[str, ...], want: str) -> None:
+    """As the README promises: one line naming the problem, exit 2 (click prints a usage block)."""
+    r = lekk(*args)
+    assert (r.returncode, r.stdout, r.stderr) == (2, "", f"lekk: error: {want}\n")
+
+
+def test_help_is_still_the_whole_usage() -> None:
+    r = lekk("scan", "--help")
+    assert r.returncode == 0 and r.stdout.startswith("Usage: lekk scan [OPTIONS] [PATHS]...")
+    r = lekk()  # no command: the help, as click gives it
+    assert r.returncode == 2 and "Commands:" in r.stdout + r.stderr
+
+
+def test_with_output_file_the_summary_still_goes_to_stderr(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    for fmt in ("text", "json", "sarif"):
+        out = tmp_path.parent / f"{tmp_path.name}.{fmt}"
+        r = lekk("scan", str(tmp_path), "--format", fmt, "-o", str(out))
+        assert r.returncode == 1 and r.stdout == ""
+        assert r.stderr == (
+            f"lekk: 4 finding(s) (4 error) in 3 file(s) scanned; report in {out}\n"
+        ), fmt
+        assert lekk("scan", str(tmp_path), "--format", fmt, "-o", str(out), "-q").stderr == ""
+    assert out.read_text().startswith("{")
+    r = lekk("scan", str(tmp_path / "clean.txt"), "-o", str(out))
+    assert (r.returncode, r.stderr) == (
+        0,
+        f"lekk: no leaks found in 1 file(s) scanned; report in {out}\n",
+    )
 
 
 def test_json_report_shape_and_redaction(tmp_path: Path) -> None:

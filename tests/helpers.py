@@ -71,3 +71,49 @@ def git(cwd: Path, *args: str) -> str:
         capture_output=True,
         text=True,
     ).stdout
+
+
+def corpus_copy(shared: Path, dest: Path) -> tuple[Path, dict[str, str]]:
+    """The acceptance corpus copied under ``dest``, and the environment to scan it in.
+
+    Every test scans a copy, never ``../shared`` in place: what surrounds ``../shared`` is not the
+    corpus's.  In a git repository that tracks the corpus's ``.env`` files, ``tracked-dotenv``
+    rightly fires there; a lekk config in a folder above it would apply.  The copy gets an empty
+    ``.lekk.toml`` beside it (the upward config search stops there) and ``GIT_CEILING_DIRECTORIES``
+    (git does not look for a repository above it), so its findings are the corpus's own wherever
+    ``../shared`` and the temporary folder live.
+    """
+    import os
+    import shutil
+
+    dest.mkdir(parents=True, exist_ok=True)
+    corpus = dest / "acceptance"
+    shutil.copytree(shared / "corpus" / "acceptance", corpus, copy_function=shutil.copyfile)
+    for folder, _, _ in os.walk(corpus):
+        os.chmod(folder, 0o755)  # the shared corpus is read-only; its copy need not be
+    (dest / ".lekk.toml").write_text("# the scan of the copy sees no config from above it\n")
+    env = {**os.environ, "GIT_CEILING_DIRECTORIES": str(dest.resolve())}
+    return corpus, env
+
+
+def acceptance_check(
+    shared: Path, corpus: Path, work: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Scan ``corpus`` as the acceptance test does and judge the report with the shared checker
+    (``../shared/corpus/check.py``): every expected finding and nothing else."""
+    r = lekk("scan", str(corpus), "--format", "json", "--show-secrets", env=env)
+    assert r.returncode == 1, r.stderr
+    assert "Traceback" not in r.stderr
+    report = work / "report.json"
+    report.write_text(r.stdout, encoding="utf-8")
+    checker = shared / "corpus"
+    return subprocess.run(
+        [
+            sys.executable,
+            str(checker / "check.py"),
+            str(checker / "acceptance.expected.json"),
+            str(report),
+        ],
+        capture_output=True,
+        text=True,
+    )

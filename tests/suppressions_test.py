@@ -112,3 +112,49 @@ def test_allowlists_need_a_reason_and_verbose_names_it(tmp_path: Path) -> None:
     assert r.returncode == 2
     assert "allowlist.paths[1]: 'reason' is required" in r.stderr
     assert r.stderr.strip().count("\n") == 0
+
+
+def test_test_key_rule_ids_as_sarif_shows_them_are_accepted_everywhere(tmp_path: Path) -> None:
+    """``sagapay-api-key.test`` (the SARIF rule of SagaPay's test keys) names only the test keys
+    of the rule: in ``lekk:ignore``, in ``disable``, in an allowlist's ``rules``, and in
+    ``lekk explain``."""
+    live, test = fake("spk_live_"), fake("spk_test_")
+    (tmp_path / "a.env").write_text(
+        f"SAGAPAY_API_KEY={live}  # lekk:ignore sagapay-api-key.test\n"
+        f"SAGAPAY_TEST_KEY={test}  # lekk:ignore sagapay-api-key.test\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "b.env").write_text(
+        f"SAGAPAY_API_KEY={live}\nSAGAPAY_TEST_KEY={test}\n", encoding="utf-8"
+    )
+    r = lekk("scan", ".", "--format", "json", cwd=tmp_path)
+    assert r.returncode == 1 and "unknown rule id" not in r.stderr, r.stderr
+    assert found(tmp_path) == {
+        ("sagapay-api-key", "a.env", 1),
+        ("sagapay-api-key", "b.env", 1),
+        ("sagapay-api-key", "b.env", 2),
+    }
+
+    (tmp_path / ".lekk.toml").write_text('disable = ["sagapay-api-key.test"]\n', encoding="utf-8")
+    assert found(tmp_path) == {("sagapay-api-key", "a.env", 1), ("sagapay-api-key", "b.env", 1)}
+    r = lekk("scan", ".", "-v", cwd=tmp_path)
+    assert "dropped sagapay-api-key at b.env:2: allowlisted: sagapay-api-key.test is disabled" in (
+        r.stderr
+    )
+
+    (tmp_path / ".lekk.toml").write_text(
+        '[allowlist]\npaths = [{ path = "b.env", reason = "demo keys", '
+        'rules = ["sagapay-api-key.test"] }]\n',
+        encoding="utf-8",
+    )
+    assert found(tmp_path) == {("sagapay-api-key", "a.env", 1), ("sagapay-api-key", "b.env", 1)}
+
+    # A rule without test keys of their own has no test id.
+    (tmp_path / ".lekk.toml").write_text('disable = ["tracked-dotenv.test"]\n', encoding="utf-8")
+    r = lekk("scan", ".", cwd=tmp_path)
+    assert r.returncode == 2
+    assert r.stderr.endswith("'disable' names unknown rule id(s): tracked-dotenv.test\n")
+
+    r = lekk("explain", "sagapay-api-key.test", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == lekk("explain", "sagapay-api-key", cwd=tmp_path).stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -38,6 +39,8 @@ class Site:
                             self.wfile.write(block)
                     except OSError:
                         return
+                if self.path == "/slow.js":  # answers after the client's --timeout
+                    time.sleep(2)
                 if self.path == "/cut.js":  # promises 100000 bytes, sends 10, hangs up
                     self.send_response(200)
                     self.send_header("Content-Length", "100000")
@@ -190,6 +193,7 @@ def test_site_page_scripts_map_inline(
         keys["a"],
         keys["mapped"],
     }
+    assert "partial" not in report  # a script on another host is not a limit
     # the off-host script is named but not fetched
     assert f"{cdn.url}/lib/cdn.js: script on another host not followed" in err
     assert cdn.requests == []
@@ -215,9 +219,12 @@ def test_allow_host_follows_cdn(
 
 def test_redirected_start_page(site: Site, cdn: Site, keys: dict[str, str], tmp_path: Path) -> None:
     build_site(site, cdn, keys)
-    code, report, err = web(site.url + "/moved", "--max-pages", "1", cwd=tmp_path)
+    code, report, err = web(
+        site.url + "/moved", "--max-pages", "1", "--allow-partial", cwd=tmp_path
+    )
     assert code == 1, err
     assert ("sagapay-api-secret", f"{site.url}/assets/a.js", 1) in found(report)
+    assert report["partial"] is True
     assert ("GET", "/about.html") not in site.requests  # --max-pages 1
 
 
@@ -251,8 +258,10 @@ def test_stalling_server_times_out(tmp_path: Path) -> None:
 def test_endless_body_is_cut_off(site: Site, tmp_path: Path) -> None:
     key = fake("spk_live_", 24)
     site.add("/", f'<script src="/endless"></script><script>k="{key}" // sagapay</script>')
-    code, report, err = web(site.url + "/", "--max-bytes", "300000", cwd=tmp_path)
-    assert code == 1, err
+    code, report, err = web(
+        site.url + "/", "--max-bytes", "300000", "--allow-partial", cwd=tmp_path
+    )
+    assert code == 1 and report["partial"] is True, err
     assert found(report) == {("sagapay-api-key", f"{site.url}/", 1)}
     assert f"{site.url}/endless: response cut off after" in err
     assert report["summary"]["bytes"] <= 300000
@@ -280,8 +289,8 @@ def test_redirects_bounded_and_kept_on_site(site: Site, cdn: Site, tmp_path: Pat
     site.redirects["/loop.js"] = "/loop.js?again"
     site.redirects["/loop.js?again"] = "/loop.js"
     cdn.add("/k.js", f'var k="{key}";// sagapay\n', "application/javascript")
-    code, report, err = web(site.url + "/", "--max-redirects", "3", cwd=tmp_path)
-    assert code == 0 and report["findings"] == []
+    code, report, err = web(site.url + "/", "--max-redirects", "3", "--allow-partial", cwd=tmp_path)
+    assert code == 0 and report["findings"] == [] and report["partial"] is True
     assert cdn.requests == []
     assert f"{site.url}/away.js: cannot fetch: redirect to another host" in err
     assert f"{site.url}/loop.js: cannot fetch: more than 3 redirects" in err
@@ -307,7 +316,48 @@ def test_start_url_may_be_a_script_or_a_map(
 def test_connection_cut_mid_body_is_a_warning(site: Site, tmp_path: Path) -> None:
     key = fake("spk_live_", 24)
     site.add("/", f'<script src="/cut.js"></script><script>k="{key}" // sagapay</script>')
-    code, report, err = web(site.url + "/", cwd=tmp_path)
+    code, report, err = web(site.url + "/", "--allow-partial", cwd=tmp_path)
     assert code == 1 and "Traceback" not in err, err
     assert found(report) == {("sagapay-api-key", f"{site.url}/", 1)}
     assert f"{site.url}/cut.js: connection closed after 10 of 100000 bytes" in err
+
+
+CUT_SHORT = {
+    "--max-pages": ('<a href="/more.html">more</a>', ("--max-pages", "1"), "/more.html"),
+    "--max-bytes": ('<script src="/endless"></script>', ("--max-bytes", "300000"), "/endless"),
+    "--timeout": ('<script src="/slow.js"></script>', ("--timeout", "0.5"), "/slow.js"),
+    "a response cut off": ('<script src="/cut.js"></script>', (), "/cut.js"),
+    "--max-redirects": ('<script src="/loop.js"></script>', ("--max-redirects", "2"), "/loop.js"),
+}
+
+
+@pytest.mark.parametrize("limit", list(CUT_SHORT))
+def test_a_crawl_cut_short_by_a_limit_fails_unless_allow_partial(
+    site: Site, limit: str, tmp_path: Path
+) -> None:
+    html, args, cut_url = CUT_SHORT[limit]
+    key = fake("spk_live_", 24)
+    site.add("/", f'{html}<script>k="{key}" // sagapay</script>')
+    site.add("/more.html", "<p>more</p>")
+    site.add("/slow.js", "var x = 1;\n", "application/javascript")
+    site.redirects.update({"/loop.js": "/loop.js?again", "/loop.js?again": "/loop.js"})
+    url = site.url + "/"
+
+    r = lekk("web", url, *args, "--format", "json", cwd=tmp_path)
+    assert (r.returncode, r.stdout) == (2, "")
+    error = [x for x in r.stderr.splitlines() if x.startswith("lekk: error: ")]
+    assert len(error) == 1 and error[0].startswith(
+        f"lekk: error: {url}: the scan was cut short by a limit ({limit}: {site.url}{cut_url}"
+    )
+    assert error[0].endswith(
+        "raise the limit, or pass --allow-partial to report what was read (1 finding(s) so far)"
+    )
+
+    code, report, err = web(url, *args, "--allow-partial", cwd=tmp_path)
+    assert code == 1 and report["partial"] is True, err
+    assert found(report) == {("sagapay-api-key", url, 1)}
+    assert f"lekk: warning: {url}: partial scan, cut short by a limit ({limit}: " in err
+    out = tmp_path / "partial.sarif"
+    r = lekk("web", url, *args, "--allow-partial", "--format", "sarif", "-o", str(out))
+    assert r.returncode == 1, r.stderr
+    assert json.loads(out.read_text())["runs"][0]["properties"]["partial"] is True

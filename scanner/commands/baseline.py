@@ -41,8 +41,9 @@ def baseline(
     """Write the current findings of PATHS (default: .) to a baseline file.
 
     `lekk scan PATHS --baseline FILE` (and every scanning command) then reports only findings
-    that are not in it.  An entry is the rule, the path and a salted hash of the secret - no raw
-    secret, no line number, no timestamp - so it survives edits, rebases and squash merges, and a
+    that are not in it.  An entry is the rule, the path and a hash of the secret salted with the
+    baseline's own random salt (kept by --update and by writing the file again) - no raw secret,
+    no line number, no timestamp - so it survives edits, rebases and squash merges, and a
     different secret on the same line is still reported.  Scan the same PATHS as you baselined:
     paths in the file are relative to them.
 
@@ -61,22 +62,23 @@ def baseline(
     first = Path(targets[0])
     target = Path(file) if file else (first if first.is_dir() else Path(".")) / FILENAME
     say = warn(quiet)
-    known = bl.load(target) if update else frozenset()
+    known = bl.load(target) if update else bl.reuse(target)
     roots = [Path(p) for p in targets if p != "-"] or [Path.cwd()]
     cfg, rules = load_config_and_rules(config_file, roots)
     source = FileSource(targets, [*cfg.exclude, *exclude, _rel_glob(target, first)])
     result = pipeline.run(source, pipeline.Settings(tuple(rules), cfg, jobs=jobs), warn=say)
     if update:
-        kept, gone = bl.prune(known, result.findings)
-        new = {bl.Entry.of(f) for f in result.findings} - known
+        kept, gone, new = bl.prune(known, result.findings)
         bl.write(target, kept)
-        msg = f"{target}: kept {len(kept)} entr{'y' if len(kept) == 1 else 'ies'}, dropped {len(gone)}"
+        n = len(kept.entries)
+        msg = f"{target}: kept {n} entr{'y' if n == 1 else 'ies'}, dropped {len(gone)}"
         if new:
-            msg += f"; {len(new)} new finding(s) not added (run `lekk baseline` to accept them)"
+            msg += f"; {new} new finding(s) not added (run `lekk baseline` to accept them)"
     else:
-        items = bl.entries(result.findings)
-        bl.write(target, items)
-        msg = f"{target}: wrote {len(items)} entr{'y' if len(items) == 1 else 'ies'}"
+        written = known.of(result.findings)
+        bl.write(target, written)
+        n = len(written.entries)
+        msg = f"{target}: wrote {n} entr{'y' if n == 1 else 'ies'}"
     if not quiet:
         click.echo(f"lekk: {msg}", err=True)
     return 0

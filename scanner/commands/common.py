@@ -13,7 +13,7 @@ import click
 
 from scanner.config import Config
 from scanner.errors import ConfigError
-from scanner.reporters import REPORTERS, ReportContext, require
+from scanner.reporters import REPORTERS, ReportContext, require, summary
 from scanner.rules import Rule
 from scanner.sources import Source
 
@@ -24,7 +24,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def config_option(
-    what: str = "Config file (default: .lekk.toml or [tool.lekk] in pyproject.toml).",
+    what: str = "Config file (default: the nearest .lekk.toml or pyproject.toml with "
+    "[tool.lekk], from the scanned path up to the repository root).",
 ) -> Callable[[F], F]:
     return click.option("-c", "--config", "config_file", type=click.Path(dir_okay=False), help=what)
 
@@ -67,12 +68,15 @@ def output_options(fn: F) -> F:
             "--exit-zero", is_flag=True, help="Exit 0 even when there are findings (report only)."
         ),
         config_option(),
-        click.option("-q", "--quiet", is_flag=True, help="No progress or warnings on stderr."),
+        click.option(
+            "-q", "--quiet", is_flag=True, help="No progress, warnings or summary on stderr."
+        ),
         click.option(
             "-v",
             "--verbose",
             is_flag=True,
-            help="Also say what was dropped and why (allowlists, placeholders).",
+            help="Also say which config file is used, and what was dropped and why "
+            "(allowlists, placeholders).",
         ),
         click.option(
             "--color/--no-color",
@@ -146,15 +150,8 @@ def load_config_and_rules(
     config_file: str | None, roots: Sequence[Path]
 ) -> tuple[Config, list[Rule]]:
     from scanner import config as config_mod
-    from scanner.rules import load_rules
 
-    cfg = config_mod.load(config_file, roots)
-    rules = load_rules(cfg.rule_packs, cfg.disable)
-    known = {r.id for r in load_rules(cfg.rule_packs)} if cfg.disable else set()
-    unknown = sorted(cfg.disable - known)
-    if unknown:
-        raise ConfigError(f"{cfg.source}: 'disable' names unknown rule id(s): {', '.join(unknown)}")
-    return cfg, rules
+    return config_mod.rules_for(config_mod.load(config_file, roots))
 
 
 def warn(quiet: bool, prefix: str = "lekk: warning") -> Callable[[str], None]:
@@ -173,11 +170,16 @@ def execute(
     jobs: int | None = None,
     excludes: Sequence[str] = (),
     targets: Sequence[str] = (),
+    judge: Callable[[Result], None] | None = None,
 ) -> int:
     """Scan ``source`` through the pipeline and write the report; the exit code (0 clean,
-    1 findings).  ``targets``: what the user asked to scan, as the HTML report names it."""
+    1 findings).  ``targets``: what the user asked to scan, as the HTML report names it;
+    ``judge`` sees the result first and may raise instead (``lekk web`` does when a limit cut
+    the crawl short)."""
     from scanner import pipeline
 
+    if out.verbose and not out.quiet:
+        click.echo(f"lekk: {cfg.describe()}", err=True)
     settings = pipeline.Settings(
         rules=tuple(rules),
         config=cfg,
@@ -188,6 +190,8 @@ def execute(
         excludes=tuple(excludes),
     )
     result = pipeline.run(source, settings, warn=warn(out.quiet), info=warn(out.quiet, "lekk"))
+    if judge is not None:
+        judge(result)
     return report(result, out, rules, targets)
 
 
@@ -214,6 +218,10 @@ def report(result: Result, out: Output, rules: Sequence[Rule], targets: Sequence
                 writer(result.findings, fh, ctx)
         except OSError as exc:
             raise ConfigError(f"{out.output}: cannot write the report: {exc.strerror}") from None
+        if not out.quiet:  # the report went to the file: the summary still reaches the user
+            click.echo(
+                f"{summary(result.findings, result.files)}; report in {out.output}", err=True
+            )
     else:
         writer(result.findings, sys.stdout, ctx)
         sys.stdout.flush()

@@ -24,7 +24,8 @@ from scanner.errors import RuleError
     help="text for a terminal; markdown for docs (with --all: the whole of docs/rules.md).",
 )
 @config_option(
-    "Config file whose extra rule packs to include (default: .lekk.toml or pyproject.toml here)."
+    "Config file whose extra rule packs to include (default: the nearest .lekk.toml or "
+    "pyproject.toml with [tool.lekk], from here up to the repository root)."
 )
 def explain(rule_ids: tuple[str, ...], all_rules: bool, fmt: str, config_file: str | None) -> int:
     """Explain a rule: what it finds, why it matters, an example, how to fix, and what to do now
@@ -45,6 +46,7 @@ def explain(rule_ids: tuple[str, ...], all_rules: bool, fmt: str, config_file: s
     cfg = config.load(config_file, [Path.cwd()])
     rules = load_rules(cfg.rule_packs)  # the config's own packs too; `disable` hides nothing here
     by_id = {r.id: r for r in rules}
+    by_id.update({r.test_id: r for r in rules if r.test_id})  # as SARIF names test-key alerts
     for rid in rule_ids:
         if rid not in by_id:
             close = difflib.get_close_matches(rid, list(by_id), n=3, cutoff=0.5)

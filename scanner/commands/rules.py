@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from scanner.commands.common import config_option
+
 
 @click.group(invoke_without_command=True)
 @click.option(
@@ -15,21 +17,35 @@ import click
     default="text",
     help="text: one rule a line; markdown: the README's rule table.",
 )
+@config_option(
+    "Config file whose rule packs to list too (default: the nearest .lekk.toml or "
+    "pyproject.toml with [tool.lekk], from here up to the repository root)."
+)
 @click.pass_context
-def rules(ctx: click.Context, fmt: str) -> int:
-    """List every rule: id, severity, name and what it finds."""
+def rules(ctx: click.Context, fmt: str, config_file: str | None) -> int:
+    """List every rule: id, severity, name and what it finds; a config's own packs' rules are
+    marked with their pack, and the rules it disables say so."""
     if ctx.invoked_subcommand is not None:
         return 0
-    from scanner.rules import load_rules
+    from scanner import config
+    from scanner.rules import builtin_pack_paths, load_rules
 
-    all_rules = load_rules()
+    cfg = config.load(config_file, [Path.cwd()])
+    all_rules = load_rules(cfg.rule_packs)
+    builtin = {str(p) for p in builtin_pack_paths()}
     if fmt == "markdown":
         click.echo(rule_table(all_rules))
         return 0
     width = max(len(r.id) for r in all_rules)
     for r in all_rules:
         sev = r.severity + (f"/{r.test_severity}" if r.test_severity else "")
-        click.echo(f"{r.id:<{width}}  {sev:<14} {r.name}")
+        notes = [f"pack {r.source}"] if r.source not in builtin else []
+        if r.id in cfg.disable:
+            notes.append(f"disabled by {cfg.source}")
+        if r.test_id in cfg.disable:
+            notes.append(f"test keys disabled by {cfg.source}")
+        note = f"  [{'; '.join(notes)}]" if notes else ""
+        click.echo(f"{r.id:<{width}}  {sev:<14} {r.name}{note}")
         click.echo(f"{'':<{width}}  {'':<14} {r.what}")
     return 0
 

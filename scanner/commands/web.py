@@ -13,6 +13,7 @@ from scanner.commands.common import (
     execute,
     load_config_and_rules,
     output_options,
+    warn,
 )
 
 
@@ -53,6 +54,12 @@ from scanner.commands.common import (
     show_default=True,
     help="Redirects followed per request.",
 )
+@click.option(
+    "--allow-partial",
+    is_flag=True,
+    help="When a limit cuts the crawl short, report what was read (marked partial) instead of "
+    "failing with exit 2.",
+)
 @exclude_option("Do not report findings at paths matching GLOB (repeatable), e.g. 'vendor/**'.")
 @output_options
 def web(
@@ -62,6 +69,7 @@ def web(
     max_bytes: int,
     timeout: float,
     max_redirects: int,
+    allow_partial: bool,
     exclude: tuple[str, ...],
     config_file: str | None,
     **kw: Any,
@@ -72,8 +80,14 @@ def web(
     comments and SourceMap headers, and same-origin links up to --max-pages.  Scripts on other
     hosts are not fetched unless named with --allow-host.  Sends plain GET requests only, without
     cookies.  Every finding is client-side: its path is the URL every visitor downloads.
+
+    A crawl cut short by a limit (--max-pages, --max-bytes, --timeout, --max-redirects, a
+    response cut off) fails with exit 2, so a partial audit never passes for a whole one;
+    --allow-partial reports what was read instead, marked partial ("partial": true).
     """
-    from scanner.sources.web import WebLimits, WebSource
+    from scanner.errors import SourceError
+    from scanner.pipeline import Result
+    from scanner.sources.web import WebLimits, WebSource, redact_urls
 
     out = Output.from_kwargs(kw)
     cfg, rules = load_config_and_rules(config_file, [Path.cwd()])
@@ -81,4 +95,18 @@ def web(
         max_pages=max_pages, max_bytes=max_bytes, timeout=timeout, max_redirects=max_redirects
     )
     source = WebSource(url, allow_hosts, limits)
-    return execute(source, out, cfg, rules, excludes=exclude, targets=[url])
+
+    def judge(result: Result) -> None:
+        cut = source.cut_short()
+        if not cut:
+            return
+        why = "; ".join(f"{limit}: {what}" for limit, what in cut.items())
+        if not allow_partial:
+            raise SourceError(
+                f"{redact_urls(url)}: the scan was cut short by a limit ({why}); raise the limit, "
+                f"or pass --allow-partial to report what was read ({len(result.findings)} "
+                "finding(s) so far)"
+            )
+        warn(out.quiet)(f"{redact_urls(url)}: partial scan, cut short by a limit ({why})")
+
+    return execute(source, out, cfg, rules, excludes=exclude, judge=judge, targets=[url])

@@ -6,6 +6,7 @@ A format that needs an optional package names it in ``NEEDS``; ``require`` check
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
@@ -46,6 +47,15 @@ class ReportContext:
             hidden=frozenset(v for f, _ in result.dropped for v in f.forms),
             **options,
         )
+
+
+def summary(findings: Sequence[Finding], files: int) -> str:
+    """The one-line summary that ends the text report (and goes to stderr with ``-o FILE``)."""
+    if not findings:
+        return f"lekk: no leaks found in {files} file(s) scanned"
+    counts = Counter(f.severity for f in findings)
+    by = ", ".join(f"{counts[s]} {s}" for s in ("error", "warning", "note") if counts[s])
+    return f"lekk: {len(findings)} finding(s) ({by}) in {files} file(s) scanned"
 
 
 class Reporter(Protocol):

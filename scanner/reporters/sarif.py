@@ -79,9 +79,7 @@ def _message(f: Finding, v: Variant) -> str:
         notes.append(f"committed in {str(commit['sha'])[:12]}")
         if f.extra.get("still_in_head") is False:
             notes.append("removed from the tip since, but still in the history")
-    if is_live(f):
-        notes.append("verified live")
-    elif v.test:
+    if v.test:  # the key's environment; verification shows in the level and the properties
         notes.append("a test key")
     if f.client_side:
         notes.append("it ships to the browser, so every visitor can read it")
@@ -202,6 +200,8 @@ def _serialize(kept: Sequence[Finding], dropped: Sequence[Finding], ctx: ReportC
             ),
         )
         truncation = {"dropped": len(dropped), "dropped_per_rule": dict(sorted(per_rule.items()))}
+    if ctx.properties.get("partial"):  # lekk web cut short by a limit, with --allow-partial
+        truncation["partial"] = True
     category = (ctx.sarif_category or f"lekk/{ctx.command}").strip()
     if not category.endswith("/"):
         category += "/"

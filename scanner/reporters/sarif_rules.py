@@ -2,7 +2,9 @@
 
 GitHub reads ``security-severity`` only from the rule, never from a result, so a rule whose test
 keys are reported at a lower severity gets a second descriptor, ``<rule-id>.test``: test-key
-alerts then show as *medium* and live keys as *critical*.
+alerts then show as *medium* and live keys as *critical*.  Which descriptor a result uses follows
+the key's environment only (``Finding.test``), so an alert keeps its rule id from one run to the
+next, with or without ``--verify``.
 """
 
 from __future__ import annotations
@@ -12,8 +14,6 @@ from typing import Any
 
 from scanner.finding import Finding
 from scanner.rules import Rule
-
-TEST_SUFFIX = ".test"
 
 # security-severity (GitHub: >= 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low).
 _SECRET_SEVERITY = {"error": "9.1", "warning": "5.5", "note": "3.0"}
@@ -32,7 +32,7 @@ class Variant:
 
     @property
     def id(self) -> str:
-        return self.rule.id + (TEST_SUFFIX if self.test else "")
+        return (self.rule.test_id if self.test else None) or self.rule.id
 
     @property
     def level(self) -> str:
@@ -52,16 +52,10 @@ def is_live(f: Finding) -> bool:
 
 
 def variant_of(f: Finding) -> Variant:
-    """Test keys (severity lowered to the rule's ``test_severity``) get the test variant."""
-    r = f.rule
-    test = (
-        r.test_severity is not None
-        and r.test_severity != r.severity
-        and f.severity == r.test_severity
-        and not f.client_side
-        and not is_live(f)
-    )
-    return Variant(r, test)
+    """The key's environment picks the SARIF rule: a test key is ``<rule-id>.test`` wherever it
+    was found (client-side code included) and whatever verification said; only the result's
+    level follows those."""
+    return Variant(f.rule, f.test and f.rule.test_id is not None)
 
 
 def _first_sentence(text: str, limit: int = 1024) -> str:

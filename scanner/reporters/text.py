@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from itertools import groupby
 from typing import TextIO
 
 from scanner.finding import Finding, redact
-from scanner.reporters import ReportContext, mask
+from scanner.reporters import ReportContext, mask, summary
 from scanner.reporters.mask import values
 
 HISTORY_KEYS = (
@@ -60,12 +59,7 @@ def write(findings: Sequence[Finding], out: TextIO, ctx: ReportContext) -> None:
             out.write(f"    fix: {f.rule.remediation.action}\n")
             out.write(f"    see: {f.rule.remediation.url}\n")
         out.write("\n")
-    counts = Counter(f.severity for f in findings)
-    if findings:
-        by = ", ".join(f"{counts[s]} {s}" for s in ("error", "warning", "note") if counts[s])
-        out.write(f"lekk: {len(findings)} finding(s) ({by}) in {ctx.files} file(s) scanned\n")
-    else:
-        out.write(f"lekk: no leaks found in {ctx.files} file(s) scanned\n")
+    out.write(summary(findings, ctx.files) + "\n")
 
 
 def _fmt(value: object) -> str:

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from email.message import Message
 from http.client import HTTPException, HTTPMessage
-from typing import IO
+from typing import IO, Any
 
 from scanner import __version__
 from scanner.errors import SourceError
@@ -39,7 +39,12 @@ class WebLimits:
 
 
 class FetchError(Exception):
-    """One URL could not be fetched; the message says why in a few words."""
+    """One URL could not be fetched; the message says why in a few words, and ``limit`` names
+    the limit that stopped it, if one did (the scan is then partial)."""
+
+    def __init__(self, msg: str, limit: str | None = None) -> None:
+        super().__init__(msg)
+        self.limit = limit
 
 
 @dataclass
@@ -48,7 +53,8 @@ class Fetched:
     body: bytes
     content_type: str
     headers: Message
-    truncated: bool = False
+    truncated: str = ""  # the limit that cut the body short, if one did
+    short: bool = False  # the server closed the connection before Content-Length
 
 
 def _origin(url: str) -> tuple[str, str]:
@@ -76,7 +82,7 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
     ) -> urllib.request.Request | None:
         self.hops += 1
         if self.hops > self.limit:
-            raise FetchError(f"more than {self.limit} redirects")
+            raise FetchError(f"more than {self.limit} redirects", "--max-redirects")
         if urllib.parse.urlsplit(newurl).scheme.lower() not in ("http", "https"):
             raise FetchError(f"redirect to a non-HTTP URL {newurl!r} refused")
         if self.allowed is not None and not self.allowed.allowed(newurl):
@@ -104,6 +110,7 @@ class Crawler:
         self.left = limits.max_bytes
         self.fetched = 0
         self.seen: set[str] = set()
+        self.cut: dict[str, str] = {}  # limit -> the first thing it cut short (a partial scan)
 
     def allowed(self, url: str) -> bool:
         p = urllib.parse.urlsplit(url)
@@ -112,9 +119,22 @@ class Crawler:
         return _origin(url) in self.origins or (p.hostname or "").lower() in self.hosts
 
     def fetch(self, url: str, *, first: bool = False) -> Fetched:
-        """One plain GET, bounded in time, size and redirects."""
+        """One plain GET, bounded in time, size and redirects; a limit it hits is in ``cut``."""
+        try:
+            got = self._fetch(url, first)
+        except FetchError as exc:
+            if exc.limit:
+                self.cut.setdefault(exc.limit, f"{url}: {exc}")
+            raise
+        if got.truncated or got.short:
+            self.cut.setdefault(got.truncated or "a response cut off", f"{got.url}: cut off")
+        return got
+
+    def _fetch(self, url: str, first: bool) -> Fetched:
         if self.left <= 0:
-            raise FetchError(f"the {self.limits.max_bytes}-byte total limit is reached")
+            raise FetchError(
+                f"the {self.limits.max_bytes}-byte total limit is reached", "--max-bytes"
+            )
         opener = urllib.request.build_opener(
             _Redirects(self.limits.max_redirects, None if first else self)
         )
@@ -126,7 +146,7 @@ class Crawler:
         deadline = time.monotonic() + self.limits.timeout * 6
         try:
             with opener.open(req, timeout=self.limits.timeout) as resp:
-                chunks, size, truncated = [], 0, False
+                chunks, size, truncated = [], 0, ""
                 while True:
                     block = resp.read(min(READ, self.left - size + 1))
                     if not block:
@@ -134,7 +154,7 @@ class Crawler:
                     chunks.append(block)
                     size += len(block)
                     if size > self.left or time.monotonic() > deadline:
-                        truncated = True
+                        truncated = "--max-bytes" if size > self.left else "--timeout"
                         break
                 body = b"".join(chunks)[: self.left]
                 final = resp.geturl()
@@ -144,10 +164,10 @@ class Crawler:
         except urllib.error.URLError as exc:
             reason = exc.reason
             if isinstance(reason, TimeoutError):
-                raise FetchError(f"timed out after {self.limits.timeout:g}s") from None
+                raise FetchError(f"timed out after {self.limits.timeout:g}s", "--timeout") from None
             raise FetchError(str(getattr(reason, "strerror", None) or reason)) from None
         except TimeoutError:
-            raise FetchError(f"timed out after {self.limits.timeout:g}s") from None
+            raise FetchError(f"timed out after {self.limits.timeout:g}s", "--timeout") from None
         except (OSError, ValueError, HTTPException) as exc:  # cut-off bodies, bad URLs
             raise FetchError(str(exc) or type(exc).__name__) from None
         self.left -= len(body)
@@ -155,12 +175,13 @@ class Crawler:
         if truncated:
             self.warn(f"{final}: response cut off after {len(body)} bytes (size or time limit)")
         declared = headers.get("Content-Length", "")
-        if not truncated and declared.isdigit() and len(body) < int(declared):
+        short = not truncated and declared.isdigit() and len(body) < int(declared)
+        if short:
             self.warn(
                 f"{final}: connection closed after {len(body)} of {declared} bytes; "
                 "scanned what arrived"
             )
-        return Fetched(final, body, headers.get_content_type(), headers, truncated)
+        return Fetched(final, body, headers.get_content_type(), headers, truncated, short)
 
     def fragments(self) -> Iterator[Fragment]:
         try:
@@ -176,7 +197,10 @@ class Crawler:
             yield from self._page(page)
             for link in self._links:
                 link = urllib.parse.urldefrag(link)[0]
-                if pages >= self.limits.max_pages or link in self.seen or not self._is_page(link):
+                if link in self.seen or not self._is_page(link):
+                    continue
+                if pages >= self.limits.max_pages:
+                    self.cut.setdefault("--max-pages", f"{link} and the pages after it not fetched")
                     continue
                 self.seen.add(link)
                 try:
@@ -297,6 +321,14 @@ class WebSource(Source):
     def coverage(self) -> tuple[int, int]:
         c = self.crawler
         return (c.fetched, self.limits.max_bytes - c.left) if c is not None else (0, 0)
+
+    def cut_short(self) -> dict[str, str]:
+        """The limits that cut the crawl short (limit -> what it cut, URLs masked)."""
+        cut = self.crawler.cut if self.crawler is not None else {}
+        return {k: redact_urls(v) for k, v in cut.items()}
+
+    def properties(self) -> dict[str, Any]:
+        return {"partial": True} if self.cut_short() else {}
 
 
 def _displayed(f: Finding) -> Finding:

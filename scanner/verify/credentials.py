@@ -9,6 +9,11 @@
 
 A finding whose other parts were not found is a credential with ``missing`` parts: it is reported
 ``unknown`` and nothing is sent.
+
+Which rule's values go to which provider is written once, in ``LINKS``; and a value goes there
+only when it was found in that provider's context (``Finding.found_in``): a Vipps-looking
+``client_secret`` under a ``sagapay:`` heading is never sent to Vipps MobilePay, nor a SagaPay-shaped
+key under ``vipps:`` to SagaPay (``refusal`` says why, and the finding is ``unknown``).
 """
 
 from __future__ import annotations
@@ -23,11 +28,39 @@ from scanner.finding import Finding
 NEAR_LINES = 30
 """How far apart (in lines) two parts of one credential may sit in a file."""
 
-VIPPS_SECRET = "vipps-client-secret"
-VIPPS_KEY = "vipps-subscription-key"
-SAGAPAY_KEY = "sagapay-api-key"
-SAGAPAY_SECRET = "sagapay-api-secret"
-CHECKED_RULES = {VIPPS_SECRET, VIPPS_KEY, SAGAPAY_KEY, SAGAPAY_SECRET}
+
+@dataclass(frozen=True)
+class Link:
+    """A rule whose values lekk can check: the check (a key of ``providers.PROVIDERS``), the
+    provider the rule's values belong to (its pack's ``provider``) and which part of the
+    credential a value is."""
+
+    check: str
+    provider: str
+    part: str
+
+
+LINKS: dict[str, Link] = {
+    "vipps-client-secret": Link("vipps", "Vipps MobilePay", "client_secret"),
+    "vipps-subscription-key": Link("vipps", "Vipps MobilePay", "subscription_key"),
+    "sagapay-api-key": Link("sagapay", "SagaPay", "api_key"),
+    "sagapay-api-secret": Link("sagapay", "SagaPay", "api_secret"),
+}
+CHECKED_RULES = frozenset(LINKS)
+
+
+def refusal(f: Finding) -> str | None:
+    """Why ``f`` must not be sent to its rule's check, or None: its rule belongs to another
+    provider, or the value was found in another provider's context (or in two at once)."""
+    link = LINKS.get(f.rule.id)
+    if link is None:
+        return None
+    if f.rule.provider != link.provider:
+        return f"not checked: rule {f.rule.id} is {f.rule.provider or 'no provider'}'s, not {link.provider}'s"
+    if f.found_in != link.provider:
+        where = f"{f.found_in}'s context" if f.found_in else "the context of more than one provider"
+        return f"not checked: found in {where}, so it is not sent to {link.provider}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -55,15 +88,9 @@ class Credential:
 
 
 def vipps_environment(f: Finding) -> str:
-    """Test when the engine gave the finding its test severity or its line names the test host."""
-    rule = f.rule
-    if (
-        rule.test_severity
-        and rule.test_severity != rule.severity
-        and f.severity == rule.test_severity
-    ):
-        return "test"
-    if "apitest.vipps.no" in f.snippet.lower():
+    """Test when the engine classed the key as a test key (wherever it was found) or its line
+    names the test host."""
+    if f.test or "apitest.vipps.no" in f.snippet.lower():
         return "test"
     return "production"
 
@@ -95,7 +122,7 @@ def pair(firsts: Sequence[Finding], seconds: Sequence[Finding]) -> dict[int, Fin
             where_b, line_b = _place(b)
             if where_a != where_b or abs(line_a - line_b) > NEAR_LINES:
                 continue
-            score = (abs(line_a - line_b), a.severity != b.severity, line_a > line_b, line_a)
+            score = (abs(line_a - line_b), a.test != b.test, line_a > line_b, line_a)
             cands.append((score, a, b))
     cands.sort(key=lambda c: c[0])
     out: dict[int, Finding] = {}
@@ -118,7 +145,7 @@ def _context(name: str, *findings: Finding | None) -> str | None:
 def _vipps(f: Finding, partners: dict[int, Finding]) -> Credential:
     secret: Finding | None = f
     key: Finding | None = f
-    if f.rule.id == VIPPS_SECRET:
+    if LINKS[f.rule.id].part == "client_secret":
         key = partners.get(id(f))
     else:
         secret = partners.get(id(f))
@@ -146,7 +173,7 @@ def _vipps(f: Finding, partners: dict[int, Finding]) -> Credential:
 def _sagapay(f: Finding, partners: dict[int, Finding]) -> Credential:
     secret: Finding | None = f
     key: Finding | None = f
-    if f.rule.id == SAGAPAY_KEY:
+    if LINKS[f.rule.id].part == "api_key":
         secret = partners.get(id(f))
     else:
         key = partners.get(id(f))
@@ -167,20 +194,22 @@ def _sagapay(f: Finding, partners: dict[int, Finding]) -> Credential:
 
 
 def group(findings: Sequence[Finding]) -> list[Credential | None]:
-    """One entry per finding: its credential, or None when lekk has no live check for its rule."""
-    by_rule: dict[str, list[Finding]] = defaultdict(list)
-    for f in findings:
-        by_rule[f.rule.id].append(f)
+    """One entry per finding: its credential, or None when lekk has no live check for its rule
+    or must not send it (``refusal``); refused findings are nobody's partner either."""
+    links = [LINKS.get(f.rule.id) if refusal(f) is None else None for f in findings]
+    by_part: dict[str, list[Finding]] = defaultdict(list)
+    for f, link in zip(findings, links, strict=True):
+        if link is not None:
+            by_part[link.part].append(f)
     # Vipps: the subscription key is usually written above the secret; SagaPay: the key.
-    vipps = pair(by_rule[VIPPS_KEY], by_rule[VIPPS_SECRET])
-    saga = pair(by_rule[SAGAPAY_KEY], by_rule[SAGAPAY_SECRET])
+    vipps = pair(by_part["subscription_key"], by_part["client_secret"])
+    saga = pair(by_part["api_key"], by_part["api_secret"])
     out: list[Credential | None] = []
-    for f in findings:
-        rid = f.rule.id
-        if rid in (VIPPS_SECRET, VIPPS_KEY):
-            out.append(_vipps(f, vipps))
-        elif rid in (SAGAPAY_KEY, SAGAPAY_SECRET):
-            out.append(_sagapay(f, saga))
-        else:
+    for f, link in zip(findings, links, strict=True):
+        if link is None:
             out.append(None)
+        elif link.check == "vipps":
+            out.append(_vipps(f, vipps))
+        else:
+            out.append(_sagapay(f, saga))
     return out

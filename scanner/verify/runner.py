@@ -13,7 +13,7 @@ from typing import Any
 
 from scanner.finding import Finding, redact
 from scanner.verify import endpoints, http
-from scanner.verify.credentials import CHECKED_RULES, Credential, group
+from scanner.verify.credentials import CHECKED_RULES, Credential, group, refusal
 from scanner.verify.providers import (
     ERROR,
     FORBIDDEN,
@@ -154,7 +154,10 @@ def verify_findings(
             pool.shutdown(wait=True, cancel_futures=True)
     out: list[Finding] = []
     for f, cred in zip(findings, creds, strict=True):
-        if cred is None:
+        refused = refusal(f)
+        if refused:
+            out.append(_with(f, UNKNOWN, _now(), refused))
+        elif cred is None:
             if f.rule.is_secret and f.rule.id not in CHECKED_RULES:
                 f = _with(f, UNKNOWN, _now(), "lekk has no live check for this rule")
             out.append(f)

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, fake, lekk, lekk_json
+from helpers import ROOT, corpus_copy, fake, lekk, lekk_json
 
 from scanner.sources.bundles import is_client_side, map_ref_in_file, map_ref_in_text
 
@@ -188,7 +188,7 @@ def test_map_reference_never_leaves_the_bundle_folder(tmp_path: Path) -> None:
     assert r.returncode == 0 and r.stderr == "", r.stdout + r.stderr
 
 
-def test_acceptance_corpus_bundle_and_map(shared: Path) -> None:
+def test_acceptance_corpus_bundle_and_map(shared: Path, tmp_path: Path) -> None:
     """The corpus' client-side files are reported exactly as acceptance.expected.json says."""
     expected = json.loads((shared / "corpus" / "acceptance.expected.json").read_text())
     want = {
@@ -198,7 +198,10 @@ def test_acceptance_corpus_bundle_and_map(shared: Path) -> None:
         for e in f["expect"]
     }
     assert len(want) == 4
-    report = lekk_json("scan", str(shared / "corpus" / "acceptance" / "web" / "dist"), cwd=shared)
+    corpus, env = corpus_copy(shared, tmp_path / "copy")
+    r = lekk("scan", str(corpus / "web" / "dist"), "--format", "json", "--show-secrets", env=env)
+    assert r.returncode == 1, r.stderr
+    report = json.loads(r.stdout)
     got = {
         (f["rule"], "web/dist/" + f["path"], f["line"], f["secret"], json.dumps(f.get("origin")))
         for f in report["findings"]
