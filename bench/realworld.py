@@ -118,11 +118,11 @@ HISTORIES = (
     History("npm", "webpack", 30),
     History("pypi", "requests", 30),
     History("pypi", "django", 15),
-    History("pypi", "flask", 25),
-    History("pypi", "stripe", 30),
-    History("pypi", "boto3", 20),
-    History("pypi", "django-allauth", 50),
-    History("pypi", "adyen", 25),
+    History("pypi", "flask", 15),
+    History("pypi", "stripe", 20),
+    History("pypi", "boto3", 12),
+    History("pypi", "django-allauth", 30),
+    History("pypi", "adyen", 15),
 )
 
 # Public Vipps / MobilePay integration packages found on the two registries (every release).
@@ -476,7 +476,7 @@ def snippet(line: str | None, f: dict[str, Any], secrets: Iterable[str], width: 
             line = line.replace(s, redact(s))
     start = max(0, min(col - width // 3, len(line) - width))
     text = line[start : start + width].strip()
-    text = "".join(c if c.isprintable() else " " for c in text).replace("|", "\\|")
+    text = "".join(c if c.isprintable() else " " for c in text)
     return ("…" if start else "") + text + ("…" if start + width < len(line) else "")
 
 
@@ -580,6 +580,14 @@ def load_verdicts(path: Path) -> dict[tuple[str, ...], Verdict]:
     return out
 
 
+def code(text: str) -> str:
+    """A Markdown code span for a table cell (double backticks when the text holds one)."""
+    if not text:
+        return ""
+    text = text.replace("|", "\\|")
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
+
+
 @dataclass
 class Review:
     results: list[dict[str, Any]]
@@ -604,13 +612,12 @@ class Review:
         head = "| corpus | rule | file:line | commit | value / span | snippet | verdict | family |"
         out = [head, "|" + "---|" * 8]
         for row, v in self.rows():
-            where = f"`{row['path']}`:{row['line']}".replace("|", "\\|")
+            where = f"{code(row['path'])}:{row['line']}"
             commit = f"{row['commit']} {row['date']}" if row["commit"] else ""
             if row["still_in_head"] is False:
                 commit += " (gone at tip)"
-            value = row["value"].replace("|", "\\|")
-            cells = [row["corpus"], row["rule"], where, commit, f"`{value}`"]
-            cells += [f"`{row['snippet']}`" if row["snippet"] else "", v.verdict, v.family]
+            cells = [row["corpus"], row["rule"], where, commit, code(row["value"])]
+            cells += [code(row["snippet"]), v.verdict, v.family]
             out.append("| " + " | ".join(cells) + " |")
         return "\n".join(out) + "\n"
 
