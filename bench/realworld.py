@@ -107,35 +107,35 @@ class History:
     limit: int  # releases at most (evenly spread over the history, first and last kept)
 
 
+def releases_of(registry: str, limits: dict[str, int]) -> tuple[History, ...]:
+    return tuple(History(registry, package, n) for package, n in limits.items())
+
+
+EVERY = 10_000  # every release
+
 HISTORIES = (
-    History("npm", "express", 60),
-    History("npm", "lodash", 40),
-    History("npm", "axios", 40),
-    History("npm", "stripe", 40),
-    History("npm", "next-auth", 60),
-    History("npm", "@azure/msal-browser", 30),
-    History("npm", "react-dom", 25),
-    History("npm", "webpack", 30),
-    History("pypi", "requests", 30),
-    History("pypi", "django", 15),
-    History("pypi", "flask", 15),
-    History("pypi", "stripe", 20),
-    History("pypi", "boto3", 12),
-    History("pypi", "django-allauth", 30),
-    History("pypi", "adyen", 15),
+    *releases_of(
+        "npm",
+        {"express": 60, "lodash": 40, "axios": 40, "stripe": 40, "next-auth": 60}
+        | {"@azure/msal-browser": 30, "react-dom": 25, "webpack": 30},
+    ),
+    *releases_of(
+        "pypi",
+        {"requests": 30, "django": 15, "flask": 15, "stripe": 20, "boto3": 12}
+        | {"django-allauth": 30, "adyen": 15},
+    ),
 )
 
-# Public Vipps / MobilePay integration packages found on the two registries (every release).
+# Public Vipps / MobilePay integration packages found on the two registries (every release),
+# and Auth.js, whose recent releases carry a Vipps MobilePay login provider.
 VIPPS_HISTORIES = (
-    History("npm", "@vippsmobilepay/sdk", 1000),
-    History("npm", "@crystallize/node-vipps", 1000),
-    History("npm", "react-vipps-payments", 1000),
-    History("pypi", "vipps", 1000),
-    History("pypi", "django-allauth-vipps", 1000),
-    History("npm", "@auth/core", 40),  # Auth.js: its Vipps MobilePay login provider
+    *releases_of("npm", {"@vippsmobilepay/sdk": EVERY, "@crystallize/node-vipps": EVERY}),
+    *releases_of("npm", {"react-vipps-payments": EVERY}),
+    *releases_of("pypi", {"vipps": EVERY, "django-allauth-vipps": EVERY}),
+    *releases_of("npm", {"@auth/core": 40}),
 )
 
-GROUPS = {"trees": "trees", "histories": "histories", "vipps": "vipps"}
+GROUPS = ("trees", "histories", "vipps")
 
 
 @dataclass(frozen=True)
@@ -212,10 +212,7 @@ def fetch_node_modules() -> None:
         say(f"node_modules: npm install {len(NPM_TREE)} packages into {root}")
         root.mkdir(parents=True)
         (root / "package.json").write_text('{"name": "lekk-realworld", "private": true}\n')
-        run(
-            [*NPM_INSTALL, *NPM_TREE],
-            cwd=root,
-        )
+        run([*NPM_INSTALL, *NPM_TREE], cwd=root)
 
     once(CACHE / "trees/npm", build)
 
@@ -275,6 +272,9 @@ def npm_releases(package: str, limit: int, dest: Path) -> list[tuple[str, Path, 
     return out
 
 
+PIP = (sys.executable, "-m", "pip")
+
+
 def _pip_download(package: str, version: str, dest: Path) -> Path | None:
     """The sdist of one release (closest to a repository: docs, tests, changelog), else a wheel."""
     norm = re.sub(r"[-_.]+", "[-_.]", re.escape(package).replace("\\-", "-"))
@@ -285,7 +285,7 @@ def _pip_download(package: str, version: str, dest: Path) -> Path | None:
     spec = f"{package}=={version}"
     for kind in ("--no-binary", "--only-binary"):
         try:
-            run(["pip", "download", "-q", "--no-deps", kind, ":all:", "-d", str(dest), spec])
+            run([*PIP, "download", "-q", "--no-deps", kind, ":all:", "-d", str(dest), spec])
         except RuntimeError as e:
             say(f"  {package} {version}: {kind} failed ({str(e).splitlines()[-1][:120]})")
             continue
@@ -308,7 +308,7 @@ def _archive_date(path: Path) -> datetime:
 
 
 def pypi_releases(package: str, limit: int, dest: Path) -> list[tuple[str, Path, datetime]]:
-    text = run(["pip", "index", "versions", package]).stdout
+    text = run([*PIP, "index", "versions", package]).stdout
     m = re.search(r"Available versions: (.*)", text)
     versions = [v.strip() for v in m.group(1).split(",")] if m else []
     versions = [v for v in versions if _stable(v)] or versions
@@ -374,47 +374,36 @@ def history_corpus(h: History, group: str) -> Corpus:
 
         once(repo, build)
 
-    about = f"{h.package} ({h.registry}), up to {h.limit} releases"
+    many = "every release" if h.limit >= EVERY else f"up to {h.limit} releases"
+    about = f"{h.package} ({h.registry}), {many}"
     return Corpus(f"hist-{slug}", group, "history", lambda: repo, fetch, about=about)
 
 
-def corpora() -> list[Corpus]:
+def tree(name: str, path: Callable[[], Path], fetch: Callable[[], None], about: str) -> Corpus:
     pyc = ("**/__pycache__/**", "**/*.pyc")
+    excludes = ("site-packages/**", *pyc) if name == "stdlib" else pyc
+    return Corpus(name, "trees", "tree", path, fetch, excludes, about)
+
+
+def corpora() -> list[Corpus]:
     out = [
-        Corpus(
-            "stdlib",
-            "trees",
-            "tree",
-            stdlib_path,
-            lambda: None,
-            ("site-packages/**", *pyc),
-            "this Python's standard library (tests included)",
-        ),
-        Corpus(
+        tree("stdlib", stdlib_path, lambda: None, "this Python's standard library, tests included"),
+        tree(
             "site-packages",
-            "trees",
-            "tree",
             venv_site_packages,
             fetch_site_packages,
-            pyc,
             f"{len(PYPI_TREE)} PyPI packages and their dependencies",
         ),
-        Corpus(
+        tree(
             "node_modules",
-            "trees",
-            "tree",
             lambda: CACHE / "trees/npm/node_modules",
             fetch_node_modules,
-            (),
             f"{len(NPM_TREE)} npm packages and their dependencies",
         ),
-        Corpus(
+        tree(
             "debian",
-            "trees",
-            "tree",
             lambda: CACHE / "trees/debian",
             fetch_debian,
-            (),
             f"{len(DEBIAN_TREE)} Debian packages (Go, PHP, Ruby, browser JS)",
         ),
     ]
@@ -459,7 +448,7 @@ def _line_of(corpus: Corpus, f: dict[str, Any]) -> str | None:
         data = path.read_bytes() if "!" not in f["path"] and path.is_file() else None
     if data is None:
         return None
-    lines = data.decode("utf-8", "replace").splitlines()
+    lines = data.decode("utf-8", "replace").split("\n")  # lekk counts \n only
     return lines[f["line"] - 1] if 0 < f["line"] <= len(lines) else None
 
 
