@@ -261,8 +261,8 @@ def npm_releases(package: str, limit: int, dest: Path) -> list[tuple[str, Path, 
     for i in range(0, len(want), 20):
         specs = [f"{package}@{v}" for v in want[i : i + 20]]
         run(["npm", "pack", "--silent", "--pack-destination", str(dest), *specs])
-    # The registry reached from here reports when it mirrored a release, not when it was
-    # published (express 0.14.0 in 2025); keep the commits in version order, each after the last.
+    # The registry reached from here reports times that are not publication dates (express
+    # 0.14.0 in 2025); keep the commits in version order, each after the last.
     out: list[tuple[str, Path, datetime]] = []
     for v in chosen:
         when = datetime.fromisoformat(info["time"][v].replace("Z", "+00:00"))
