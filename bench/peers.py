@@ -91,6 +91,7 @@ class Work:
     tools: dict[str, Cmd]
     cwd: Path | None = None
     notes: tuple[str, ...] = ()
+    floor_tool: str = ""  # the floor is this tool's own run (staged: Betterleaks)
 
 
 @dataclass(frozen=True)
@@ -381,6 +382,7 @@ def works(
                     ),
                 },
                 cwd=data["staged"],
+                floor_tool="Betterleaks",
             )
         )
     return out
@@ -435,8 +437,11 @@ def bench(work: Work, runs: int, env: dict[str, str]) -> Result:
     return res
 
 
-def ratios(res: Result, name: str) -> list[float]:
+def ratios(res: Result, name: str, cpu: bool = False) -> list[float]:
+    """Per round: the tool's wall (or CPU) time over the floor's in the same round."""
     floor = res.runs.get("floor", [])
+    if cpu:
+        return [r.cpu / max(f.cpu, 1e-3) for r, f in zip(res.runs[name], floor, strict=True)]
     return [r.wall / f.wall for r, f in zip(res.runs[name], floor, strict=True)]
 
 
@@ -448,14 +453,19 @@ def _mib(kib: int) -> str:
     return f"{kib / 1024:.0f} MiB"
 
 
-def cell(res: Result, name: str) -> str:
+def cell(res: Result, name: str, cpu: bool = False) -> str:
+    if name == res.work.floor_tool:
+        name = "floor"
     if name in res.failed:
         return f"failed ({res.failed[name]})"
     if name not in res.runs:
         return "—"
     rs = res.runs[name]
+    ratio = statistics.median(ratios(res, name, cpu))
+    if cpu:
+        return f"{ratio:.2f}× ({_t(statistics.median(r.cpu for r in rs))})"
     return (
-        f"{statistics.median(ratios(res, name)):.2f}× ({_t(statistics.median(r.wall for r in rs))},"
+        f"{ratio:.2f}× ({_t(statistics.median(r.wall for r in rs))},"
         f" {_mib(max(r.pss_kib for r in rs))})"
     )
 
@@ -486,6 +496,22 @@ def report(
         )
         lines.append(
             f"| {res.work.title} | {f} | " + " | ".join(cell(res, n) for n in names) + " |"
+        )
+    lines += [
+        "",
+        "CPU time (user + sys of the tool and every process it waited for), as a ratio to the "
+        "floor's CPU time in the same run (less sensitive than wall time to other load):",
+        "",
+        "| work | floor CPU | " + " | ".join(names) + " |",
+        "|---" * (len(names) + 2) + "|",
+    ]
+    for res in results:
+        floor = res.runs.get("floor", [])
+        f = _t(statistics.median(r.cpu for r in floor)) if floor else "failed"
+        lines.append(
+            f"| {res.work.title.split(' (')[0]} | {f} | "
+            + " | ".join(cell(res, n, cpu=True) for n in names)
+            + " |"
         )
     lines += [
         "",
