@@ -170,6 +170,14 @@ def _url(es: list[Entry]) -> str:
     return base + "/text/analytics/v3.1/sentiment"
 
 
+def _api(es: list[Entry]) -> str:
+    """What an export is named after: the API its URL belongs to."""
+    url = _url(es)
+    return (
+        "Vipps MobilePay" if "vipps" in url else "SagaPay" if "sagapay" in url else "Text Analytics"
+    )
+
+
 def _rest(es: list[Entry]) -> list[Entry]:
     return [e for e in es if not e.value.startswith("https://")]
 
@@ -183,7 +191,7 @@ def _js(es: list[Entry], quote: str, head: str) -> str:
 def r_postman_env(es: list[Entry]) -> tuple[str, str]:
     doc = {
         "id": "5f0c2b1e-8a4d-4c1e-9b7a-3d2e1f0a9b8c",
-        "name": "Vipps MobilePay test",
+        "name": f"{_api(es)} test",
         "values": [
             {"key": e.name, "value": e.value, "type": "default", "enabled": True} for e in es
         ],
@@ -191,7 +199,8 @@ def r_postman_env(es: list[Entry]) -> tuple[str, str]:
         "_postman_exported_at": "2024-05-02T09:14:31.415Z",
         "_postman_exported_using": "Postman/10.24.3",
     }
-    return "Vipps.postman_environment.json", json.dumps(doc, indent="\t") + "\n"
+    name = _api(es).replace(" ", "")
+    return f"{name}.postman_environment.json", json.dumps(doc, indent="\t") + "\n"
 
 
 def _host_path(url: str) -> tuple[list[str], list[str]]:
@@ -210,12 +219,13 @@ def r_postman_collection(es: list[Entry]) -> tuple[str, str]:
     doc = {
         "info": {
             "_postman_id": "0b6f3f7e-2c1d-4a5b-8e9f-1a2b3c4d5e6f",
-            "name": "Vipps MobilePay API",
+            "name": f"{_api(es)} API",
             "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json",
         },
         "item": [{"name": "Get access token", "request": request, "response": []}],
     }
-    return "Vipps.postman_collection.json", json.dumps(doc, indent="\t") + "\n"
+    name = _api(es).replace(" ", "")
+    return f"{name}.postman_collection.json", json.dumps(doc, indent="\t") + "\n"
 
 
 def r_insomnia(es: list[Entry]) -> tuple[str, str]:
