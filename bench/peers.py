@@ -102,6 +102,7 @@ class Run:
     pss_kib: int
     rc: int
     err: str
+    procs: tuple[tuple[str, int], ...] = ()  # (process, its own peak PSS in KiB), largest first
 
 
 @dataclass
@@ -417,7 +418,36 @@ def measure(cmd: Cmd, cwd: Path | None, env: dict[str, str]) -> Run:
             wall = time.perf_counter() - t0
         err.seek(0)
         tail = err.read()[-1500:].decode(errors="replace").strip()
-    return Run(wall, scan_tree._cpu() - cpu0, peak.peak_rss, peak.peak_pss, proc.returncode, tail)
+    procs: dict[str, int] = {}
+    count: dict[str, int] = {}
+    for cmdline, kib in peak.procs.values():
+        name = process_name(cmdline)
+        procs[name] = max(procs.get(name, 0), kib)
+        count[name] = count.get(name, 0) + 1
+    named = {(f"{n} (×{count[n]})" if count[n] > 1 else n): k for n, k in procs.items()}
+    by_size = tuple(sorted(named.items(), key=lambda kv: -kv[1]))
+    return Run(
+        wall, scan_tree._cpu() - cpu0, peak.peak_rss, peak.peak_pss, proc.returncode, tail, by_size
+    )
+
+
+def process_name(cmdline: str) -> str:
+    """A short name for a process of the tree: the program, and git's subcommand."""
+    argv = cmdline.split()
+    if not argv:
+        return "?"
+    prog = Path(argv[0]).name
+    if prog != "git":
+        return prog
+    skip = False
+    for a in argv[1:]:
+        if skip:
+            skip = False
+        elif a in ("-c", "-C"):
+            skip = True
+        elif not a.startswith("-"):
+            return f"git {a}"
+    return "git"
 
 
 def bench(work: Work, runs: int, env: dict[str, str]) -> Result:
@@ -534,6 +564,12 @@ def report(
                 f"  peak {_mib(max(r.pss_kib for r in rs))} / {_mib(max(r.rss_kib for r in rs))}"
                 f"  exit {rs[-1].rc}\n      {cwd}{cmd}"
             )
+            procs = max(rs, key=lambda r: r.pss_kib).procs
+            if len(procs) > 1:
+                lines.append(
+                    "      each process's own peak PSS (in its worst run): "
+                    + ", ".join(f"{n} {_mib(k)}" for n, k in procs[:6] if k >= 1024)
+                )
         lines += [f"  note: {n}" for n in res.work.notes if n]
         lines.append("")
     return "\n".join(lines)

@@ -288,6 +288,14 @@ def _mem_kib(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
+def _cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return fh.read().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return ""
+
+
 def _cpu() -> float:
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
     return ru.ru_utime + ru.ru_stime
@@ -303,6 +311,7 @@ class TreeSampler:
     def __init__(self, pid: int, interval: float = 0.01) -> None:
         self.pid, self.interval = pid, interval
         self.peak_rss = self.peak_pss = 0
+        self.procs: dict[int, tuple[str, int]] = {}  # pid -> (last command line, own peak PSS)
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -312,6 +321,8 @@ class TreeSampler:
             for pid in _tree_pids(self.pid):
                 r, p = _mem_kib(pid)
                 rss, pss = rss + r, pss + p
+                cmd, peak = self.procs.get(pid, ("", 0))  # the command line changes at exec
+                self.procs[pid] = (_cmdline(pid) or cmd, max(peak, p))  # and is "" once it exits
             self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
             self._done.wait(self.interval)
 
