@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import os
 import random
 import re
 import shutil
@@ -776,12 +775,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--tools", default="lekk,gitleaks,Betterleaks,Kingfisher", help="comma-separated"
     )
     ap.add_argument("--lekk", help="lekk command (default: the lekk beside this Python)")
-    ap.add_argument(
-        "--cache",
-        type=Path,
-        default=Path(os.environ.get("LEKK_BENCH_CACHE", "~/.cache/lekk-bench")).expanduser(),
-        help="where bench/peers.py keeps the peers ($LEKK_BENCH_CACHE)",
-    )
+    peers.cache_option(ap, "where bench/peers.py keeps the peers")
     ap.add_argument("--list", action="store_true", help="list every miss and false positive")
     ap.add_argument("--generate-only", action="store_true", help="write the tree and stop")
     ap.add_argument("--json", type=Path, help="also write the planted set and every finding here")

@@ -41,13 +41,14 @@ import platform
 import random
 import re
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
 import tarfile
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -147,38 +148,32 @@ def install_peers(cache: Path) -> dict[str, tuple[Path, str]]:
 # ---------------------------------------------------------------------------- the data
 
 
-def _git_env() -> dict[str, str]:
-    return dict(
-        os.environ,
-        GIT_CONFIG_GLOBAL="/dev/null",
-        GIT_CONFIG_NOSYSTEM="1",
-        GIT_AUTHOR_NAME="Bench",
-        GIT_AUTHOR_EMAIL="bench@example.invalid",
-        GIT_COMMITTER_NAME="Bench",
-        GIT_COMMITTER_EMAIL="bench@example.invalid",
-    )
-
-
-def generated_tree(cache: Path, size_mb: int, seed: int) -> Path:
-    dest = cache / f"tree-{size_mb}mb-seed{seed}"
+def built(dest: Path, what: str, build: Callable[[Path], object]) -> Path:
+    """``dest``, built once: a marker beside it says the build finished (a stopped one restarts)."""
     done = dest.with_name(dest.name + ".done")
     if not done.exists():
-        print(f"generating the {size_mb} MB tree in {dest} (seed {seed}) ...", flush=True)
-        scan_tree.generate(dest, size_mb, seed)
+        print(f"building {what} in {dest} ...", flush=True)
+        if dest.exists():
+            shutil.rmtree(dest)
+        build(dest)
         done.touch()
     return dest
 
 
+def generated_tree(cache: Path, size_mb: int, seed: int) -> Path:
+    return built(
+        cache / f"tree-{size_mb}mb-seed{seed}",
+        f"the {size_mb} MB tree (seed {seed})",
+        lambda d: scan_tree.generate(d, size_mb, seed),
+    )
+
+
 def generated_history(cache: Path, commits: int, files: int) -> Path:
-    repo = cache / f"history-{commits}c-{files}f"
-    done = repo.with_name(repo.name + ".done")
-    if not done.exists():
-        print(f"generating a {commits}-commit repository in {repo} ...", flush=True)
-        if repo.exists():
-            subprocess.run(["rm", "-rf", str(repo)], check=True)
-        git_history.generate(repo, commits, files)
-        done.touch()
-    return repo
+    return built(
+        cache / f"history-{commits}c-{files}f",
+        f"a {commits}-commit repository",
+        lambda d: git_history.generate(d, commits, files),
+    )
 
 
 def _semver_key(v: str) -> tuple[int, int, int, int, tuple[tuple[int, int, str], ...]]:
@@ -199,9 +194,11 @@ def _semver_key(v: str) -> tuple[int, int, int, int, tuple[tuple[int, int, str],
 def jquery_history(cache: Path) -> Path:
     """A repository whose commits are every npm release of jquery, in semver order (see top)."""
     base = cache / "jquery-npm"
-    repo, done, tarballs = base / "repo", base / "repo.done", base / "tarballs"
-    if done.exists():
-        return repo
+    return built(base / "repo", "jquery's npm releases as a history", lambda d: _jquery(d, base))
+
+
+def _jquery(repo: Path, base: Path) -> None:
+    tarballs = base / "tarballs"  # kept: a rebuild does not download them again
     tarballs.mkdir(parents=True, exist_ok=True)
     versions = sorted(
         json.loads(_out(["npm", "view", "jquery", "versions", "--json"])), key=_semver_key
@@ -239,22 +236,18 @@ def jquery_history(cache: Path) -> Path:
         last_of_major[_semver_key(v)[0]] = mark
     for major, mark in sorted(last_of_major.items())[:-1]:
         out.append(b"reset refs/heads/%d.x-stable\nfrom :%d\n\n" % (major, mark))
-    env = _git_env()
-    if repo.exists():
-        subprocess.run(["rm", "-rf", str(repo)], check=True)
+    env = git_history.git_env()
     subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True, env=env)
     subprocess.run(
         ["git", "-C", str(repo), "fast-import", "--quiet"], input=b"".join(out), check=True, env=env
     )
     subprocess.run(["git", "-C", str(repo), "repack", "-adq", "--window=50"], check=True, env=env)
-    done.touch()
-    return repo
 
 
 def staged_repo(dest: Path, seed: int) -> Path:
     """50 files in 5 commits, then one changed file staged (with a fake Vipps client secret)."""
     rng = random.Random(seed)
-    env = _git_env()
+    env = git_history.git_env()
     subprocess.run(["git", "init", "-q", "-b", "main", str(dest)], check=True, env=env)
     for c in range(5):
         for i in range(c * 10, c * 10 + 10):
@@ -575,6 +568,15 @@ def report(
     return "\n".join(lines)
 
 
+def cache_option(ap: argparse.ArgumentParser, what: str) -> None:
+    ap.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(os.environ.get("LEKK_BENCH_CACHE", "~/.cache/lekk-bench")).expanduser(),
+        help=f"{what} ($LEKK_BENCH_CACHE, default ~/.cache/lekk-bench)",
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -584,12 +586,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     ap.add_argument("--runs", type=int, default=3, help="measured rounds (default 3)")
     ap.add_argument("--lekk", help="lekk command (default: the lekk beside this Python)")
-    ap.add_argument(
-        "--cache",
-        type=Path,
-        default=Path(os.environ.get("LEKK_BENCH_CACHE", "~/.cache/lekk-bench")).expanduser(),
-        help="peers' venv and generated data ($LEKK_BENCH_CACHE, default ~/.cache/lekk-bench)",
-    )
+    cache_option(ap, "the peers' venv and the generated data")
     ap.add_argument("--size-mb", type=int, default=200, help="size of the generated tree")
     ap.add_argument("--seed", type=int, default=1, help="seed of the generated tree")
     ap.add_argument("--commits", type=int, default=20_000, help="commits of the generated history")
@@ -622,7 +619,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if a.prepare:
         print("\n".join(f"{k}: {data[k]} ({sizes[k]})" for k in data))
         return 0
-    env = dict(_git_env(), KF_RULE_CACHE_DIR=str(cache / "kingfisher-rule-cache"))
+    env = dict(git_history.git_env(), KF_RULE_CACHE_DIR=str(cache / "kingfisher-rule-cache"))
     env.pop("GIT_CONFIG_GLOBAL")  # the tools see the user's own git configuration
     env.pop("GIT_CONFIG_NOSYSTEM")
     with tempfile.TemporaryDirectory(prefix="lekk-bench-staged-") as tmp:
