@@ -557,11 +557,11 @@ def report(
                 f"  peak {_mib(max(r.pss_kib for r in rs))} / {_mib(max(r.rss_kib for r in rs))}"
                 f"  exit {rs[-1].rc}\n      {cwd}{cmd}"
             )
-            procs = max(rs, key=lambda r: r.pss_kib).procs
-            if len(procs) > 1:
+            procs = [(n, k) for n, k in max(rs, key=lambda r: r.pss_kib).procs if k >= 1024]
+            if procs:
                 lines.append(
                     "      each process's own peak PSS (in its worst run): "
-                    + ", ".join(f"{n} {_mib(k)}" for n, k in procs[:6] if k >= 1024)
+                    + ", ".join(f"{n} {_mib(k)}" for n, k in procs[:6])
                 )
         lines += [f"  note: {n}" for n in res.work.notes if n]
         lines.append("")
