@@ -43,9 +43,22 @@ def _line(r: random.Random) -> str:
     return indent + " ".join(r.choice(WORDS) for _ in range(r.randint(3, 12)))
 
 
+def git_env() -> dict[str, str]:
+    """The environment for building bench repositories: no user or system config, an identity."""
+    return dict(
+        os.environ,
+        GIT_CONFIG_GLOBAL="/dev/null",
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_AUTHOR_NAME="Bench",
+        GIT_AUTHOR_EMAIL="bench@example.invalid",
+        GIT_COMMITTER_NAME="Bench",
+        GIT_COMMITTER_EMAIL="bench@example.invalid",
+    )
+
+
 def generate(dest: Path, commits: int, files: int, seed: int = 7) -> None:
     r = random.Random(seed)
-    env = dict(os.environ, GIT_CONFIG_GLOBAL="/dev/null", GIT_CONFIG_NOSYSTEM="1")
+    env = git_env()
     subprocess.run(["git", "init", "-q", "-b", "main", str(dest)], check=True, env=env)
     contents: dict[str, list[str]] = {}
     names = [f"src/mod{i // 50}/file{i}.py" for i in range(files)]

@@ -12,7 +12,6 @@ Results: docs/bench-git.md.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import statistics
 import subprocess
@@ -20,6 +19,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import git_history
 
 
 def main() -> int:
@@ -29,15 +30,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--lekk", default=str(Path(sys.executable).parent / "lekk"))
     a = ap.parse_args()
-    env = dict(
-        os.environ,
-        GIT_CONFIG_GLOBAL="/dev/null",
-        GIT_CONFIG_NOSYSTEM="1",
-        GIT_AUTHOR_NAME="B",
-        GIT_AUTHOR_EMAIL="b@example.invalid",
-        GIT_COMMITTER_NAME="B",
-        GIT_COMMITTER_EMAIL="b@example.invalid",
-    )
+    env = git_history.git_env()
     with tempfile.TemporaryDirectory(prefix="lekk-staged-") as tmp:
         repo = Path(tmp)
         subprocess.run(["git", "init", "-q", "-b", "main", tmp], check=True, env=env)
