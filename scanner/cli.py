@@ -84,6 +84,7 @@ def cli() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from scanner.errors import ScanError
+    from scanner.safetext import for_terminal
 
     try:
         rv = cli.main(
@@ -96,12 +97,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         exc.show()
         return 2
     except click.ClickException as exc:
-        click.echo(f"lekk: error: {_one_line(exc)}", err=True)
+        click.echo(f"lekk: error: {for_terminal(_one_line(exc))}", err=True)
         return 2 if exc.exit_code in (1, 2) else exc.exit_code
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except ScanError as exc:
-        click.echo(f"lekk: error: {exc}", err=True)
+        click.echo(f"lekk: error: {for_terminal(str(exc))}", err=True)
         return 2
     except KeyboardInterrupt:
         click.echo("lekk: interrupted", err=True)
@@ -127,6 +128,8 @@ def _internal_error(exc: Exception) -> int:
     """A bug in lekk: one line, or the whole traceback with ``--debug``/``LEKK_DEBUG=1``."""
     import os
 
+    from scanner.safetext import for_terminal
+
     if _debug or os.environ.get("LEKK_DEBUG"):
         import traceback
 
@@ -136,7 +139,7 @@ def _internal_error(exc: Exception) -> int:
         )
     else:
         click.echo(
-            f"lekk: internal error: {type(exc).__name__}: {exc} (a bug in lekk: run again with "
+            f"lekk: internal error: {type(exc).__name__}: {for_terminal(str(exc))} (a bug in lekk: run again with "
             "--debug for the traceback and report it)",
             err=True,
         )

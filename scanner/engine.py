@@ -9,24 +9,26 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import html
 import math
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import regex
 
 from scanner import fastscan, provider_context
 from scanner.finding import Finding
 from scanner.globs import path_matches
-from scanner.rules import Rule
+from scanner.rules import SEARCH_TIMEOUT, Rule
 from scanner.sources import TOKEN_MAX, TOKEN_PUNCT, Fragment, Warn
 from scanner.sources.own_report import MARK as OWN_REPORT
 
 NEARBY_CHARS = 1500  # "nearby" is capped in characters too, for minified one-line files
 REGEX_TIMEOUT = 5.0  # seconds per region; a pathological input warns instead of hanging
+MAX_FINDINGS = 1000  # per rule and file; past this a rule's findings are noise or an attack
 MAX_ANCHORS = 20_000
 PREFILTER_PROBES = 64  # occurrences of a needle checked in place before one search per keyword
 # A region never ends inside a token: a value cut at the region's end would look complete to the
@@ -42,6 +44,7 @@ _IGNORE = re.compile(
 # (the standard library's `re` runs these simple patterns about 4x faster than `regex`)
 _B64_TOKEN = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
 _PRINTABLE = re.compile(r"^[\x21-\x7e]{8,200}$")
+_NEWLINE = re.compile("\n")
 SAGAPAY_PREFIXES = (
     b"spk_live_",
     b"spk_test_",
@@ -93,23 +96,51 @@ def _lower(text: str) -> str:
 
 @dataclass
 class _Text:
-    """One fragment's text with its lowered copy and lazily computed line starts."""
+    """One fragment's text with its lowered copy and lazily computed line starts.
+
+    Positions are looked up in a sorted index of line ends, built once on the first finding,
+    and a line's ``lekk:ignore`` comments are read once: a finding costs the same on line 1 of
+    a 50 MB single-line file as anywhere else (a search from the start of the text for each of
+    thousands of findings was quadratic).
+    """
 
     frag: Fragment
     text: str
     low: str
     path_low: str
+    _ends: list[int] | None = None
+    _ignores: dict[tuple[int, bool], frozenset[str]] = field(default_factory=dict)
+
+    def _line_ends(self) -> list[int]:
+        if self._ends is None:
+            self._ends = [m.start() for m in _NEWLINE.finditer(self.text)]
+        return self._ends
 
     def line_col(self, pos: int) -> tuple[int, int]:
-        nl = self.text.rfind("\n", 0, pos)
-        line = self.frag.line + self.text.count("\n", 0, pos)
-        col = pos - nl if nl >= 0 else self.frag.column + pos
-        return line, col
+        ends = self._line_ends()
+        i = bisect.bisect_left(ends, pos)  # line ends before pos
+        if i:
+            return self.frag.line + i, pos - ends[i - 1]
+        return self.frag.line, self.frag.column + pos
 
     def line_bounds(self, pos: int) -> tuple[int, int]:
-        start = self.text.rfind("\n", 0, pos) + 1
-        end = self.text.find("\n", pos)
-        return start, (len(self.text) if end < 0 else end)
+        ends = self._line_ends()
+        i = bisect.bisect_left(ends, pos)
+        return (ends[i - 1] + 1 if i else 0), (ends[i] if i < len(ends) else len(self.text))
+
+    def ignores(self, start: int, end: int, previous: bool) -> frozenset[str]:
+        """The rule ids a line's ``lekk:ignore`` (or ``-next-line``, for ``previous``) names."""
+        key = (start, previous)
+        got = self._ignores.get(key)
+        if got is None:
+            out: set[str] = set()
+            line = self.text[start:end]
+            for m in _IGNORE.finditer(line) if "lekk:ignore" in line else ():
+                if bool(m.group(1)) == previous:
+                    ids = m.group(2)
+                    out.update(i.strip() for i in ids.split(",")) if ids else out.add("*")
+            got = self._ignores[key] = frozenset(out)
+        return got
 
     def nearby(self, start: int, end: int, lines: int) -> str:
         lo, hi = self.nearby_bounds(start, end, lines)
@@ -118,14 +149,15 @@ class _Text:
     def nearby_bounds(self, start: int, end: int, lines: int) -> tuple[int, int]:
         """``lines`` lines either side of ``text[start:end]``, capped at ``NEARBY_CHARS``."""
         lo, hi = start, end
+        floor, ceiling = max(0, start - NEARBY_CHARS - 1), end + NEARBY_CHARS + 1
         for _ in range(lines + 1):
             if lo <= 0 or start - lo > NEARBY_CHARS:
                 break
-            lo = self.text.rfind("\n", 0, lo - 1) + 1
+            lo = self.text.rfind("\n", floor, lo - 1) + 1
         for _ in range(lines + 1):
             if hi >= len(self.text) or hi - end > NEARBY_CHARS:
                 break
-            nxt = self.text.find("\n", hi + 1)
+            nxt = self.text.find("\n", hi + 1, ceiling)
             hi = len(self.text) if nxt < 0 else nxt
         return max(lo, start - NEARBY_CHARS), min(hi, end + NEARBY_CHARS)
 
@@ -133,20 +165,11 @@ class _Text:
 def _suppressions(t: _Text, pos: int) -> frozenset[str]:
     """``lekk:ignore [ids]`` on the finding's line, ``lekk:ignore-next-line [ids]`` on the one before."""
     start, end = t.line_bounds(pos)
-    out: set[str] = set()
-    lines = [(t.text[start:end], False)]
+    out = t.ignores(start, end, False)
     if start > 0:
-        prev_start = t.text.rfind("\n", 0, start - 1) + 1
-        lines.append((t.text[prev_start : start - 1], True))
-    for line, previous in lines:
-        if "lekk:ignore" not in line:
-            continue
-        for m in _IGNORE.finditer(line):
-            if bool(m.group(1)) != previous:
-                continue
-            ids = m.group(2)
-            out.update(i.strip() for i in ids.split(",")) if ids else out.add("*")
-    return frozenset(out)
+        prev_start, _ = t.line_bounds(start - 1)
+        out |= t.ignores(prev_start, start - 1, True)
+    return out
 
 
 def _snippet(t: _Text, start: int, end: int, width: int = 60) -> str:
@@ -165,6 +188,11 @@ class Engine:
         self._globs = tuple(g for r in self.rules for g in r.paths)
         self._path_contexts = tuple(p for r in self.rules for p in r.context_any)
         self._signals = provider_context.signals(self.rules)
+        # the file being scanned (fragments of one path in a row, from its first): findings
+        # per rule id, and the rules stopped for it
+        self._file: str | None = None
+        self._found: Counter[str] = Counter()
+        self._stopped: set[str] = set()
         words = (*self.keywords, *B64_TRIGGERS)
         # one pass in C when the extension is built (scanner/fastscan.py) ...
         self._search = fastscan.compile_search(w.encode() for w in words) if extension else None
@@ -217,7 +245,12 @@ class Engine:
         )
 
     def scan(self, frag: Fragment, warn: Warn | None = None) -> list[Finding]:
-        """Raw findings (the filters come after); ``warn`` hears of a rule that timed out."""
+        """Raw findings (the filters come after); ``warn`` hears of a rule that timed out or
+        was stopped for the file."""
+        if frag.path != self._file or (frag.line, frag.column) == (1, 1):
+            self._file = frag.path  # a new file (a git blob, a member) starts its own count
+            self._found.clear()
+            self._stopped.clear()
         t = _Text(frag, frag.text, _lower(frag.text), frag.path.lower())
         say = warn or _ignore
         found = [f for _, f in self._scan_text(t, say)]
@@ -272,22 +305,43 @@ class Engine:
 
     def _scan_text(self, t: _Text, warn: Warn) -> Iterator[tuple[int, Finding]]:
         for rule in self._active(t):
-            seen: set[tuple[int, int]] = set()
-            for lo, hi in self._regions(t, rule):
+            if rule.id not in self._stopped:
+                yield from self._scan_rule(t, rule, warn)
+
+    def _scan_rule(self, t: _Text, rule: Rule, warn: Warn) -> Iterator[tuple[int, Finding]]:
+        """One rule over the regions of its anchors.  A rule that reports MAX_FINDINGS in one
+        file, or whose context pattern runs past its time limit, is stopped for that file
+        with one warning: a hostile file costs time in its size, not in its findings."""
+        seen: set[tuple[int, int]] = set()
+        for lo, hi in self._regions(t, rule):
+            try:
+                matches = list(rule.pattern.finditer(t.text, lo, hi, timeout=REGEX_TIMEOUT))
+            except TimeoutError:
+                warn(f"{t.frag.path}: rule {rule.id} timed out; skipped")
+                continue
+            for m in matches:
+                group = "secret" if "secret" in rule.pattern.groupindex else 1
+                span = m.span(group)
+                if span in seen or span[0] < 0 or m.end() == hi < len(t.text):
+                    continue  # seen, unset, or cut short by a region inside a long token
+                seen.add(span)
                 try:
-                    matches = list(rule.pattern.finditer(t.text, lo, hi, timeout=REGEX_TIMEOUT))
-                except TimeoutError:
-                    warn(f"{t.frag.path}: rule {rule.id} timed out; skipped")
-                    continue
-                for m in matches:
-                    group = "secret" if "secret" in rule.pattern.groupindex else 1
-                    span = m.span(group)
-                    if span in seen or span[0] < 0 or m.end() == hi < len(t.text):
-                        continue  # seen, unset, or cut short by a region inside a long token
-                    seen.add(span)
                     f = self._candidate(rule, t, m, span)
-                    if f is not None:
-                        yield span[0], f
+                except TimeoutError:
+                    slow = f"a context, test or capture pattern took over {SEARCH_TIMEOUT:g}s"
+                    self._stop(t, rule, slow, warn)
+                    return
+                if f is None:
+                    continue
+                self._found[rule.id] += 1
+                if self._found[rule.id] > MAX_FINDINGS:
+                    self._stop(t, rule, f"more than {MAX_FINDINGS} findings", warn)
+                    return
+                yield span[0], f
+
+    def _stop(self, t: _Text, rule: Rule, why: str, warn: Warn) -> None:
+        self._stopped.add(rule.id)
+        warn(f"{t.frag.path}: rule {rule.id}: {why}; the rest of the file skipped")
 
     def _candidate(
         self, rule: Rule, t: _Text, m: regex.Match[str], span: tuple[int, int]

@@ -141,6 +141,9 @@ def drop_reason(finding: Finding) -> str | None:
     return None
 
 
+ALLOW_TIMEOUT = 1.0  # seconds for one allowlist regex on one value
+
+
 @dataclass(frozen=True)
 class AllowEntry:
     """A config allowlist entry: exactly one of path glob, value regex or value hash; or none of
@@ -158,8 +161,8 @@ class AllowEntry:
             return False
         if self.path is not None:
             return path_matches(finding.path if path is None else path, self.path)
-        if self.value is not None:
-            return bool(self.value.search(finding.secret))
+        if self.value is not None:  # a user's regex: bounded in time (TimeoutError)
+            return bool(self.value.search(finding.secret, timeout=ALLOW_TIMEOUT))
         if self.hash is not None:
             return self.hash in (finding.secret_hash, finding.fingerprint)
         return bool(self.rules)
@@ -170,18 +173,28 @@ def apply(
     allowlist: Iterable[AllowEntry] = (),
     on_drop: Callable[[Finding, str], None] | None = None,
     local: Callable[[str], str] | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> Iterator[Finding]:
     """The findings no filter drops; ``local`` maps a reported path to the one the allowlist's
-    globs match (relative to its root)."""
+    globs match (relative to its root).  An allowlist regex that runs out of time does not match
+    (the finding is kept, ``warn`` says so) and is not tried again."""
     entries = list(allowlist)
     for f in findings:
         reason = drop_reason(f)
-        if reason is None:
-            path = local(f.path) if local is not None else None
-            for entry in entries:
+        path = local(f.path) if local is not None and reason is None else None
+        for entry in list(entries) if reason is None else ():
+            try:
                 if entry.matches(f, path):
                     reason = f"allowlisted: {entry.reason}"
                     break
+            except TimeoutError:
+                entries.remove(entry)
+                if warn is not None:
+                    pattern = entry.value.pattern if entry.value is not None else "?"
+                    warn(
+                        f"allowlist regex {pattern!r} took over {ALLOW_TIMEOUT:g}s on a "
+                        "value; not applied"
+                    )
         if reason is None:
             yield f
         elif on_drop is not None:

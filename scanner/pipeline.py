@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scanner import filters
+from scanner import filters, mask
 from scanner.config import Config
 from scanner.finding import Finding
 from scanner.rules import Rule
@@ -134,7 +134,7 @@ def run(
     if excludes:  # the file source skips them while walking; history, index and sites here
         raw = list(_not_excluded(raw, excludes, source.local_path, drop))
     allowlist = settings.config.allowlist
-    kept = dedupe(filters.apply(raw, allowlist, on_drop=drop, local=source.local_path))
+    kept = dedupe(filters.apply(raw, allowlist, on_drop=drop, local=source.local_path, warn=say))
     findings = once_per_file(source.settle(kept, drop, say))
     properties = dict(source.properties())
     if settings.baseline:
@@ -152,6 +152,8 @@ def run(
         properties["verification"] = counts
         if settings.only_live:
             findings = only_live(findings)
+    every = mask.values([*findings, *(f for f, _ in dropped)])
+    findings = mask.commit_subjects(findings, every)
     files, nbytes = source.coverage()
     return Result(
         command=source.command,

@@ -79,6 +79,10 @@ class Example:
     path: str = "example.txt"
 
 
+SEARCH_TIMEOUT = 1.0
+"""Seconds one search of a rule's context, test or capture pattern may take."""
+
+
 class Pattern:
     """A rule's regex, compiled on first use.
 
@@ -104,7 +108,8 @@ class Pattern:
         return self.compile().groupindex
 
     def search(self, string: str) -> regex.Match[str] | None:
-        return self.compile().search(string)
+        """Raises TimeoutError past SEARCH_TIMEOUT (a user's pattern may backtrack forever)."""
+        return self.compile().search(string, timeout=SEARCH_TIMEOUT)
 
     def finditer(
         self, string: str, pos: int, endpos: int, *, timeout: float

@@ -33,6 +33,25 @@ def lekk(
     )
 
 
+_PEAK = (
+    "import resource, subprocess, sys\n"
+    "r = subprocess.run(sys.argv[1:], capture_output=True, text=True, stdin=sys.stdin)\n"
+    "sys.stderr.write(r.stderr); sys.stdout.write(r.stdout)\n"
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
+    "sys.exit(r.returncode)\n"
+)
+
+
+def lekk_peak(
+    *args: str, cwd: Path | None = None, input: bytes | None = None
+) -> tuple[subprocess.CompletedProcess[str], int]:
+    """``lekk(...)`` and the peak RSS of the scan in MiB (the last line of stderr is taken)."""
+    r = lekk(*args, cwd=cwd, input=input, prefix=[sys.executable, "-c", _PEAK])
+    *lines, kib = r.stderr.splitlines()
+    r.stderr = "".join(line + "\n" for line in lines)
+    return r, int(kib) // 1024
+
+
 def lekk_json(*args: str, cwd: Path | None = None) -> dict:
     r = lekk(*args, "--format", "json", "--show-secrets", cwd=cwd)
     assert r.returncode in (0, 1), r.stderr

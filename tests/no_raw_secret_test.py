@@ -20,7 +20,7 @@ import zipfile
 from pathlib import Path
 
 import keygen
-from helpers import lekk
+from helpers import git, lekk
 from web_test import Site
 
 RNG = random.Random(1311)
@@ -176,3 +176,31 @@ def test_a_key_in_a_url_never_reaches_a_report(tmp_path: Path) -> None:
             )
     finally:
         site.close()
+
+
+def test_a_secret_in_a_commit_subject_never_reaches_a_report(tmp_path: Path) -> None:
+    """A key pasted into a commit subject is a finding of its own (the commit message); the same
+    subject shown as the ``commit``/``removed_in`` of another finding is masked, in every format."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    key, secret = keygen.sagapay_key(RNG), keygen.sagapay_secret(RNG)
+    (repo / "sagapay.env").write_text(f"SAGAPAY_API_SECRET={secret}\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", f"use the SagaPay key {key} for now")
+    (repo / "sagapay.env").write_text("SAGAPAY_API_SECRET=\n")
+    git(repo, "commit", "-q", "-am", f"drop SAGAPAY_API_KEY={key} from the env")
+    planted = {"key": key, "secret": secret}
+    for fmt in ("text", "json", "sarif", "html"):
+        r = lekk("git", str(repo), "--format", fmt, "-v")
+        assert r.returncode == 1, r.stderr
+        assert not _leaks(r.stdout + r.stderr, planted), (fmt, _leaks(r.stdout, planted))
+        if fmt == "json":
+            found = {(f["rule"], f["path"]) for f in json.loads(r.stdout)["findings"]}
+            assert ("sagapay-api-secret", "sagapay.env") in found, found
+            assert ("sagapay-api-key", "(commit message)") in found, found
+            (f,) = [f for f in json.loads(r.stdout)["findings"] if f["path"] == "sagapay.env"]
+            assert f["commit"]["summary"].startswith("use the SagaPay key "), f["commit"]
+            assert "********" in f["commit"]["summary"], f["commit"]
+            assert f["removed_in"]["summary"].startswith("drop SAGAPAY_API_KEY="), f["removed_in"]
+            assert "********" in f["removed_in"]["summary"], f["removed_in"]

@@ -19,6 +19,7 @@ from scanner.sources import Source
 
 if TYPE_CHECKING:
     from scanner.pipeline import Result
+from scanner.safetext import for_terminal
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -157,7 +158,7 @@ def load_config_and_rules(
 def warn(quiet: bool, prefix: str = "lekk: warning") -> Callable[[str], None]:
     def say(msg: str) -> None:
         if not quiet:
-            click.echo(f"{prefix}: {msg}", err=True)
+            click.echo(f"{prefix}: {for_terminal(msg)}", err=True)
 
     return say
 
@@ -199,7 +200,9 @@ def report(result: Result, out: Output, rules: Sequence[Rule], targets: Sequence
     """Write the report and return the exit code (0 clean, 1 findings)."""
     if out.verbose and not out.quiet:
         for f, why in result.dropped:
-            click.echo(f"lekk: dropped {f.rule.id} at {f.path}:{f.line}: {why}", err=True)
+            click.echo(
+                for_terminal(f"lekk: dropped {f.rule.id} at {f.path}:{f.line}: {why}"), err=True
+            )
     stream_is_tty = out.output is None and sys.stdout.isatty()
     color = out.color if out.color is not None else (stream_is_tty and "NO_COLOR" not in os.environ)
     ctx = ReportContext.of(

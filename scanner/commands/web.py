@@ -45,7 +45,7 @@ from scanner.commands.common import (
     type=click.FloatRange(0.1),
     default=10.0,
     show_default=True,
-    help="Seconds per request (connecting, and each wait for data).",
+    help="Seconds per request, from connecting to the last byte (redirects included).",
 )
 @click.option(
     "--max-redirects",

@@ -41,9 +41,9 @@ from typing import Any, TextIO
 import jinja2
 from markupsafe import Markup
 
-from scanner import __version__
+from scanner import __version__, mask
 from scanner.finding import SEVERITY_RANK, Finding, redact
-from scanner.reporters import ReportContext, mask, timeline
+from scanner.reporters import ReportContext, timeline
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from scanner import __version__
 from scanner.finding import SEVERITY_RANK, Finding, redact
 from scanner.reporters import ReportContext
 from scanner.reporters.sarif_rules import LIVE_SEVERITY, Variant, descriptor, is_live, variant_of
+from scanner.safetext import path_bytes
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/lekk/"
@@ -45,14 +46,14 @@ def _uri(path: str) -> str:
     """A relative, percent-encoded URI.  GitHub rejects URIs whose scheme differs from the
     checkout's, so a fetched URL (``https://host/app.js``) is written as ``host/app.js`` and the
     URL itself goes into the result's properties."""
-    p = path.replace("\\", "/")
+    p = path_bytes(path).decode("utf-8", "surrogateescape").replace("\\", "/")
     if _SCHEME.match(p):
         p = _SCHEME.sub("", p)
     elif os.path.isabs(p):
         with contextlib.suppress(ValueError):
             p = os.path.relpath(p, os.getcwd()).replace("\\", "/")
     p = str(PurePosixPath(p)).lstrip("/") if p else p
-    return quote(p, safe="/")
+    return quote(p.encode("utf-8", "surrogateescape"), safe="/")  # a name's own bytes
 
 
 def _commit(f: Finding, key: str = "commit") -> dict[str, Any] | None:

@@ -6,9 +6,11 @@ from collections.abc import Sequence
 from itertools import groupby
 from typing import TextIO
 
+from scanner import mask
 from scanner.finding import Finding, redact
-from scanner.reporters import ReportContext, mask, summary
-from scanner.reporters.mask import values
+from scanner.mask import values
+from scanner.reporters import ReportContext, summary
+from scanner.safetext import for_terminal as esc
 
 HISTORY_KEYS = (
     "commit",
@@ -30,34 +32,34 @@ def write(findings: Sequence[Finding], out: TextIO, ctx: ReportContext) -> None:
     show = ctx.show_secrets
     secrets = values(findings) | ctx.hidden  # every form of every value, dropped ones too
     for path, group in groupby(findings, key=lambda f: f.path):
-        out.write(_c(ctx, "path", path) + "\n")
+        out.write(_c(ctx, "path", esc(path)) + "\n")
         for f in group:
             sev = _c(ctx, f.severity, f.severity)
-            out.write(f"  {path}:{f.line}:{f.column}: {sev} {f.rule.id} {f.rule.name}\n")
+            out.write(f"  {esc(path)}:{f.line}:{f.column}: {sev} {f.rule.id} {esc(f.rule.name)}\n")
             secret = f.secret if show else redact(f.secret)
             if f.rule.is_secret:
                 enc = f" (decoded from {f.encoding})" if f.encoding else ""
-                out.write(f"    secret: {secret}{enc}\n")
+                out.write(f"    secret: {esc(secret)}{enc}\n")
             else:
-                out.write(f"    flagged: {f.secret}\n")  # a name, a URL's host, a header
+                out.write(f"    flagged: {esc(f.secret)}\n")  # a name, a URL's host, a header
             if f.origin:
-                out.write(f"    origin: {f.origin['path']}:{f.origin['line']}\n")
+                out.write(f"    origin: {esc(str(f.origin['path']))}:{f.origin['line']}\n")
             if f.client_side:
                 out.write("    ships to the browser: every visitor downloads this value\n")
             if f.context:
                 ctx_items = ", ".join(
                     f"{k}={v if show else redact(v)}" for k, v in sorted(f.context.items())
                 )
-                out.write(f"    context: {ctx_items}\n")
+                out.write(f"    context: {esc(ctx_items)}\n")
             for key in HISTORY_KEYS:
                 if key in f.extra and f.extra[key] not in (None, {"count": 0, "locations": []}):
-                    out.write(f"    {key}: {_fmt(f.extra[key])}\n")
+                    out.write(f"    {key}: {esc(_fmt(f.extra[key]))}\n")
             if f.snippet:
                 keep = "" if f.rule.is_secret else f.secret  # a lint span is shown as-is
                 snip = f.snippet[: mask.WIDTH] if show else mask.mask(f.snippet, secrets, keep)
-                out.write(_c(ctx, "dim", f"    | {snip}") + "\n")
-            out.write(f"    fix: {f.rule.remediation.action}\n")
-            out.write(f"    see: {f.rule.remediation.url}\n")
+                out.write(_c(ctx, "dim", f"    | {esc(snip)}") + "\n")
+            out.write(f"    fix: {esc(f.rule.remediation.action)}\n")
+            out.write(f"    see: {esc(f.rule.remediation.url)}\n")
         out.write("\n")
     out.write(summary(findings, ctx.files) + "\n")
 

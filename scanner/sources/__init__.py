@@ -11,6 +11,7 @@ directories, stdin), ``git.source.HistorySource`` and ``StagedSource``, ``web.We
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -31,6 +32,20 @@ Prefilter = Callable[[str | bytes, str], bool]
 may any rule match?  Sources call it before decoding or keeping a fragment."""
 
 
+_LONE_CR = re.compile(r"\r(?!\n)")
+_INNER_CR = re.compile(r"\r(?=[^\n])")
+
+
+def line_breaks(text: str, *, final: bool = True) -> str:
+    """``text`` with every lone CR (old Mac OS line ends) made a LF, so that each line count in
+    lekk (the engine's, the chunk readers', the shown line) sees CRLF, LF and CR alike; the
+    length is kept, so columns hold.  ``final=False``: a CR at the very end is left as it is,
+    since the next piece of the file may start with its LF."""
+    if "\r" not in text or text.count("\r") == text.count("\r\n"):
+        return text
+    return (_LONE_CR if final else _INNER_CR).sub("\n", text)
+
+
 @dataclass(frozen=True)
 class Fragment:
     """A piece of text to scan, and where it came from.
@@ -48,6 +63,10 @@ class Fragment:
     origin_path: str | None = None
     client_side: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # every source's text, whatever its line ends (the one place they are made alike)
+        object.__setattr__(self, "text", line_breaks(self.text))
 
 
 Drop = Callable[["Finding", str], None]

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from scanner.sources import Fragment, Prefilter, Warn, sourcemap
+from scanner.sources.files import Target, open_target
 
 JS_EXT = (".js", ".mjs", ".cjs")
 MAP_EXT = (".js.map", ".mjs.map", ".cjs.map", ".css.map")
@@ -109,10 +110,11 @@ def map_ref_in_text(text: str, line: int = 1, column: int = 1) -> MapRef | None:
     return MapRef(last.group(1).decode("utf-8", "replace"), at_line, at_col)
 
 
-def map_ref_in_file(real: str, limit: int = sourcemap.MAX_MAP) -> MapRef | None:
+def map_ref_in_file(target: Target, limit: int = sourcemap.MAX_MAP) -> MapRef | None:
     """Stream a bundle in bounded chunks for its last ``sourceMappingURL`` (URL read <= limit)."""
     try:
-        with open(real, "rb") as fh:
+        fh, _ = open_target(target)
+        with fh:
             best: tuple[int, int, int] | None = None  # offset, line, column
             base, line, col_base = 0, 1, 1  # position of buf[0]
             buf = b""
@@ -120,22 +122,20 @@ def map_ref_in_file(real: str, limit: int = sourcemap.MAX_MAP) -> MapRef | None:
                 data = fh.read(SCAN_CHUNK)
                 buf += data
                 cut = len(buf) if not data else max(0, len(buf) - TAIL_OVERLAP)
+                if 0 < cut < len(buf) and buf[cut - 1 : cut + 1] == b"\r\n":
+                    cut += 1  # a CRLF is one line end: never split
                 if b"sourceMappingURL" in buf:
                     for m in _REF.finditer(buf, 0, len(buf)):
                         if m.start() < cut:
-                            nl = buf.rfind(b"\n", 0, m.start())
-                            ln = line + buf.count(b"\n", 0, m.start())
-                            cl = m.start() - nl if nl >= 0 else col_base + m.start()
-                            best = (base + m.start(), ln, cl)
+                            n, start = _breaks(buf, m.start())
+                            cl = m.start() - start + 1 if n else col_base + m.start()
+                            best = (base + m.start(), line + n, cl)
                 if not data:
                     break
                 done, buf = buf[:cut], buf[cut:]
-                nl_count = done.count(b"\n")
-                if nl_count:
-                    line += nl_count
-                    col_base = len(done) - done.rfind(b"\n")
-                else:
-                    col_base += len(done)
+                n, start = _breaks(done, len(done))
+                line += n
+                col_base = len(done) - start + 1 if n else col_base + len(done)
                 base += len(done)
             if best is None:
                 return None
@@ -147,6 +147,13 @@ def map_ref_in_file(real: str, limit: int = sourcemap.MAX_MAP) -> MapRef | None:
     if found is None:
         return None
     return MapRef(found.group(1).decode("utf-8", "replace"), best[1], best[2])
+
+
+def _breaks(data: bytes, end: int) -> tuple[int, int]:
+    """Line ends in ``data[:end]`` (CRLF, LF and a lone CR alike) and where the last line
+    starts (0 when there is none)."""
+    n = data.count(b"\n", 0, end) + data.count(b"\r", 0, end) - data.count(b"\r\n", 0, end)
+    return n, max(data.rfind(b"\n", 0, end), data.rfind(b"\r", 0, end)) + 1
 
 
 def data_url_text(url: str) -> str:

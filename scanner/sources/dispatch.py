@@ -11,13 +11,21 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-import stat
 import urllib.parse
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from typing import BinaryIO
 
-from scanner.sources import Fragment, Prefilter, Warn, archives, bundles, sourcemap
-from scanner.sources.files import Target, is_binary, read_fragments
+from scanner.sources import Fragment, Prefilter, Warn, archives, bundles, mapstream, sourcemap
+from scanner.sources.files import (
+    Target,
+    open_or_warn,
+    open_regular,
+    open_target,
+    read_fragments,
+    read_upto,
+)
+from scanner.sources.sniff import SNIFF, is_binary
 
 HEAD = 64 << 10  # bytes of a script looked at to tell minified output
 _FILE_FIELD = re.compile(r'"file"\s*:\s*"([^"\\]{1,300})"')
@@ -27,30 +35,12 @@ def _always(data: str | bytes, path_low: str) -> bool:
     return True
 
 
-def _read_small(real: str, limit: int, *, follow: bool = False) -> bytes | None:
-    """The whole file when it is a regular file of at most ``limit`` bytes (a link only when
-    ``follow``: a path the user named)."""
+def _head(target: Target) -> bytes:
+    """The first bytes of a file as walked (never through a link, never blocking)."""
     try:
-        st = os.stat(real) if follow else os.lstat(real)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
-            return None
-        with open(real, "rb") as fh:
-            return fh.read(limit + 1)
-    except OSError:
-        return None
-
-
-def _size(real: str) -> int:
-    try:
-        return os.path.getsize(real)
-    except OSError:
-        return 0
-
-
-def _head(real: str) -> bytes:
-    try:
-        with open(real, "rb") as fh:
-            return fh.read(HEAD)
+        fh, _ = open_target(target)
+        with fh:
+            return read_upto(fh, HEAD)[0]
     except OSError:
         return b""
 
@@ -59,27 +49,24 @@ def file_fragments(target: Target, prefilter: Prefilter, warn: Warn) -> Iterator
     """The fragments of one file on disk, whatever its kind."""
     rel, real = target.rel, target.real
     tf = prefilter
-    if archives.is_archive_path(rel):
-        yield from expand(archives.fragments(real, rel, warn, tf), warn, tf)
-        return
-    if bundles.is_source_map_path(rel):
-        data = _read_small(real, sourcemap.MAX_MAP, follow=True)
-        if data is not None and not is_binary(data[:8192]):
-            text = data.decode("utf-8-sig", "replace")
-            yield from sourcemap.fragments(text, rel, warn, tf, extra=_bundle_of(text, real, rel))
+    if archives.is_archive_path(rel) or bundles.is_source_map_path(rel):
+        opened = open_or_warn(target, warn)
+        if opened is None:
             return
-        if data is None and _size(real) > sourcemap.MAX_MAP:
-            warn(f"{rel}: source map over {sourcemap.MAX_MAP >> 20} MiB; scanned as plain text")
-        yield from _marked(read_fragments(target, prefilter, warn), True)
+        with opened[0] as fh:
+            if archives.is_archive_path(rel):
+                yield from expand(archives.fragments(fh, rel, warn, tf), warn, tf)
+            else:
+                yield from _source_map(fh, opened[1], rel, real, warn, tf, None)
         return
     # the path as typed (`lekk scan web/dist` reports `assets/x.js`, which is still in dist/)
     client = bundles.is_client_side(rel) or bundles.is_client_side(real)
     if not bundles.is_script_path(rel):
         yield from _marked(read_fragments(target, prefilter, warn), client)
         return
-    ref = bundles.map_ref_in_file(real)
+    ref = bundles.map_ref_in_file(target)
     if not client:
-        client = ref is not None or bundles.looks_minified(_head(real).decode("utf-8", "replace"))
+        client = ref is not None or bundles.looks_minified(_head(target).decode("utf-8", "replace"))
     yield from _marked(read_fragments(target, prefilter, warn), client)
     if ref is None:
         return
@@ -89,12 +76,41 @@ def file_fragments(target: Target, prefilter: Prefilter, warn: Warn) -> Iterator
     map_real = bundles.local_map_path(real, ref.url)
     if map_real is None:
         return
-    data = _read_small(map_real, sourcemap.MAX_MAP)
-    if data is None:
+    try:
+        fh, size = open_regular(map_real)
+    except OSError:
         return  # maps are often not deployed; the bundle itself was scanned
     map_rel = posixpath.normpath(posixpath.join(posixpath.dirname(rel), _rel_url(ref.url)))
+    with fh:
+        yield from _source_map(fh, size, map_rel, map_real, warn, tf, {"bundle": rel})
+
+
+def _source_map(
+    fh: BinaryIO,
+    size: int,
+    rel: str,
+    real: str,
+    warn: Warn,
+    tf: Prefilter,
+    extra: dict[str, str] | None,
+) -> Iterator[Fragment]:
+    """A map on disk: parsed whole when small, walked as a stream when large (mapstream);
+    ``extra`` None: find the bundle it belongs to from its ``file``."""
+    if size > sourcemap.WHOLE_PARSE:
+        if extra is None:
+            head = read_upto(fh, 4096)[0]
+            fh.seek(max(size - 4096, 0))
+            tail = read_upto(fh, 4096)[0]
+            fh.seek(0)
+            extra = _bundle_of((head + b"\n" + tail).decode("utf-8", "replace"), real, rel)
+        yield from mapstream.fragments(fh, rel, warn, tf, extra=extra)
+        return
+    data = read_upto(fh, size + 1)[0]
+    if is_binary(data[:SNIFF]):
+        return
     text = data.decode("utf-8-sig", "replace")
-    yield from sourcemap.fragments(text, map_rel, warn, tf, extra={"bundle": rel})
+    extra = extra if extra is not None else _bundle_of(text, real, rel)
+    yield from sourcemap.fragments(text, rel, warn, tf, extra=extra)
 
 
 def _rel_url(url: str) -> str:

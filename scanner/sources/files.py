@@ -8,21 +8,31 @@ A path named on the command line is read even when it is a link: the user asked 
 from __future__ import annotations
 
 import codecs
+import errno
 import os
 import stat
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, BinaryIO
 
 from scanner.errors import SourceError
 from scanner.globs import path_matches
-from scanner.sources import TOKEN_MAX, TOKEN_PUNCT, Fragment, Prefilter, Warn, own_report
+from scanner.safetext import path_text
+from scanner.sources import (
+    TOKEN_MAX,
+    TOKEN_PUNCT,
+    Fragment,
+    Prefilter,
+    Warn,
+    line_breaks,
+    own_report,
+)
+from scanner.sources.sniff import SNIFF, sniff
 
 CHUNK = 1 << 20  # bytes decoded and scanned at a time: memory stays bounded on huge files
 OVERLAP = 4096  # carried from one chunk into the next, so a match on a boundary is still seen
-SNIFF = 8192  # bytes looked at to tell text from binary
 STDIN_PATH = "<stdin>"  # how findings in standard input are reported
 SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 
@@ -33,6 +43,8 @@ class Target:
 
     real: str
     rel: str
+    ident: tuple[int, int] | None = None
+    """(device, inode) the walk saw; None for a path named on the command line (followed)."""
 
 
 def walk(
@@ -53,6 +65,7 @@ def walk(
                 rel = p.resolve().relative_to(cwd.resolve()).as_posix()
             except ValueError:
                 rel = p.name
+            rel = path_text(rel)
             if not any(path_matches(rel, g) for g in excludes):
                 yield p.parent, Target(str(p), rel)
         else:
@@ -73,7 +86,7 @@ def _walk_dir(root: Path, excludes: Sequence[str], warn: Warn) -> Iterator[Targe
             continue
         dirs = []
         for e in reversed(entries):
-            rel = prefix + e.name
+            rel = prefix + path_text(e.name)  # a name that is not UTF-8 is shown as \xNN
             try:
                 if e.is_symlink():
                     continue
@@ -86,76 +99,125 @@ def _walk_dir(root: Path, excludes: Sequence[str], warn: Warn) -> Iterator[Targe
                 elif e.is_file(follow_symlinks=False) and not any(
                     path_matches(rel, g) for g in excludes
                 ):
-                    yield Target(e.path, rel)
+                    st = e.stat(follow_symlinks=False)
+                    yield Target(e.path, rel, (st.st_dev, st.st_ino))
             except OSError as exc:
                 warn(f"{rel}: {exc.strerror or exc}; skipped")
         stack.extend(reversed(dirs))
 
 
-def is_binary(head: bytes) -> bool:
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return False
-    return b"\0" in head
+def whole(data: bytes, path: str, prefilter: Prefilter) -> Fragment | None:
+    """A whole file's bytes as one fragment; None for binary or keyword-free content."""
+    kind = sniff(data[:SNIFF])
+    if kind is None:
+        return None
+    encoding, skip = kind
+    extra = own_report.mark(data[:SNIFF])
+    if encoding == "utf-8":  # keywords are visible in the raw bytes: decode only on a hit
+        if not prefilter(data, path.lower()):
+            return None
+        return Fragment(data[skip:].decode(encoding, "replace"), path, extra=extra)
+    text = data[skip:].decode(encoding, "replace")
+    return Fragment(text, path, extra=extra) if prefilter(text, path.lower()) else None
 
 
-def _decoder(head: bytes) -> tuple[str, int]:
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8", 3
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16", 0
-    return "utf-8", 0
+def open_regular(
+    real: str, ident: tuple[int, int] | None = None, *, follow: bool = False
+) -> tuple[BinaryIO, int]:
+    """``(file, size)`` when ``real`` is a regular file, else OSError with the reason.
+
+    A file can be swapped between the walk that listed it and the read: for a symlink to
+    ``/etc/shadow``, a FIFO that blocks forever, a device.  So the path is opened without
+    blocking and, unless ``follow`` (a path the user named), without following a symlink; the
+    opened descriptor itself must be a regular file and, when ``ident`` (the device and inode
+    the walk saw) is given, that very file: a parent directory swapped for a link to elsewhere
+    leads to another inode.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
+    try:
+        fd = os.open(real, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP and not follow:
+            raise OSError(exc.errno, "became a symbolic link during the scan") from None
+        raise
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        if ident is not None and (st.st_dev, st.st_ino) != ident:
+            raise OSError(errno.ESTALE, "replaced during the scan")
+        # unbuffered, and no bigger a read than the file: a 1 MiB buffer per small file costs
+        # more than reading it (the hot path of a tree scan)
+        return os.fdopen(fd, "rb", buffering=0), st.st_size
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def open_target(target: Target) -> tuple[BinaryIO, int]:
+    """``open_regular`` for a walked file (that very inode) or a named one (links followed)."""
+    return open_regular(target.real, target.ident, follow=target.ident is None)
+
+
+def open_or_warn(target: Target, warn: Warn) -> tuple[BinaryIO, int] | None:
+    """``open_target``, or a warning naming the file and the reason."""
+    try:
+        return open_target(target)
+    except OSError as exc:
+        warn(f"{target.rel}: cannot read: {exc.strerror or exc}; skipped")
+        return None
 
 
 def read_fragments(
     target: Target, prefilter: Prefilter, warn: Warn, *, chunk: int = CHUNK
 ) -> Iterator[Fragment]:
     """The text of one file as fragments; binary files yield nothing, bad bytes become U+FFFD."""
+    opened = open_or_warn(target, warn)
+    if opened is not None:
+        with opened[0] as fh:
+            yield from read_stream(fh, target.rel, prefilter, warn, chunk=chunk, size=opened[1])
+
+
+def read_stream(
+    fh: IO[bytes], rel: str, prefilter: Prefilter, warn: Warn, *, chunk: int = CHUNK, size: int = 0
+) -> Iterator[Fragment]:
+    """A file, stdin or an archive member as fragments of at most ``chunk`` bytes each, with
+    their true line and column; ``size`` (when known) lets a small file be read in one call."""
+    want = min(chunk, size + 1) if size else chunk  # +1: sees EOF at once
     try:
-        # unbuffered, and no bigger a read than the file: a 1 MiB buffer per small file costs
-        # more than reading it (the hot path of a tree scan)
-        fh = open(target.real, "rb", buffering=0)  # noqa: SIM115 - closed below; read in chunks
+        head, eof = read_upto(fh, want)
     except OSError as exc:
-        warn(f"{target.rel}: cannot read: {exc.strerror or exc}; skipped")
+        warn(f"{rel}: cannot read: {exc.strerror or exc}; skipped")
         return
-    with fh:
-        try:
-            st = os.fstat(fh.fileno())
-            if not stat.S_ISREG(st.st_mode):
-                warn(f"{target.rel}: not a regular file; skipped")
-                return
-            want = min(chunk, st.st_size + 1) if st.st_size else chunk  # +1: sees EOF at once
-            parts, got, eof = [], 0, False
-            while got < want:
-                part = fh.read(want - got)
-                if not part:
-                    eof = True
-                    break
-                parts.append(part)
-                got += len(part)
-            head = b"".join(parts)
-        except OSError as exc:
-            warn(f"{target.rel}: cannot read: {exc.strerror or exc}; skipped")
-            return
-        if is_binary(head[:SNIFF]):
-            return
-        path_low = target.rel.lower()
-        encoding, skip = _decoder(head)
+    if eof:  # the common case: the whole file in one read, one fragment
+        frag = whole(head, rel, prefilter)
+        if frag is not None:
+            yield frag
+        return
+    kind = sniff(head[:SNIFF])
+    if kind is not None:
         extra = own_report.mark(head)
-        if eof:  # the common case: the whole file in one read, one fragment
-            if encoding == "utf-16":  # keywords are not visible in the raw bytes: decode first
-                text = head.decode(encoding, "replace")
-                if prefilter(text, path_low):
-                    yield Fragment(text, target.rel, extra=extra)
-            elif prefilter(head, path_low):
-                yield Fragment(head[skip:].decode(encoding, "replace"), target.rel, extra=extra)
-            return
-        yield from _chunked(fh, head[skip:], target, encoding, prefilter, warn, chunk, extra)
+        yield from _chunked(fh, head[kind[1] :], rel, kind[0], prefilter, warn, chunk, extra)
+
+
+def read_upto(fh: IO[bytes], want: int) -> tuple[bytes, bool]:
+    """Up to ``want`` bytes (a pipe or an unbuffered file may return less per call), and
+    whether the end was reached first."""
+    parts: list[bytes] = []
+    got = 0
+    while got < want:
+        part = fh.read(want - got)
+        if not part:
+            return b"".join(parts), True
+        parts.append(part)
+        got += len(part)
+    return b"".join(parts), False
 
 
 def _chunked(
-    fh: object,
+    fh: IO[bytes],
     first: bytes,
-    target: Target,
+    rel: str,
     encoding: str,
     prefilter: Prefilter,
     warn: Warn,
@@ -163,27 +225,27 @@ def _chunked(
     extra: Mapping[str, Any],
 ) -> Iterator[Fragment]:
     decoder = codecs.getincrementaldecoder(encoding)("replace")
-    read = fh.read  # type: ignore[attr-defined]
-    path_low = target.rel.lower()
+    path_low = rel.lower()
     line, column = 1, 1  # position of the first character of `carry + text`
     carry = ""
     data = first
     while data:
         text = decoder.decode(data)
         try:
-            data = read(chunk)
+            data = read_upto(fh, chunk)[0]
         except OSError as exc:
-            warn(f"{target.rel}: read error: {exc.strerror or exc}; rest of file skipped")
+            warn(f"{rel}: read error: {exc.strerror or exc}; rest of file skipped")
             data = b""
         if not data:
             text += decoder.decode(b"", final=True)
-        piece = carry + text
+        # a lone CR ends a line too; one at the very end waits: a LF may follow in the next read
+        piece = line_breaks(carry + text, final=not data)
         keep = piece[-OVERLAP:] if data else ""
         # a fragment never ends inside a token (a value cut in two would look complete); the
         # cut-off tail is in `keep` and scanned whole with the next chunk
         seen = piece[: len(piece) - token_tail(keep)] if data else piece
         if prefilter(seen, path_low):
-            yield Fragment(seen, target.rel, line=line, column=column, extra=extra)
+            yield Fragment(seen, rel, line=line, column=column, extra=extra)
         line, column = advance(line, column, piece[: len(piece) - len(keep)])
         carry = keep
 
@@ -206,7 +268,6 @@ def token_tail(text: str) -> int:
     return n
 
 
-def read_stdin(prefilter: Prefilter) -> Iterator[Fragment]:
-    data = sys.stdin.buffer.read()
-    if not is_binary(data[:SNIFF]) and prefilter(data, STDIN_PATH):
-        yield Fragment(data.decode("utf-8", "replace"), STDIN_PATH)
+def read_stdin(prefilter: Prefilter, warn: Warn) -> Iterator[Fragment]:
+    """Standard input, streamed in chunks like a file (``cat BIG | lekk scan -``)."""
+    yield from read_stream(sys.stdin.buffer, STDIN_PATH, prefilter, warn)

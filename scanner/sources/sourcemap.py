@@ -8,6 +8,7 @@ the embedded sources) is scanned as plain text, so nothing is missed and nothing
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -15,9 +16,11 @@ from dataclasses import dataclass
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
+from scanner.safetext import path_text
 from scanner.sources import Fragment, Prefilter, Warn
 
-MAX_MAP = 64 << 20  # characters of a map parsed as JSON; a bigger one is scanned as plain text
+MAX_MAP = 64 << 20  # characters of a sourceMappingURL read from a bundle
+WHOLE_PARSE = 8 << 20  # characters of a map parsed with json.loads; a bigger one is streamed
 MAX_SECTIONS_DEPTH = 3
 
 
@@ -45,7 +48,7 @@ def normalise(source: str, root: str = "") -> str:
     s = _SCHEME.sub("", s, count=1)
     s = s.split("?", 1)[0].split("#", 1)[0]
     parts = [p for p in s.replace("\\", "/").split("/") if p not in ("", ".", "..")]
-    return "/".join(parts) or source
+    return path_text("/".join(parts) or source)  # JSON may spell lone surrogates
 
 
 def _content_offsets(text: str, count: int) -> list[int]:
@@ -104,8 +107,8 @@ def _entries(doc: Mapping[str, Any], text: str | None, depth: int = 0) -> list[E
 
 def parse(text: str) -> list[Entry]:
     """The embedded sources of a map; raises MapError when ``text`` is not a source map."""
-    if len(text) > MAX_MAP:
-        raise MapError(f"larger than {MAX_MAP >> 20} MiB")
+    if len(text) > WHOLE_PARSE:
+        raise MapError(f"larger than {WHOLE_PARSE >> 20} MiB")
     body = text
     if body.startswith(_XSSI):  # ")]}'" guard line some servers prepend
         nl = body.find("\n")
@@ -165,6 +168,12 @@ def fragments(
         # not JSON at all: a linker or game '.map', say; plain text, nothing to warn about
         if prefilter(text, path_low):
             yield Fragment(text, path, line, column, extra=extra)
+        return
+    if len(text) > WHOLE_PARSE and not inline:  # in memory already (a fetched map, a blob)
+        from scanner.sources import mapstream
+
+        data = io.BytesIO(text.encode("utf-8", "surrogatepass"))
+        yield from mapstream.fragments(data, path, warn, prefilter, extra=extra)
         return
     try:
         entries = parse(text)

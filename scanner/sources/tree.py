@@ -44,7 +44,9 @@ class FileSource(Source):
         paths = self.paths
         if STDIN in paths:
             found.extend(
-                f for frag in files_source.read_stdin(scan.prefilter) for f in scan(frag, warn)
+                f
+                for frag in files_source.read_stdin(scan.prefilter, warn)
+                for f in scan(frag, warn)
             )
             self.files += 1
             paths = [p for p in paths if p != STDIN]

@@ -8,8 +8,11 @@ fragment is client-side and its path is the URL.
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import re
-import time
+import socket
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -23,8 +26,18 @@ from typing import IO, Any
 from scanner import __version__
 from scanner.errors import SourceError
 from scanner.finding import Finding, redact
-from scanner.sources import Fragment, Prefilter, ScanFn, Source, Warn, bundles, scan_all, sourcemap
-from scanner.sources.webpage import Page
+from scanner.sources import (
+    Fragment,
+    Prefilter,
+    ScanFn,
+    Source,
+    Warn,
+    bundles,
+    line_breaks,
+    scan_all,
+    sourcemap,
+    webpage,
+)
 
 READ = 64 << 10
 PAGE_EXT = ("", ".html", ".htm", ".php", ".asp", ".aspx", ".jsp")
@@ -34,7 +47,7 @@ PAGE_EXT = ("", ".html", ".htm", ".php", ".asp", ".aspx", ".jsp")
 class WebLimits:
     max_pages: int = 20  # HTML pages fetched (the start page included)
     max_bytes: int = 50 << 20  # bytes read in total; a response is cut off at what is left
-    timeout: float = 10.0  # seconds per request (connect, and each wait for data)
+    timeout: float = 10.0  # seconds per request, from connecting to the last byte
     max_redirects: int = 5
 
 
@@ -90,6 +103,64 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
+class _Deadline:
+    """Bounds a whole request, redirects included: when the time is up, every socket it opened
+    is shut down, so a server that sends a byte a second (each within the socket's timeout)
+    cannot hold the scan."""
+
+    def __init__(self, seconds: float) -> None:
+        self.expired = False
+        self._socks: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._socks.append(sock)
+            if self.expired:
+                self._shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._socks:
+                self._shut(sock)
+
+    @staticmethod
+    def _shut(sock: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+def _watched(deadline: _Deadline) -> list[urllib.request.BaseHandler]:
+    """HTTP and HTTPS handlers whose connections register their socket with ``deadline``."""
+
+    class Http(http.client.HTTPConnection):
+        def connect(self) -> None:
+            super().connect()
+            deadline.watch(self.sock)
+
+    class Https(http.client.HTTPSConnection):
+        def connect(self) -> None:
+            super().connect()
+            deadline.watch(self.sock)
+
+    class HttpHandler(urllib.request.HTTPHandler):
+        def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+            return self.do_open(Http, req)
+
+    class HttpsHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+            return self.do_open(Https, req, context=self._context)  # type: ignore[attr-defined]
+
+    return [HttpHandler(), HttpsHandler()]
+
+
 class Crawler:
     def __init__(
         self,
@@ -135,41 +206,55 @@ class Crawler:
             raise FetchError(
                 f"the {self.limits.max_bytes}-byte total limit is reached", "--max-bytes"
             )
+        deadline = _Deadline(self.limits.timeout)
         opener = urllib.request.build_opener(
-            _Redirects(self.limits.max_redirects, None if first else self)
+            _Redirects(self.limits.max_redirects, None if first else self), *_watched(deadline)
         )
         req = urllib.request.Request(
             url,
             method="GET",
             headers={"User-Agent": f"lekk/{__version__} (secret scanner)", "Accept": "*/*"},
         )
-        deadline = time.monotonic() + self.limits.timeout * 6
+        chunks: list[bytes] = []
+        truncated = ""  # the limit that cut the body short
         try:
             with opener.open(req, timeout=self.limits.timeout) as resp:
-                chunks, size, truncated = [], 0, ""
+                final, headers = resp.geturl(), resp.headers
+                size = 0
                 while True:
-                    block = resp.read(min(READ, self.left - size + 1))
+                    try:
+                        block = resp.read1(min(READ, self.left - size + 1))
+                    except (OSError, HTTPException):
+                        if not deadline.expired:
+                            raise
+                        block = b""
                     if not block:
+                        truncated = "--timeout" if deadline.expired else ""
                         break
                     chunks.append(block)
                     size += len(block)
-                    if size > self.left or time.monotonic() > deadline:
-                        truncated = "--max-bytes" if size > self.left else "--timeout"
+                    if size > self.left:
+                        truncated = "--max-bytes"
                         break
-                body = b"".join(chunks)[: self.left]
-                final = resp.geturl()
-                headers = resp.headers
         except urllib.error.HTTPError as exc:
             raise FetchError(f"HTTP {exc.code} {exc.reason}") from None
         except urllib.error.URLError as exc:
             reason = exc.reason
-            if isinstance(reason, TimeoutError):
+            if isinstance(reason, TimeoutError) or deadline.expired:
                 raise FetchError(f"timed out after {self.limits.timeout:g}s", "--timeout") from None
             raise FetchError(str(getattr(reason, "strerror", None) or reason)) from None
-        except TimeoutError:
-            raise FetchError(f"timed out after {self.limits.timeout:g}s", "--timeout") from None
-        except (OSError, ValueError, HTTPException) as exc:  # cut-off bodies, bad URLs
+        except (
+            TimeoutError,
+            OSError,
+            ValueError,
+            HTTPException,
+        ) as exc:  # cut-off bodies, bad URLs
+            if isinstance(exc, TimeoutError) or deadline.expired:
+                raise FetchError(f"timed out after {self.limits.timeout:g}s", "--timeout") from None
             raise FetchError(str(exc) or type(exc).__name__) from None
+        finally:
+            deadline.cancel()
+        body = b"".join(chunks)[: self.left]
         self.left -= len(body)
         self.fetched += 1
         if truncated:
@@ -220,9 +305,10 @@ class Crawler:
     def _text(self, got: Fetched) -> str:
         charset = got.headers.get_content_charset() or "utf-8"
         try:
-            return got.body.decode(charset, "replace")
+            text = got.body.decode(charset, "replace")
         except LookupError:
-            return got.body.decode("utf-8", "replace")
+            text = got.body.decode("utf-8", "replace")
+        return line_breaks(text)  # so that positions in a page agree with its fragments
 
     def _page(self, got: Fetched) -> Iterator[Fragment]:
         """A fetched page or link; the start URL may also be a script or a map itself."""
@@ -237,12 +323,11 @@ class Crawler:
         text = self._text(got)
         if self.prefilter(text, got.url.lower()):
             yield Fragment(text, got.url, client_side=True)
-        parser = Page(got.url)
-        try:
-            parser.feed(text)
-            parser.close()
-        except (AssertionError, ValueError) as exc:
-            self.warn(f"{got.url}: HTML not fully parsed ({exc})")
+        parser = webpage.parse(text, got.url)
+        if parser.dropped:
+            self.warn(
+                f"{got.url}: more than {webpage.MAX_URLS} scripts and links; the rest skipped"
+            )
         self._links = list(parser.links)
         for body, line, col in parser.inline:
             ref = bundles.map_ref_in_text(body, line, col)

@@ -10,6 +10,7 @@ import pytest
 from helpers import ROOT, corpus_copy, fake, lekk, lekk_json
 
 from scanner.sources.bundles import is_client_side, map_ref_in_file, map_ref_in_text
+from scanner.sources.files import Target
 
 BUNDLES = ROOT / "tests" / "testdata" / "bundles"
 PLACEHOLDER = "@@LEKK_SAGAPAY_KEY_PLACEHOLDER@@"
@@ -149,7 +150,7 @@ def test_map_ref_last_comment_wins_across_chunks(tmp_path: Path) -> None:
     body += "\n//# sourceMappingURL=new.js.map\n"
     p = tmp_path / "b.js"
     p.write_text(body)
-    ref = map_ref_in_file(str(p))
+    ref = map_ref_in_file(Target(str(p), "b.js"))
     assert ref is not None and (ref.url, ref.line, ref.column) == ("new.js.map", 3, 1)
     text_ref = map_ref_in_text('x="//# sourceMappingURL="+u;\n//# sourceMappingURL=a.map')
     assert text_ref is not None and (text_ref.url, text_ref.line) == ("a.map", 2)

@@ -14,6 +14,7 @@ from helpers import lekk
 from scanner.pipeline import Scan
 from scanner.rules import load_rules
 from scanner.sources import files
+from scanner.sources.sniff import is_binary
 from scanner.sources.tree import scan_targets
 
 RNG = random.Random(11)
@@ -58,9 +59,9 @@ def test_symlinks_are_not_followed(tmp_path: Path) -> None:
 
 
 def test_binary_by_content_not_name() -> None:
-    assert files.is_binary(b"PK\x03\x04\x00\x00")
-    assert not files.is_binary(b"plain text, even in a file called x.png")
-    assert not files.is_binary("utf-16 text".encode("utf-16"))
+    assert is_binary(b"PK\x03\x04\x00\x00")
+    assert not is_binary(b"plain text, even in a file called x.png")
+    assert not is_binary("utf-16 text".encode("utf-16"))
 
 
 def _frags(tmp_path: Path, data: bytes, chunk: int = files.CHUNK) -> list:

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
-from scanner.sources import Fragment, Prefilter, Warn, own_report
+from scanner.sources import Fragment, Prefilter, Warn
 from scanner.sources import files as files_source
 
 BIG = 16 << 20  # blobs larger than this are streamed in chunks
@@ -77,34 +77,16 @@ class _Bounded:
 
 def fragments(data: bytes, path: str, prefilter: Prefilter) -> Iterator[Fragment]:
     """A whole blob's text as one fragment (nothing for binary or keyword-free content)."""
-    head = data[: files_source.SNIFF]
-    if files_source.is_binary(head):
-        return
-    if not prefilter(data, path.lower()):
-        return
-    encoding, skip = files_source._decoder(head)
-    yield Fragment(data[skip:].decode(encoding, "replace"), path, extra=own_report.mark(head))
+    frag = files_source.whole(data, path, prefilter)
+    if frag is not None:
+        yield frag
 
 
 def streamed_fragments(
     body: _Bounded, path: str, prefilter: Prefilter, warn: Warn
 ) -> Iterator[Fragment]:
     """A large blob in bounded chunks (same overlap and line tracking as large files)."""
-    head = body.read(files_source.CHUNK)
-    if files_source.is_binary(head[: files_source.SNIFF]):
-        return
-    encoding, skip = files_source._decoder(head)
-    target = files_source.Target(real=path, rel=path)
-    yield from files_source._chunked(
-        body,
-        head[skip:],
-        target,
-        encoding,
-        prefilter,
-        warn,
-        files_source.CHUNK,
-        own_report.mark(head),
-    )
+    yield from files_source.read_stream(body, path, prefilter, warn)  # type: ignore[arg-type]
 
 
 def feed(stdin: IO[bytes], names: Iterable[str]) -> threading.Thread:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner.errors import SourceError
+from scanner.safetext import path_text
 from scanner.sources import Warn
 from scanner.sources.git.blobs import FORMAT
 from scanner.sources.git.cmd import Git, Proc
@@ -244,7 +245,7 @@ def _parse_log(
             if on_commit is not None:
                 on_commit(raw[0].decode("ascii", "replace"))
         elif tok[0] == 58 and raw:  # ":": a raw diff line, then its path
-            path = next(tokens, b"").decode("utf-8", "replace")
+            path = path_text(next(tokens, b""))
             meta = tok.decode("ascii", "replace")
             n = len(meta) - len(meta.lstrip(":"))  # number of parents (combined format: n > 1)
             fields = meta[n:].split()

@@ -7,6 +7,7 @@ staged blob, not the working-tree file, which may differ.
 from __future__ import annotations
 
 from scanner.errors import SourceError
+from scanner.safetext import path_text
 from scanner.sources.git.cmd import Git, first_error
 from scanner.sources.git.history import EMPTY
 
@@ -46,7 +47,7 @@ def _parse_raw(out: bytes) -> list[tuple[str, str, str]]:
         _, mode, old, new, status = fields[:5]
         if status[:1] in ("D", "U") or mode == "160000" or new in EMPTY:
             continue
-        found.append((path.decode("utf-8", "replace"), new, "" if old in EMPTY else old))
+        found.append((path_text(path), new, "" if old in EMPTY else old))
     return found
 
 
@@ -58,5 +59,5 @@ def _parse_ls_files(out: bytes) -> list[tuple[str, str, str]]:
         meta, path = entry.split(b"\t", 1)
         mode, sha, stage = meta.decode().split()
         if stage == "0" and mode != "160000":
-            found.append((path.decode("utf-8", "replace"), sha, ""))
+            found.append((path_text(path), sha, ""))
     return found

@@ -9,7 +9,7 @@ filters dropped (``lekk:ignore``, an allowlist, a baseline) and credentials no r
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 
 from scanner.finding import Finding, redact
 
@@ -54,3 +54,21 @@ def _cut_edges(s: str, value: str) -> str:
             body = "*" * 8 + body[k:]
             break
     return head + body + tail
+
+
+COMMIT_KEYS = ("commit", "removed_in")  # a history finding's extras that hold a commit's subject
+
+
+def commit_subjects(findings: Sequence[Finding], secrets: Collection[str]) -> list[Finding]:
+    """``findings`` with the commit subjects they carry masked as a shown line is: a secret
+    pasted into a commit message is a finding of its own (``(commit message)``), never the raw
+    subject of another.  Always, ``--show-secrets`` or not: a subject is context."""
+    out = []
+    for f in findings:
+        extra = dict(f.extra)
+        for key in COMMIT_KEYS:
+            commit = extra.get(key)
+            if isinstance(commit, dict) and commit.get("summary"):
+                extra[key] = {**commit, "summary": mask(commit["summary"], secrets)}
+        out.append(f.with_(extra=extra) if extra != f.extra else f)
+    return out
