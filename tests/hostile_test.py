@@ -153,7 +153,7 @@ def test_escape_sequences_never_reach_the_terminal(tmp_path: Path) -> None:
     assert _raw_controls(r.stdout) == set() and _raw_controls(r.stderr) == set()
     assert "\\x1b[2J\\x1b[Hx.env:2:13: error sagapay-api-key" in r.stdout
     assert "\\x1b[2K\\x1b[1Glekk: no leaks found" in r.stdout  # the shown line, inert
-    assert r.stderr.startswith("lekk: warning: \\x1b[2J\\x1b[Hbroken.zip: cannot read archive")
+    assert "lekk: warning: \\x1b[2J\\x1b[Hbroken.zip: cannot read archive" in r.stderr
     # history: the commit's author and subject are shown escaped as well
     repo = tmp_path / "repo"
     repo.mkdir()
@@ -455,13 +455,19 @@ def test_web_timeout_bounds_the_whole_request(tmp_path: Path) -> None:
         f'<script>k="{key}" // sagapay</script>'
     ).encode()
     with hi.serving(_Trickle) as url:
-        r = lekk("web", url + "/", "--timeout", "1", "--format", "json", cwd=tmp_path)
+        r = lekk(
+            "web", url + "/", "--timeout", "1", "--format", "json", "--allow-partial", cwd=tmp_path
+        )
     column = _Trickle.page.index(key.encode()) + 1
     assert _json(r) == [("sagapay-api-key", url + "/", 1, column)]
-    cut, head = r.stderr.splitlines()
+    cut, head, partial = r.stderr.splitlines()
     assert cut.startswith(f"lekk: warning: {url}/slow.js: response cut off after ")
     assert cut.endswith(" bytes (size or time limit)")
     assert head == f"lekk: warning: {url}/slow-head: cannot fetch: timed out after 1s; skipped"
+    assert partial.startswith(
+        f"lekk: warning: {url}/: partial scan, cut short by a limit (--timeout"
+    )
+    assert json.loads(r.stdout)["partial"] is True
 
 
 def test_web_page_of_unclosed_tags(tmp_path: Path) -> None:
@@ -470,15 +476,37 @@ def test_web_page_of_unclosed_tags(tmp_path: Path) -> None:
     _Trickle.page = (f'<script>k="{key}" // sagapay</script>' + "<a" * 300_000).encode()
     many = "".join(f'<a href="/p{i}.html">' for i in range(200_000))
     with hi.serving(_Trickle) as url:
-        r = lekk("web", url + "/", "--format", "json", "--max-pages", "1", cwd=tmp_path)
+        r = lekk(
+            "web",
+            url + "/",
+            "--format",
+            "json",
+            "--max-pages",
+            "1",
+            "--allow-partial",
+            cwd=tmp_path,
+        )
         column = _Trickle.page.index(key.encode()) + 1
         assert _json(r) == [("sagapay-api-key", url + "/", 1, column)]
         _Trickle.page = (many + f'<script>k="{key}" // sagapay</script>').encode()
-        r = lekk("web", url + "/", "--format", "json", "--max-pages", "1", cwd=tmp_path)
+        r = lekk(
+            "web",
+            url + "/",
+            "--format",
+            "json",
+            "--max-pages",
+            "1",
+            "--allow-partial",
+            cwd=tmp_path,
+        )
     column = _Trickle.page.index(key.encode()) + 1
     assert _json(r) == [("sagapay-api-key", url + "/", 1, column)]
     warning = f"lekk: warning: {url}/: more than 10000 scripts and links; the rest skipped\n"
-    assert r.stderr == warning
+    partial = (
+        f"lekk: warning: {url}/: partial scan, cut short by a limit (--max-pages: {url}/p0.html "
+        "and the pages after it not fetched)\n"
+    )
+    assert r.stderr == warning + partial
 
 
 def test_large_source_map_is_streamed(tmp_path: Path) -> None:

@@ -180,7 +180,7 @@ def execute(
     from scanner import pipeline
 
     if out.verbose and not out.quiet:
-        click.echo(f"lekk: {cfg.describe()}", err=True)
+        click.echo(f"lekk: {for_terminal(cfg.describe())}", err=True)
     settings = pipeline.Settings(
         rules=tuple(rules),
         config=cfg,
