@@ -13,13 +13,16 @@ import html
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import regex
 
 from scanner import fastscan
+from scanner.allow import allowed_by
+from scanner.casefold import fold, spellings
 from scanner.finding import Finding
+from scanner.paths import path_ok
 from scanner.rules import Rule
 from scanner.sources import TOKEN_MAX, TOKEN_PUNCT, Fragment
 
@@ -39,17 +42,7 @@ _IGNORE = re.compile(
 # (the standard library's `re` runs these simple patterns about 4x faster than `regex`)
 _B64_TOKEN = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
 _PRINTABLE = re.compile(r"^[\x21-\x7e]{8,200}$")
-SAGAPAY_PREFIXES = (
-    b"spk_live_",
-    b"spk_test_",
-    b"sps_live_",
-    b"sps_test_",
-    b"spay_live_",
-    b"spay_test_",
-    b"sg_live_",
-    b"sg_test_",
-    b"sgs_",
-)
+MIN_TRIGGER = 4  # a Base64 form shorter than this would match nearly any Base64 text
 
 
 def b64_forms(prefix: bytes) -> tuple[str, ...]:
@@ -67,9 +60,17 @@ def b64_forms(prefix: bytes) -> tuple[str, ...]:
     return tuple(forms)
 
 
-# So that an encoded key with no plain-text hint (a Kubernetes Secret with bland names, a
-# base64-encoded .env) still reaches the decoder.
-B64_TRIGGERS = tuple(f for p in SAGAPAY_PREFIXES for f in b64_forms(p))
+def b64_triggers(rules: Sequence[Rule]) -> tuple[str, ...]:
+    """So that an encoded key with no plain-text hint (a Kubernetes Secret with bland names, a
+    base64-encoded .env) still reaches the decoder: the Base64 forms of every secret rule's
+    keywords and value prefixes, as written in lower case, upper case (an environment
+    variable's name) and capitalised."""
+    words = {
+        w for r in rules if r.is_secret for w in (*r.keywords, *(p.lower() for p in r.prefixes))
+    }
+    texts = {v for w in words for v in (w, w.upper(), w.capitalize())}
+    forms = {f for v in texts for f in b64_forms(v.encode())}
+    return tuple(sorted(f for f in forms if len(f) >= MIN_TRIGGER))
 
 
 def shannon_entropy(value: str) -> float:
@@ -78,14 +79,6 @@ def shannon_entropy(value: str) -> float:
     counts = Counter(value)
     n = len(value)
     return -sum(c / n * math.log2(c / n) for c in counts.values())
-
-
-def _lower(text: str) -> str:
-    low = text.lower()
-    if len(low) == len(text):
-        return low
-    # a few code points (U+0130) lower to two; keep offsets aligned by lowering ASCII only
-    return text.translate({c: c + 32 for c in range(65, 91)})
 
 
 @dataclass
@@ -150,6 +143,19 @@ def _snippet(t: _Text, start: int, end: int, width: int = 60) -> str:
     return ("…" if lo > ls else "") + text + ("…" if hi < le else "")
 
 
+def _moved(f: Finding, t: _Text, start: int, end: int) -> Finding:
+    """A finding made in a derived copy of the text (decoded, or pairs brought together),
+    placed at the span start..end of the text itself."""
+    if t.frag.origin_path is not None:  # the container's position stays; the origin's line moves
+        origin = {"path": t.frag.origin_path, "line": 1 + t.text.count("\n", 0, start)}
+        moves: dict[str, object] = {"origin": origin}
+    else:
+        line, col = t.line_col(start)
+        end_line, end_col = t.line_col(end)
+        moves = {"line": line, "column": col, "end_line": end_line, "end_column": end_col}
+    return f.with_(snippet=_snippet(t, start, end), suppressions=_suppressions(t, start), **moves)
+
+
 class Engine:
     """Compiled rule set.  ``scan(fragment)`` returns raw findings (filters come after)."""
 
@@ -157,21 +163,25 @@ class Engine:
         self.rules = tuple(rules)
         self.keywords = tuple(sorted({k for r in self.rules for k in r.keywords}))
         self.timeouts: list[str] = []
-        words = (*self.keywords, *B64_TRIGGERS)
+        self.triggers = b64_triggers(self.rules)
+        # the raw bytes the prefilter looks for, ASCII letters in any case: every spelling of
+        # each keyword's other letters (casefold.py), and the Base64 triggers
+        words = sorted({w.encode() for k in self.keywords for w in spellings(k)})
+        words += sorted({t.encode() for t in self.triggers} - set(words))
         # one pass in C when the extension is built (scanner/fastscan.py) ...
-        self._search = fastscan.compile_search(w.encode() for w in words) if extension else None
+        self._search = fastscan.compile_search(words) if extension else None
         # ... else needle -> (word, offset of the needle in the word) for the words holding it
         self._needles = () if self._search else _needles(words)
 
     def prefilter(self, data: str | bytes, path_low: str = "") -> bool:
         """True when any rule could match: the cheap test run over raw bytes before decoding.
 
-        ``data`` is the raw text (any case); ``path_low`` the lowercased path.  The hot path of
+        ``data`` is the raw text (any case); ``path_low`` the folded path.  The hot path of
         a scan.  With the C extension, one pass finds any keyword or Base64 trigger, ASCII
         case-insensitively.  Without it, the data is lowercased and a few needles that between
         them occur in every keyword (e.g. ``_live_`` for all the SagaPay prefixes) are searched,
-        one ``bytes.find`` each (21 with the built-in packs, not one per keyword and Base64 form:
-        54); where a needle occurs, the keywords that contain it are checked in place.
+        one ``bytes.find`` each (not one per keyword and Base64 form); where a needle occurs, the
+        keywords that contain it are checked in place.
         """
         if isinstance(data, str):
             data = data.encode("utf-8", "surrogatepass")
@@ -198,13 +208,14 @@ class Engine:
         return False
 
     def scan(self, frag: Fragment) -> list[Finding]:
-        t = _Text(frag, frag.text, _lower(frag.text), frag.path.lower())
-        found = [f for _, f in self._scan_text(t)]
-        decoded = list(self._scan_decoded(t))
+        t = _Text(frag, frag.text, fold(frag.text), fold(frag.path))
+        rules = list(self._active(t))
+        found = dict(self._scan_text(t, rules))
+        decoded = list(self._scan_decoded(t, ()))
         if decoded:  # a Base64 value that decodes to a secret is reported decoded, not as itself
             spots = {(f.line, f.column) for f in decoded}
-            found = [f for f in found if (f.line, f.column) not in spots]
-        return found + decoded
+            return [f for f in found.values() if (f.line, f.column) not in spots] + decoded
+        return list(found.values())
 
     # -- plain text -------------------------------------------------------------------------
 
@@ -215,11 +226,9 @@ class Engine:
         for rule in self.rules:
             if rule.client_side_only:
                 # a client-side-only rule's ``paths`` name more browser code (components)
-                if not t.frag.client_side and not (
-                    rule.paths and _path_ok(t.frag.path, rule.paths)
-                ):
+                if not t.frag.client_side and not (rule.paths and path_ok(t.frag.path, rule.paths)):
                     continue
-            elif rule.paths and not _path_ok(t.frag.path, rule.paths):
+            elif rule.paths and not path_ok(t.frag.path, rule.paths):
                 continue
             if any(k in present for k in rule.keywords):
                 yield rule
@@ -246,24 +255,32 @@ class Engine:
                 regions.append((lo, hi))
         return regions
 
-    def _scan_text(self, t: _Text) -> Iterator[tuple[int, Finding]]:
-        for rule in self._active(t):
-            seen: set[tuple[int, int]] = set()
-            for lo, hi in self._regions(t, rule):
-                try:
-                    matches = list(rule.pattern.finditer(t.text, lo, hi, timeout=REGEX_TIMEOUT))
-                except TimeoutError:
-                    self.timeouts.append(f"{t.frag.path}: rule {rule.id} timed out; skipped")
-                    continue
-                for m in matches:
-                    group = "secret" if "secret" in rule.pattern.groupindex else 1
-                    span = m.span(group)
-                    if span in seen or span[0] < 0 or m.end() == hi < len(t.text):
-                        continue  # seen, unset, or cut short by a region inside a long token
-                    seen.add(span)
-                    f = self._candidate(rule, t, m, span)
-                    if f is not None:
-                        yield span[0], f
+    def _scan_text(
+        self, t: _Text, rules: Iterable[Rule] | None = None
+    ) -> Iterator[tuple[tuple[str, tuple[int, int]], Finding]]:
+        """((rule id, span of the value), finding) for each candidate the rules keep."""
+        for rule in self._active(t) if rules is None else rules:
+            yield from self._scan_regions(t, rule, self._regions(t, rule))
+
+    def _scan_regions(
+        self, t: _Text, rule: Rule, regions: Iterable[tuple[int, int]]
+    ) -> Iterator[tuple[tuple[str, tuple[int, int]], Finding]]:
+        seen: set[tuple[int, int]] = set()
+        group = "secret" if "secret" in rule.pattern.groupindex else 1
+        for lo, hi in regions:
+            try:
+                matches = list(rule.pattern.finditer(t.text, lo, hi, timeout=REGEX_TIMEOUT))
+            except TimeoutError:
+                self.timeouts.append(f"{t.frag.path}: rule {rule.id} timed out; skipped")
+                continue
+            for m in matches:
+                span = m.span(group)
+                if span in seen or span[0] < 0 or m.end() == hi < len(t.text):
+                    continue  # seen, unset, or cut short by a region inside a long token
+                seen.add(span)
+                f = self._candidate(rule, t, m, span)
+                if f is not None:
+                    yield (rule.id, span), f
 
     def _candidate(
         self, rule: Rule, t: _Text, m: regex.Match[str], span: tuple[int, int]
@@ -283,6 +300,8 @@ class Engine:
         if rule.context_any and not any(
             p.search(t.frag.path) or p.search(near) for p in rule.context_any
         ):
+            return None
+        if not all(p.search(t.frag.path) or p.search(near) for p in rule.context_all):
             return None
         severity = rule.severity
         if rule.test_severity and (
@@ -323,12 +342,16 @@ class Engine:
             origin=origin,
             client_side=t.frag.client_side,
             suppressions=_suppressions(t, start),
+            allowed=allowed_by(rule, t.frag.path, secret, lambda: near) if rule.allowlists else "",
             extra=dict(t.frag.extra),
         )
 
     # -- base64-encoded values (Kubernetes Secrets and the like) ----------------------------
 
-    def _scan_decoded(self, t: _Text) -> Iterator[Finding]:
+    def _scan_decoded(self, t: _Text, taken: Sequence[tuple[int, int]]) -> Iterator[Finding]:
+        """Base64 tokens decoded in place, and the rules run again on the result; a finding in a
+        decoded token is reported at the token.  ``taken``: spans already reported as written
+        (a credential that happens to be valid Base64 is not decoded)."""
         if not self.prefilter(t.low, t.path_low):
             return
         pieces: list[str] = []
@@ -337,7 +360,7 @@ class Engine:
         out_len = 0
         for m in _B64_TOKEN.finditer(t.text):
             token = m.group()
-            if len(token) % 4:
+            if len(token) % 4 or any(a < m.end() and m.start() < b for a, b in taken):
                 continue
             try:
                 decoded = base64.b64decode(token, validate=True).decode("ascii")
@@ -358,21 +381,11 @@ class Engine:
             return
         pieces.append(t.text[last:])
         derived_text = "".join(pieces)
-        derived = _Text(t.frag, derived_text, _lower(derived_text), t.path_low)
-        for pos, f in self._scan_text(derived):
+        derived = _Text(t.frag, derived_text, fold(derived_text), t.path_low)
+        for (_, (pos, _)), f in self._scan_text(derived):
             for new_s, new_e, orig_s, orig_e in spans:
                 if new_s <= pos < new_e:
-                    line, col = t.line_col(orig_s)
-                    end_line, end_col = t.line_col(orig_e)
-                    yield f.with_(
-                        line=line,
-                        column=col,
-                        end_line=end_line,
-                        end_column=end_col,
-                        encoding="base64",
-                        snippet=_snippet(t, orig_s, orig_e),
-                        suppressions=_suppressions(t, orig_s),
-                    )
+                    yield _moved(f, t, orig_s, orig_e).with_(encoding="base64")
                     break
 
 
@@ -396,10 +409,12 @@ _COMMON = (
 )
 
 
-def _needles(words: Sequence[str]) -> tuple[tuple[bytes, tuple[tuple[bytes, int], ...]], ...]:
+def _needles(words: Sequence[bytes]) -> tuple[tuple[bytes, tuple[tuple[bytes, int], ...]], ...]:
+    """The cover of the words (bytes, read one character per byte so offsets are byte offsets),
+    each needle with the words that hold it and where."""
     return tuple(
-        (n.encode(), tuple((w.encode(), w.index(n)) for w in words if n in w))
-        for n in _cover(words)
+        (n, tuple((w, w.index(n)) for w in words if n in w))
+        for n in (c.encode("latin-1") for c in _cover([w.decode("latin-1") for w in words]))
     )
 
 
@@ -421,13 +436,3 @@ def _cover(words: Sequence[str]) -> list[str]:
         out.append(best)
         left -= holders[best]
     return out
-
-
-def _path_ok(path: str, globs: Sequence[str]) -> bool:
-    """Any of the globs matches and no ``!glob`` does (``[".env.*", "!.env.example"]``)."""
-    from scanner.filters import path_matches
-
-    if any(g.startswith("!") and path_matches(path, g[1:]) for g in globs):
-        return False
-    wanted = [g for g in globs if not g.startswith("!")]
-    return not wanted or any(path_matches(path, g) for g in wanted)

@@ -1,13 +1,13 @@
 """Findings, their identity (fingerprint) and redaction.
 
-A Finding holds the raw secret in memory only; reporters call ``redact`` unless the user passed
+A Finding holds the raw secret in memory only; reporters show ``redacted`` unless the user passed
 ``--show-secrets``, and identities (fingerprints, baselines) use ``secret_hash``, never the value.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -16,19 +16,6 @@ from scanner.rules import Rule
 SALT = "lekk-v1"
 """Salt for secret hashes, so a fingerprint cannot be looked up in a table of plain SHA-256s."""
 
-_PREFIXES = (
-    "spk_live_",
-    "spk_test_",
-    "sps_live_",
-    "sps_test_",
-    "spay_live_",
-    "spay_test_",
-    "sg_live_",
-    "sg_test_",
-    "sgs_live_",
-    "sgs_test_",
-    "sgs_",
-)
 SEVERITY_RANK = {"error": 3, "warning": 2, "note": 1}
 
 
@@ -36,11 +23,12 @@ def secret_hash(secret: str) -> str:
     return hashlib.sha256(f"{SALT}:{secret}".encode()).hexdigest()
 
 
-def redact(value: str) -> str:
-    """Keep a short, non-secret prefix (``spk_live_`` or the first 4 characters); mask the rest."""
+def redact(value: str, prefixes: Sequence[str] = ()) -> str:
+    """Keep a short, non-secret prefix (one of the rule's ``prefixes``, such as ``spk_live_``,
+    or else the first 4 characters); mask the rest."""
     if not value:
         return value
-    for prefix in _PREFIXES:
+    for prefix in sorted(prefixes, key=len, reverse=True):
         if value.startswith(prefix) and len(value) > len(prefix):
             return prefix + "*" * 8
     keep = 4 if len(value) >= 12 else 0
@@ -63,7 +51,13 @@ class Finding:
     origin: Mapping[str, Any] | None = None
     client_side: bool = False
     suppressions: frozenset[str] = frozenset()
+    allowed: str = ""  # the description of the rule's allowlist that exempts it (filters drop it)
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def redacted(self) -> str:
+        """The secret as reports show it by default: the rule's known prefix kept, the rest masked."""
+        return redact(self.secret, self.rule.prefixes)
 
     @property
     def secret_hash(self) -> str:

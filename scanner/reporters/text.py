@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import groupby
 from typing import TextIO
 
@@ -18,14 +18,14 @@ def _c(ctx: ReportContext, what: str, text: str) -> str:
     return f"\x1b[{_COLOURS[what]}m{text}\x1b[0m" if ctx.color else text
 
 
-def _snippet(f: Finding, show: bool, others: Sequence[str] = ()) -> str:
+def _snippet(f: Finding, show: bool, others: Mapping[str, str] | None = None) -> str:
     s = f.snippet
     if not show:
         # a minified line often holds several secrets within one window: hide them all
-        own = {f.secret} if f.rule.is_secret else set()
-        for value in sorted({*own, *others}, key=len, reverse=True):
+        masks = {**(others or {}), **({f.secret: f.redacted} if f.rule.is_secret else {})}
+        for value in sorted(masks, key=len, reverse=True):
             if value and value in s:
-                s = s.replace(value, redact(value))
+                s = s.replace(value, masks[value])
             s = _cut_edges(s, value)
     return s if len(s) <= 160 else s[:157] + "…"
 
@@ -36,7 +36,7 @@ _VALUE = re.compile(
 )
 
 
-def _lint_snippet(f: Finding, show: bool, others: Sequence[str]) -> str:
+def _lint_snippet(f: Finding, show: bool, others: Mapping[str, str]) -> str:
     """A lint finding's span is shown as-is; a value on its line that looks like a credential is
     masked even when no secret rule recognised it (a lint rule flags the name, not the value)."""
     s = _snippet(f, show, others)
@@ -64,13 +64,15 @@ def _cut_edges(s: str, value: str) -> str:
 
 def write(findings: Sequence[Finding], out: TextIO, ctx: ReportContext) -> None:
     show = ctx.show_secrets
-    secrets = [] if show else sorted({f.secret for f in findings if f.secret and f.rule.is_secret})
+    secrets = (
+        {} if show else {f.secret: f.redacted for f in findings if f.secret and f.rule.is_secret}
+    )
     for path, group in groupby(findings, key=lambda f: f.path):
         out.write(_c(ctx, "path", path) + "\n")
         for f in group:
             sev = _c(ctx, f.severity, f.severity)
             out.write(f"  {path}:{f.line}:{f.column}: {sev} {f.rule.id} {f.rule.name}\n")
-            secret = f.secret if show else redact(f.secret)
+            secret = f.secret if show else f.redacted
             if f.rule.is_secret:
                 enc = f" (decoded from {f.encoding})" if f.encoding else ""
                 out.write(f"    secret: {secret}{enc}\n")
