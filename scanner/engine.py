@@ -22,6 +22,7 @@ from scanner import fastscan
 from scanner.allow import allowed_by
 from scanner.casefold import fold, spellings
 from scanner.finding import Finding
+from scanner.names import another_system
 from scanner.paths import path_ok
 from scanner.rules import Rule
 from scanner.sources import TOKEN_MAX, TOKEN_PUNCT, Fragment
@@ -143,6 +144,15 @@ def _snippet(t: _Text, start: int, end: int, width: int = 60) -> str:
     return ("…" if lo > ls else "") + text + ("…" if hi < le else "")
 
 
+def _full_name(t: _Text, m: regex.Match[str]) -> str:
+    """The name with the parts a rule's regex leaves off in front: ``Database:`` of
+    ``Database:Password``, ``Vipps:`` of ``Vipps:ClientSecret`` (.NET configuration keys)."""
+    start = lo = m.start("name")
+    while lo > 0 and start - lo < 60 and (t.text[lo - 1].isalnum() or t.text[lo - 1] in "_.:-"):
+        lo -= 1
+    return t.text[lo : m.end("name")].lstrip(".:-")
+
+
 def _moved(f: Finding, t: _Text, start: int, end: int) -> Finding:
     """A finding made in a derived copy of the text (decoded, or pairs brought together),
     placed at the span start..end of the text itself."""
@@ -211,11 +221,9 @@ class Engine:
         t = _Text(frag, frag.text, fold(frag.text), fold(frag.path))
         rules = list(self._active(t))
         found = dict(self._scan_text(t, rules))
-        decoded = list(self._scan_decoded(t, ()))
-        if decoded:  # a Base64 value that decodes to a secret is reported decoded, not as itself
-            spots = {(f.line, f.column) for f in decoded}
-            return [f for f in found.values() if (f.line, f.column) not in spots] + decoded
-        return list(found.values())
+        # a value that is a credential as written is reported as written, never decoded
+        taken = [span for (_, span), f in found.items() if f.rule.is_secret]
+        return [*found.values(), *self._scan_decoded(t, taken)]
 
     # -- plain text -------------------------------------------------------------------------
 
@@ -293,6 +301,8 @@ class Engine:
         if rule.entropy is not None and shannon_entropy(secret) < rule.entropy:
             return None
         if any(p.search(name) for p in rule.name_none):
+            return None
+        if name and rule.names is not None and another_system(_full_name(t, m), rule.names):
             return None
         near = t.nearby(m.start(), m.end(), rule.window)
         if any(p.search(near) for p in rule.context_none):
