@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import regex
 
-from scanner import fastscan
+from scanner import fastscan, structure
 from scanner.allow import allowed_by
 from scanner.casefold import fold, spellings
 from scanner.finding import Finding
@@ -90,6 +90,8 @@ class _Text:
     text: str
     low: str
     path_low: str
+    # (start, end, text): a structure around the span start..end, read as nearby text too
+    scopes: tuple[tuple[int, int, str], ...] = ()
 
     def line_col(self, pos: int) -> tuple[int, int]:
         nl = self.text.rfind("\n", 0, pos)
@@ -115,7 +117,11 @@ class _Text:
             hi = len(self.text) if nxt < 0 else nxt
         lo = max(lo, start - NEARBY_CHARS)
         hi = min(hi, end + NEARBY_CHARS)
-        return self.text[lo:hi]
+        return "\n".join([self.text[lo:hi], *self.scope(start, end)])
+
+    def scope(self, start: int, end: int) -> list[str]:
+        """The text of the structure around start..end, when a structure says (one or none)."""
+        return [s for a, b, s in self.scopes if a <= start and end <= b]
 
 
 def _suppressions(t: _Text, pos: int) -> frozenset[str]:
@@ -221,6 +227,12 @@ class Engine:
         t = _Text(frag, frag.text, fold(frag.text), fold(frag.path))
         rules = list(self._active(t))
         found = dict(self._scan_text(t, rules))
+        # where a structure puts a name and its value apart, or a name in a named block, the
+        # rules' verdict on the pair replaces theirs on the line
+        examined, paired = self._scan_pairs(t, rules)
+        for key in examined:
+            found.pop(key, None)
+        found.update(paired)
         # a value that is a credential as written is reported as written, never decoded
         taken = [span for (_, span), f in found.items() if f.rule.is_secret]
         return [*found.values(), *self._scan_decoded(t, taken)]
@@ -305,7 +317,10 @@ class Engine:
         if name and rule.names is not None and another_system(_full_name(t, m), rule.names):
             return None
         near = t.nearby(m.start(), m.end(), rule.window)
-        if any(p.search(near) for p in rule.context_none):
+        # a veto is about this structure when a structure says what it is (one request of a
+        # collection); a signal may come from around it
+        vetoed = (t.scope(m.start(), m.end()) or [near])[0]
+        if any(p.search(vetoed) for p in rule.context_none):
             return None
         if rule.context_any and not any(
             p.search(t.frag.path) or p.search(near) for p in rule.context_any
@@ -355,6 +370,56 @@ class Engine:
             allowed=allowed_by(rule, t.frag.path, secret, lambda: near) if rule.allowlists else "",
             extra=dict(t.frag.extra),
         )
+
+    # -- names and values a structure puts apart (structure.py) -----------------------------
+
+    def _scan_pairs(
+        self, t: _Text, rules: Sequence[Rule]
+    ) -> tuple[set[tuple[str, tuple[int, int]]], dict[tuple[str, tuple[int, int]], Finding]]:
+        """The rules run on each pair as one logical line, ``name": "value``, in a copy of the
+        text where the pair's name is put right before its value; what they find is reported
+        at the value.  Returns the (rule id, value span) pairs examined, and the findings."""
+        secret_rules = [r for r in rules if r.is_secret]
+        anchors = sorted({a for r in secret_rules for a in r.anchors})
+        found = structure.pairs(t.text, t.low, t.frag.path, anchors) if anchors else []
+        if not found:
+            return set(), {}
+        pieces: list[str] = []
+        placed: list[tuple[structure.Pair, int, int, int]] = []  # pair, name, value start, end
+        scopes: list[tuple[int, int, str]] = []
+        last = size = 0
+        for p in found:
+            line = f'{p.name}": "'
+            value = t.text[p.value[0] : p.value[1]]
+            pieces += [t.text[last : p.at], line, value]
+            at = size + p.at - last
+            size = at + len(line) + len(value)
+            placed.append((p, at, size - len(value), size))
+            if p.scope is not None:
+                scopes.append((at, size, t.text[p.scope[0] : p.scope[1]]))
+            last = p.value[1]
+        pieces.append(t.text[last:])
+        text = "".join(pieces)
+        derived = _Text(t.frag, text, fold(text), t.path_low, tuple(scopes))
+        examined: set[tuple[str, tuple[int, int]]] = set()
+        out: dict[tuple[str, tuple[int, int]], Finding] = {}
+        by_value = {(vs, ve): (p, at) for p, at, vs, ve in placed}
+        for rule in secret_rules:
+            mine = [
+                (p, at, ve)
+                for p, at, _, ve in placed
+                if any(a in fold(p.name) for a in rule.anchors)
+            ]
+            examined.update((rule.id, p.value) for p, _, _ in mine)
+            regions = [(at, min(len(text), ve + 1)) for _, at, ve in mine]
+            for (rid, span), f in self._scan_regions(derived, rule, regions):
+                if span not in by_value:
+                    continue  # not the pair's value: the plain text's business
+                p, _ = by_value[span]
+                moved = _moved(f, t, *p.value)
+                extra = _suppressions(t, p.at)
+                out[(rid, p.value)] = moved.with_(suppressions=moved.suppressions | extra)
+        return examined, out
 
     # -- base64-encoded values (Kubernetes Secrets and the like) ----------------------------
 
