@@ -14,12 +14,14 @@ from scanner import filters
 from scanner.engine import Engine
 from scanner.rules import Example, Rule, builtin_pack_paths, load_packs
 from scanner.sources import Fragment
+from scanner.sources.bundles import is_client_side
 
 
 def run_example(rule: Rule, example: Example) -> list[str]:
-    """The secrets (or matched spans, for lint rules) the rule reports on one example."""
+    """The secrets (or matched spans, for lint rules) the rule reports on one example, read as
+    a scan reads a file at the example's path (a bundle's path ships to browsers)."""
     engine = Engine([rule])
-    frag = Fragment(text=example.text, path=example.path)
+    frag = Fragment(text=example.text, path=example.path, client_side=is_client_side(example.path))
     return [f.secret for f in filters.apply(engine.scan(frag)) if f.rule.id == rule.id]
 
 
