@@ -9,23 +9,29 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
+import functools
 import html
 import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import regex
 
-from scanner import fastscan, structure
+from scanner import fastscan
 from scanner.allow import allowed_by
 from scanner.casefold import fold, spellings
 from scanner.finding import Finding
-from scanner.names import another_system
+from scanner.names import another_system, says_whose
 from scanner.paths import path_ok
 from scanner.rules import Rule
 from scanner.sources import TOKEN_MAX, TOKEN_PUNCT, Fragment
+
+if TYPE_CHECKING:
+    from scanner.structure import Pair
 
 NEARBY_CHARS = 1500  # "nearby" is capped in characters too, for minified one-line files
 REGEX_TIMEOUT = 5.0  # seconds per region; a pathological input warns instead of hanging
@@ -63,14 +69,11 @@ def b64_forms(prefix: bytes) -> tuple[str, ...]:
 
 def b64_triggers(rules: Sequence[Rule]) -> tuple[str, ...]:
     """So that an encoded key with no plain-text hint (a Kubernetes Secret with bland names, a
-    base64-encoded .env) still reaches the decoder: the Base64 forms of every secret rule's
-    keywords and value prefixes, as written in lower case, upper case (an environment
-    variable's name) and capitalised."""
-    words = {
-        w for r in rules if r.is_secret for w in (*r.keywords, *(p.lower() for p in r.prefixes))
-    }
-    texts = {v for w in words for v in (w, w.upper(), w.capitalize())}
-    forms = {f for v in texts for f in b64_forms(v.encode())}
+    base64-encoded .env) still reaches the decoder: the Base64 forms of each secret rule's value
+    prefixes (a value that says what it is), or, for a rule without, of its keywords.  (Each
+    form costs the pure-Python prefilter one more pass, so no case variants are added.)"""
+    words = {w.lower() for r in rules if r.is_secret for w in (r.prefixes or r.keywords)}
+    forms = {f for w in words for f in b64_forms(w.encode())}
     return tuple(sorted(f for f in forms if len(f) >= MIN_TRIGGER))
 
 
@@ -90,7 +93,8 @@ class _Text:
     text: str
     low: str
     path_low: str
-    # (start, end, text): a structure around the span start..end, read as nearby text too
+    # (start, end, text), in order and apart: the structure around start..end, read as nearby
+    # text too
     scopes: tuple[tuple[int, int, str], ...] = ()
 
     def line_col(self, pos: int) -> tuple[int, int]:
@@ -121,7 +125,10 @@ class _Text:
 
     def scope(self, start: int, end: int) -> list[str]:
         """The text of the structure around start..end, when a structure says (one or none)."""
-        return [s for a, b, s in self.scopes if a <= start and end <= b]
+        i = bisect.bisect_right(self.scopes, (start, len(self.text) + 1, "")) - 1
+        if i >= 0 and self.scopes[i][0] <= start and end <= self.scopes[i][1]:
+            return [self.scopes[i][2]]
+        return []
 
 
 def _suppressions(t: _Text, pos: int) -> frozenset[str]:
@@ -379,14 +386,23 @@ class Engine:
         """The rules run on each pair as one logical line, ``name": "value``, in a copy of the
         text where the pair's name is put right before its value; what they find is reported
         at the value.  Returns the (rule id, value span) pairs examined, and the findings."""
+        from scanner import structure  # on first use: a scan that never needs it never loads it
+
         secret_rules = [r for r in rules if r.is_secret]
         anchors = sorted({a for r in secret_rules for a in r.anchors})
-        found = structure.pairs(t.text, t.low, t.frag.path, anchors) if anchors else []
+        words = {r.names for r in secret_rules if r.names is not None}
+
+        @functools.lru_cache(maxsize=256)
+        def qualify(block: str) -> bool:  # whether a block's name changes how a rule reads names
+            return any(says_whose(block, w) for w in words)
+
+        found = structure.pairs(t.text, t.low, t.frag.path, anchors, qualify) if anchors else []
         if not found:
             return set(), {}
         pieces: list[str] = []
-        placed: list[tuple[structure.Pair, int, int, int]] = []  # pair, name, value start, end
+        placed: list[tuple[Pair, int, int, str]] = []  # pair, at, value end, name
         scopes: list[tuple[int, int, str]] = []
+        by_value: dict[tuple[int, int], Pair] = {}
         last = size = 0
         for p in found:
             line = f'{p.name}": "'
@@ -394,7 +410,8 @@ class Engine:
             pieces += [t.text[last : p.at], line, value]
             at = size + p.at - last
             size = at + len(line) + len(value)
-            placed.append((p, at, size - len(value), size))
+            placed.append((p, at, size, fold(p.name)))
+            by_value[(size - len(value), size)] = p
             if p.scope is not None:
                 scopes.append((at, size, t.text[p.scope[0] : p.scope[1]]))
             last = p.value[1]
@@ -403,19 +420,14 @@ class Engine:
         derived = _Text(t.frag, text, fold(text), t.path_low, tuple(scopes))
         examined: set[tuple[str, tuple[int, int]]] = set()
         out: dict[tuple[str, tuple[int, int]], Finding] = {}
-        by_value = {(vs, ve): (p, at) for p, at, vs, ve in placed}
         for rule in secret_rules:
-            mine = [
-                (p, at, ve)
-                for p, at, _, ve in placed
-                if any(a in fold(p.name) for a in rule.anchors)
-            ]
+            mine = [(p, at, ve) for p, at, ve, low in placed if any(a in low for a in rule.anchors)]
             examined.update((rule.id, p.value) for p, _, _ in mine)
             regions = [(at, min(len(text), ve + 1)) for _, at, ve in mine]
             for (rid, span), f in self._scan_regions(derived, rule, regions):
                 if span not in by_value:
                     continue  # not the pair's value: the plain text's business
-                p, _ = by_value[span]
+                p = by_value[span]
                 moved = _moved(f, t, *p.value)
                 extra = _suppressions(t, p.at)
                 out[(rid, p.value)] = moved.with_(suppressions=moved.suppressions | extra)

@@ -33,6 +33,12 @@ def another_system(name: str, words: NameWords) -> bool:
     return False
 
 
+def says_whose(name: str, words: NameWords) -> bool:
+    """True when some part of the name is the provider's or another system's: a block with such
+    a name changes how the names inside it are read (``Vipps``, ``Database``; not ``settings``)."""
+    return any(_part(fold(part), words) != "generic" for part in _PARTS.split(name))
+
+
 @lru_cache(maxsize=4096)
 def _part(part: str, words: NameWords) -> str:
     if any(w in part for w in words.own):
