@@ -287,11 +287,14 @@ class Engine:
     ) -> Iterator[tuple[tuple[str, tuple[int, int]], Finding]]:
         """((rule id, span of the value), finding) for each candidate the rules keep."""
         for rule in self._active(t) if rules is None else rules:
-            yield from self._scan_regions(t, rule, self._regions(t, rule))
+            for key, f in self._scan_regions(t, rule, self._regions(t, rule)):
+                if f is not None:
+                    yield key, f
 
     def _scan_regions(
         self, t: _Text, rule: Rule, regions: Iterable[tuple[int, int]]
-    ) -> Iterator[tuple[tuple[str, tuple[int, int]], Finding]]:
+    ) -> Iterator[tuple[tuple[str, tuple[int, int]], Finding | None]]:
+        """((rule id, span), the finding, or None for a match its conditions reject)."""
         seen: set[tuple[int, int]] = set()
         group = "secret" if "secret" in rule.pattern.groupindex else 1
         for lo, hi in regions:
@@ -305,9 +308,7 @@ class Engine:
                 if span in seen or span[0] < 0 or m.end() == hi < len(t.text):
                     continue  # seen, unset, or cut short by a region inside a long token
                 seen.add(span)
-                f = self._candidate(rule, t, m, span)
-                if f is not None:
-                    yield (rule.id, span), f
+                yield (rule.id, span), self._candidate(rule, t, m, span)
 
     def _candidate(
         self, rule: Rule, t: _Text, m: regex.Match[str], span: tuple[int, int]
@@ -385,7 +386,8 @@ class Engine:
     ) -> tuple[set[tuple[str, tuple[int, int]]], dict[tuple[str, tuple[int, int]], Finding]]:
         """The rules run on each pair as one logical line, ``name": "value``, in a copy of the
         text where the pair's name is put right before its value; what they find is reported
-        at the value.  Returns the (rule id, value span) pairs examined, and the findings."""
+        at the value.  Returns the (rule id, value span) of each pair a rule's regex matched
+        (whatever its conditions then said), and the findings."""
         from scanner import structure  # on first use: a scan that never needs it never loads it
 
         secret_rules = [r for r in rules if r.is_secret]
@@ -422,12 +424,14 @@ class Engine:
         out: dict[tuple[str, tuple[int, int]], Finding] = {}
         for rule in secret_rules:
             mine = [(p, at, ve) for p, at, ve, low in placed if any(a in low for a in rule.anchors)]
-            examined.update((rule.id, p.value) for p, _, _ in mine)
             regions = [(at, min(len(text), ve + 1)) for _, at, ve in mine]
             for (rid, span), f in self._scan_regions(derived, rule, regions):
                 if span not in by_value:
                     continue  # not the pair's value: the plain text's business
                 p = by_value[span]
+                examined.add((rid, p.value))  # the rule read the pair: its verdict stands
+                if f is None:
+                    continue
                 moved = _moved(f, t, *p.value)
                 extra = _suppressions(t, p.at)
                 out[(rid, p.value)] = moved.with_(suppressions=moved.suppressions | extra)

@@ -267,6 +267,8 @@ BLOCKS = [
     ("const stripe = {\n  secret: '$V',\n}; // vipps checkout elsewhere\n", False),
     ("const vipps = {\n  secret: '$V',\n};\n", True),
     ("# vipps\ntry:\n    client_secret = '$V'\nexcept KeyError:\n    pass\n", True),
+    # a name too long for the rule's regex once its block is put in front: the line's verdict
+    ("acme_payments_integration_settings_block:\n  VIPPS_PRODUCTION_ENVIRONMENT_SECRET: $V\n", True),
 ]
 
 
