@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from scanner.casefold import fold
-from scanner.paths import path_ok
+from scanner.globs import path_ok
 from scanner.rules import Allowlist, Rule
 
 # A value's words: split at case changes, digits and punctuation ("DinHemmeligeNokkel" ->

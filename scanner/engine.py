@@ -25,8 +25,8 @@ from scanner import fastscan
 from scanner.allow import allowed_by
 from scanner.casefold import fold, spellings
 from scanner.finding import Finding
+from scanner.globs import path_ok
 from scanner.names import another_system, says_whose
-from scanner.paths import path_ok
 from scanner.rules import Rule
 from scanner.sources import TOKEN_MAX, TOKEN_PUNCT, Fragment
 

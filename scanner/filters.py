@@ -15,7 +15,7 @@ import regex
 
 from scanner.allow import body, value_words
 from scanner.finding import Finding, secret_hash
-from scanner.paths import path_matches
+from scanner.globs import path_matches
 
 # Words that mark a value as a stand-in, in English and the Nordic languages.  They count only
 # as whole words of the value (split at case changes, digits and punctuation), so a random secret

@@ -89,7 +89,7 @@ def test_non_ascii_keyword_in_any_case(tmp_path: Path, pure: str) -> None:
         assert engine.prefilter(text, "notes.txt"), text
         found = filters.apply(engine.scan(Fragment(text, "notes.txt")))
         assert [(f.rule.id, f.line) for f in found] == [("nordisk-nokkel", 1)]
-    assert not engine.prefilter("NOKKEL = 1\n".encode(), "notes.txt")
+    assert not engine.prefilter(b"NOKKEL = 1\n", "notes.txt")
     (tmp_path / "tree").mkdir()
     (tmp_path / "tree" / "notes.txt").write_text("NØKKEL = 'k3j9x0qp2m7w4v8t1z5r'\n", "utf-8")
     (tmp_path / "tree" / ".lekk.toml").write_text(f"rules = [{str(pack)!r}]\n")

@@ -268,7 +268,10 @@ BLOCKS = [
     ("const vipps = {\n  secret: '$V',\n};\n", True),
     ("# vipps\ntry:\n    client_secret = '$V'\nexcept KeyError:\n    pass\n", True),
     # a name too long for the rule's regex once its block is put in front: the line's verdict
-    ("acme_payments_integration_settings_block:\n  VIPPS_PRODUCTION_ENVIRONMENT_SECRET: $V\n", True),
+    (
+        "acme_payments_integration_settings_block:\n  VIPPS_PRODUCTION_ENVIRONMENT_SECRET: $V\n",
+        True,
+    ),
 ]
 
 

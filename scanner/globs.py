@@ -1,4 +1,4 @@
-"""Path globs, as rules, allowlists, excludes and config use them."""
+"""Path globs, as the config, rule packs and ``--exclude`` write them."""
 
 from __future__ import annotations
 
