@@ -69,10 +69,12 @@ def b64_forms(prefix: bytes) -> tuple[str, ...]:
 
 def b64_triggers(rules: Sequence[Rule]) -> tuple[str, ...]:
     """So that an encoded key with no plain-text hint (a Kubernetes Secret with bland names, a
-    base64-encoded .env) still reaches the decoder: the Base64 forms of each secret rule's value
-    prefixes (a value that says what it is), or, for a rule without, of its keywords.  (Each
-    form costs the pure-Python prefilter one more pass, so no case variants are added.)"""
-    words = {w.lower() for r in rules if r.is_secret for w in (r.prefixes or r.keywords)}
+    base64-encoded .env) still reaches the decoder: the Base64 forms of each secret rule's
+    ``decode`` words (by default its value prefixes, else its keywords).  Each form costs the
+    pure-Python prefilter one more pass, so a pack names few."""
+    words = {w for r in rules if r.is_secret for w in r.decode}
+    # text holding `sgs_live_` holds `sgs_`: the shorter word's forms find both
+    words = {w for w in words if not any(w != o and w.startswith(o) for o in words)}
     forms = {f for w in words for f in b64_forms(w.encode())}
     return tuple(sorted(f for f in forms if len(f) >= MIN_TRIGGER))
 

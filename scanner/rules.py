@@ -46,6 +46,7 @@ _RULE_KEYS = {
     "client_side_only",
     "paths",
     "prefixes",
+    "decode",
     "allowlists",
     "names",
     "what",
@@ -57,7 +58,7 @@ _RULE_KEYS = {
     "examples",
     "negative_examples",
 }
-_PACK_KEYS = {"provider", "remediation", "prefixes", "allowlists", "names"}
+_PACK_KEYS = {"provider", "remediation", "prefixes", "decode", "allowlists", "names"}
 # Characters of text around each anchor that a rule's regex runs on: before it (a long variable
 # name holding the anchor) and after it (separator, quoting and the value; a postman pair).
 REGION = (160, 480)
@@ -185,6 +186,7 @@ class Rule:
     paths: tuple[str, ...] = ()
     client_side_only: bool = False
     prefixes: tuple[str, ...] = ()
+    decode: tuple[str, ...] = ()
     allowlists: tuple[Allowlist, ...] = ()
     names: NameWords | None = None
     example: str = ""
@@ -206,6 +208,7 @@ class _Pack:
     patterns: Mapping[str, str]
     remediation: Remediation | None
     prefixes: tuple[str, ...]
+    decode: tuple[str, ...]
     allowlists: tuple[Allowlist, ...]
     names: NameWords | None
     eager: bool
@@ -488,6 +491,9 @@ def build_rule(raw: Mapping[str, Any], pack: _Pack) -> Rule:
     if remediation is None:
         raise _fail(where, rid, "'remediation' is required (here or in the pack's [pack] table)")
     prefixes = _strings(raw.get("prefixes"), where, rid, "prefixes") or pack.prefixes
+    levels, runs = _levels(raw, where, rid), _where_it_runs(raw, where, rid)
+    # what, Base64-encoded, sends a text to the decoder: the value's prefixes, else the keywords
+    decode = _keywords(raw.get("decode"), where, rid, "decode") or pack.decode
     return Rule(
         id=rid,
         provider=pack.provider,
@@ -495,10 +501,11 @@ def build_rule(raw: Mapping[str, Any], pack: _Pack) -> Rule:
         remediation=remediation,
         source=where,
         prefixes=tuple(sorted(prefixes, key=len, reverse=True)),
+        decode=decode or tuple(p.lower() for p in prefixes) or runs["keywords"],
         allowlists=pack.allowlists + _allowlists(raw.get("allowlists"), where, rid, pack),
         names=_names(raw.get("names"), where, rid) or pack.names,
-        **_levels(raw, where, rid),
-        **_where_it_runs(raw, where, rid),
+        **levels,
+        **runs,
         **_conditions(raw, where, rid, pack),
         **_documentation(raw, where, rid),
     )
@@ -537,6 +544,7 @@ def _pack(data: Mapping[str, Any], where: str, eager: bool) -> _Pack:
         patterns=patterns,
         remediation=_remediation(table.get("remediation"), where, None),
         prefixes=_strings(table.get("prefixes"), where, None, "pack.prefixes"),
+        decode=tuple(fold(w) for w in _strings(table.get("decode"), where, None, "pack.decode")),
         allowlists=(),
         names=_names(table.get("names"), where, None),
         eager=eager,
