@@ -9,7 +9,7 @@ filters dropped (``lekk:ignore``, an allowlist, a baseline) and credentials no r
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable, Mapping
 
 from scanner.finding import Finding, redact
 
@@ -22,18 +22,20 @@ _VALUE = re.compile(
 WIDTH = 160  # characters of a shown line
 
 
-def values(findings: Iterable[Finding]) -> frozenset[str]:
-    """Every form of every secret value among ``findings`` (reported and dropped ones)."""
-    return frozenset(v for f in findings for v in f.forms)
+def values(findings: Iterable[Finding]) -> dict[str, str]:
+    """Every form of every secret value among ``findings`` (reported and dropped ones), each with
+    its mask as the finding's ``redacted`` shows it (the rule's known prefix kept)."""
+    return {v: m for f in findings for v, m in f.masks.items()}
 
 
-def mask(line: str, secrets: Collection[str], keep: str = "") -> str:
-    """``line`` with every known value (longest first), every value cut by the line's edge and
-    every credential-looking token masked; ``keep`` (a lint finding's flagged span) stays."""
+def mask(line: str, secrets: Mapping[str, str], keep: str = "") -> str:
+    """``line`` with every known value (longest first, each as its mask), every value cut by the
+    line's edge and every credential-looking token masked; ``keep`` (a lint finding's flagged
+    span) stays."""
     s = line
     for value in sorted(secrets, key=len, reverse=True):
         if value and value in s:
-            s = s.replace(value, redact(value))
+            s = s.replace(value, secrets[value])
         s = _cut_edges(s, value)
     s = _VALUE.sub(lambda m: m.group() if m.group() in keep else redact(m.group()), s)
     return s if len(s) <= WIDTH else s[: WIDTH - 3] + "…"
