@@ -10,21 +10,29 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
+import functools
 import html
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import regex
 
 from scanner import fastscan, provider_context
+from scanner.allow import allowed_by
+from scanner.casefold import fold, spellings
 from scanner.finding import Finding
-from scanner.globs import path_matches
+from scanner.globs import path_matches, path_ok
+from scanner.names import another_system, says_whose
 from scanner.rules import SEARCH_TIMEOUT, Rule
 from scanner.sources import TOKEN_MAX, TOKEN_PUNCT, Fragment, Warn
 from scanner.sources.own_report import MARK as OWN_REPORT
+
+if TYPE_CHECKING:
+    from scanner.structure import Pair
 
 NEARBY_CHARS = 1500  # "nearby" is capped in characters too, for minified one-line files
 REGEX_TIMEOUT = 5.0  # seconds per region; a pathological input warns instead of hanging
@@ -45,17 +53,7 @@ _IGNORE = re.compile(
 _B64_TOKEN = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
 _PRINTABLE = re.compile(r"^[\x21-\x7e]{8,200}$")
 _NEWLINE = re.compile("\n")
-SAGAPAY_PREFIXES = (
-    b"spk_live_",
-    b"spk_test_",
-    b"sps_live_",
-    b"sps_test_",
-    b"spay_live_",
-    b"spay_test_",
-    b"sg_live_",
-    b"sg_test_",
-    b"sgs_",
-)
+MIN_TRIGGER = 4  # a Base64 form shorter than this would match nearly any Base64 text
 
 
 def b64_forms(prefix: bytes) -> tuple[str, ...]:
@@ -73,9 +71,16 @@ def b64_forms(prefix: bytes) -> tuple[str, ...]:
     return tuple(forms)
 
 
-# So that an encoded key with no plain-text hint (a Kubernetes Secret with bland names, a
-# base64-encoded .env) still reaches the decoder.
-B64_TRIGGERS = tuple(f for p in SAGAPAY_PREFIXES for f in b64_forms(p))
+def b64_triggers(rules: Sequence[Rule]) -> tuple[str, ...]:
+    """So that an encoded key with no plain-text hint (a Kubernetes Secret with bland names, a
+    base64-encoded .env) still reaches the decoder: the Base64 forms of each secret rule's
+    ``decode`` words (by default its value prefixes, else its keywords).  Each form costs the
+    pure-Python prefilter one more pass, so a pack names few."""
+    words = {w for r in rules if r.is_secret for w in r.decode}
+    # text holding `sgs_live_` holds `sgs_`: the shorter word's forms find both
+    words = {w for w in words if not any(w != o and w.startswith(o) for o in words)}
+    forms = {f for w in words for f in b64_forms(w.encode())}
+    return tuple(sorted(f for f in forms if len(f) >= MIN_TRIGGER))
 
 
 def shannon_entropy(value: str) -> float:
@@ -84,14 +89,6 @@ def shannon_entropy(value: str) -> float:
     counts = Counter(value)
     n = len(value)
     return -sum(c / n * math.log2(c / n) for c in counts.values())
-
-
-def _lower(text: str) -> str:
-    low = text.lower()
-    if len(low) == len(text):
-        return low
-    # a few code points (U+0130) lower to two; keep offsets aligned by lowering ASCII only
-    return text.translate({c: c + 32 for c in range(65, 91)})
 
 
 @dataclass
@@ -108,6 +105,9 @@ class _Text:
     text: str
     low: str
     path_low: str
+    # (start, end, text), in order and apart: the structure around start..end, read as nearby
+    # text too
+    scopes: tuple[tuple[int, int, str], ...] = ()
     _ends: list[int] | None = None
     _ignores: dict[tuple[int, bool], frozenset[str]] = field(default_factory=dict)
 
@@ -143,8 +143,10 @@ class _Text:
         return got
 
     def nearby(self, start: int, end: int, lines: int) -> str:
+        """``lines`` lines either side of ``text[start:end]`` (``nearby_bounds``), and the
+        structure around it when a structure says."""
         lo, hi = self.nearby_bounds(start, end, lines)
-        return self.text[lo:hi]
+        return "\n".join([self.text[lo:hi], *self.scope(start, end)])
 
     def nearby_bounds(self, start: int, end: int, lines: int) -> tuple[int, int]:
         """``lines`` lines either side of ``text[start:end]``, capped at ``NEARBY_CHARS``."""
@@ -160,6 +162,13 @@ class _Text:
             nxt = self.text.find("\n", hi + 1, ceiling)
             hi = len(self.text) if nxt < 0 else nxt
         return max(lo, start - NEARBY_CHARS), min(hi, end + NEARBY_CHARS)
+
+    def scope(self, start: int, end: int) -> list[str]:
+        """The text of the structure around start..end, when a structure says (one or none)."""
+        i = bisect.bisect_right(self.scopes, (start, len(self.text) + 1, "")) - 1
+        if i >= 0 and self.scopes[i][0] <= start and end <= self.scopes[i][1]:
+            return [self.scopes[i][2]]
+        return []
 
 
 def _suppressions(t: _Text, pos: int) -> frozenset[str]:
@@ -179,35 +188,67 @@ def _snippet(t: _Text, start: int, end: int, width: int = 60) -> str:
     return ("…" if lo > ls else "") + text + ("…" if hi < le else "")
 
 
+def _full_name(t: _Text, m: regex.Match[str]) -> str:
+    """The name with the parts a rule's regex leaves off in front: ``Database:`` of
+    ``Database:Password``, ``Vipps:`` of ``Vipps:ClientSecret`` (.NET configuration keys)."""
+    start = lo = m.start("name")
+    while lo > 0 and start - lo < 60 and (t.text[lo - 1].isalnum() or t.text[lo - 1] in "_.:-"):
+        lo -= 1
+    return t.text[lo : m.end("name")].lstrip(".:-")
+
+
+def _moved(f: Finding, t: _Text, start: int, end: int) -> Finding:
+    """A finding made in a derived copy of the text (decoded, or pairs brought together),
+    placed at the span start..end of the text itself."""
+    if t.frag.origin_path is not None:  # the container's position stays; the origin's line moves
+        origin = {"path": t.frag.origin_path, "line": 1 + t.text.count("\n", 0, start)}
+        moves: dict[str, object] = {"origin": origin}
+    else:
+        line, col = t.line_col(start)
+        end_line, end_col = t.line_col(end)
+        moves = {"line": line, "column": col, "end_line": end_line, "end_column": end_col}
+    return f.with_(snippet=_snippet(t, start, end), suppressions=_suppressions(t, start), **moves)
+
+
 class Engine:
     """Compiled rule set.  ``scan(fragment)`` returns raw findings (filters come after)."""
 
     def __init__(self, rules: Sequence[Rule], *, extension: bool = True) -> None:
         self.rules = tuple(rules)
         self.keywords = tuple(sorted({k for r in self.rules for k in r.keywords}))
-        self._globs = tuple(g for r in self.rules for g in r.paths)
-        self._path_contexts = tuple(p for r in self.rules for p in r.context_any)
         self._signals = provider_context.signals(self.rules)
         # the file being scanned (fragments of one path in a row, from its first): findings
         # per rule id, and the rules stopped for it
         self._file: str | None = None
         self._found: Counter[str] = Counter()
         self._stopped: set[str] = set()
-        words = (*self.keywords, *B64_TRIGGERS)
+        # what of a path can change a rule's verdict (``path_signature``): globs, `!` taken off
+        # (a path an exclusion matches must not share a signature with one it does not), and
+        # patterns searched in the path, each once however many rules share it
+        globs = {g.removeprefix("!") for r in self.rules for g in r.paths}
+        globs |= {g for r in self.rules for a in r.allowlists for g in a.paths}
+        self._globs = tuple(sorted(globs))
+        patterns = {p.source: p for r in self.rules for p in (*r.context_any, *r.context_all)}
+        self._path_patterns = tuple(patterns[s] for s in sorted(patterns))
+        self.triggers = b64_triggers(self.rules)
+        # the raw bytes the prefilter looks for, ASCII letters in any case: every spelling of
+        # each keyword's other letters (casefold.py), and the Base64 triggers
+        words = sorted({w.encode() for k in self.keywords for w in spellings(k)})
+        words += sorted({t.encode() for t in self.triggers} - set(words))
         # one pass in C when the extension is built (scanner/fastscan.py) ...
-        self._search = fastscan.compile_search(w.encode() for w in words) if extension else None
+        self._search = fastscan.compile_search(words) if extension else None
         # ... else needle -> (word, offset of the needle in the word) for the words holding it
         self._needles = () if self._search else _needles(words)
 
     def prefilter(self, data: str | bytes, path_low: str = "") -> bool:
         """True when any rule could match: the cheap test run over raw bytes before decoding.
 
-        ``data`` is the raw text (any case); ``path_low`` the lowercased path.  The hot path of
+        ``data`` is the raw text (any case); ``path_low`` the folded path.  The hot path of
         a scan.  With the C extension, one pass finds any keyword or Base64 trigger, ASCII
         case-insensitively.  Without it, the data is lowercased and a few needles that between
         them occur in every keyword (e.g. ``_live_`` for all the SagaPay prefixes) are searched,
-        one ``bytes.find`` each (21 with the built-in packs, not one per keyword and Base64 form:
-        54); where a needle occurs, the keywords that contain it are checked in place.
+        one ``bytes.find`` each (not one per keyword and Base64 form); where a needle occurs, the
+        keywords that contain it are checked in place.
         """
         if isinstance(data, str):
             data = data.encode("utf-8", "surrogatepass")
@@ -233,15 +274,20 @@ class Engine:
                 return True
         return False
 
-    def path_signature(self, path: str) -> tuple[frozenset[object], ...]:
-        """What the rules see of a path (the keywords in it, the ``paths`` globs and
-        ``context.any`` patterns it matches): content gives the same findings under any two
-        paths with the same signature.  Most paths have the empty one."""
-        low = path.lower()
+    def path_signature(self, path: str) -> tuple[object, ...]:
+        """What the rules see of a path: the keywords in it, the globs it matches (rules'
+        ``paths``, ``!`` exclusions included, and their allowlists' ``paths``), the
+        ``context.any`` and ``context.all`` patterns it matches, and whether its language reads
+        ``name:`` as a block (the structure step).  These are every use of the path in this
+        module, so the same content under two paths with the same signature gives the same
+        findings (the history scans a blob once per signature).  Most paths have one signature,
+        the empty path's."""
+        low = fold(path)
         return (
             frozenset(w for w in self.keywords if w in low),
             frozenset(i for i, g in enumerate(self._globs) if path_matches(path, g)),
-            frozenset(i for i, p in enumerate(self._path_contexts) if p.search(path)),
+            frozenset(i for i, p in enumerate(self._path_patterns) if p.search(path)),
+            _colon_blocks(low),
         )
 
     def scan(self, frag: Fragment, warn: Warn | None = None) -> list[Finding]:
@@ -251,14 +297,19 @@ class Engine:
             self._file = frag.path  # a new file (a git blob, a member) starts its own count
             self._found.clear()
             self._stopped.clear()
-        t = _Text(frag, frag.text, _lower(frag.text), frag.path.lower())
         say = warn or _ignore
-        found = [f for _, f in self._scan_text(t, say)]
-        decoded = list(self._scan_decoded(t, say))
-        if decoded:  # a Base64 value that decodes to a secret is reported decoded, not as itself
-            spots = {(f.line, f.column) for f in decoded}
-            found = [f for f in found if (f.line, f.column) not in spots]
-        return found + decoded
+        t = _Text(frag, frag.text, fold(frag.text), fold(frag.path))
+        rules = list(self._active(t))
+        found = dict(self._scan_text(t, say, rules))
+        # where a structure puts a name and its value apart, or a name in a named block, the
+        # rules' verdict on the pair replaces theirs on the line
+        examined, paired = self._scan_pairs(t, rules, say)
+        for key in examined:
+            found.pop(key, None)
+        found.update(paired)
+        # a value that is a credential as written is reported as written, never decoded
+        taken = [span for (_, span), f in found.items() if f.rule.is_secret]
+        return [*found.values(), *self._scan_decoded(t, taken, say)]
 
     # -- plain text -------------------------------------------------------------------------
 
@@ -272,11 +323,9 @@ class Engine:
                 continue
             if rule.client_side_only:
                 # a client-side-only rule's ``paths`` name more browser code (components)
-                if not t.frag.client_side and not (
-                    rule.paths and _path_ok(t.frag.path, rule.paths)
-                ):
+                if not t.frag.client_side and not (rule.paths and path_ok(t.frag.path, rule.paths)):
                     continue
-            elif rule.paths and not _path_ok(t.frag.path, rule.paths):
+            elif rule.paths and not path_ok(t.frag.path, rule.paths):
                 continue
             if any(k in present for k in rule.keywords):
                 yield rule
@@ -303,24 +352,34 @@ class Engine:
                 regions.append((lo, hi))
         return regions
 
-    def _scan_text(self, t: _Text, warn: Warn) -> Iterator[tuple[int, Finding]]:
-        for rule in self._active(t):
-            if rule.id not in self._stopped:
-                yield from self._scan_rule(t, rule, warn)
+    def _scan_text(
+        self, t: _Text, warn: Warn, rules: Iterable[Rule] | None = None
+    ) -> Iterator[tuple[tuple[str, tuple[int, int]], Finding]]:
+        """((rule id, span of the value), finding) for each candidate the rules keep."""
+        for rule in self._active(t) if rules is None else rules:
+            for key, f in self._scan_regions(t, rule, self._regions(t, rule), warn):
+                if f is not None:
+                    yield key, f
 
-    def _scan_rule(self, t: _Text, rule: Rule, warn: Warn) -> Iterator[tuple[int, Finding]]:
-        """One rule over the regions of its anchors.  A rule that reports MAX_FINDINGS in one
-        file, or whose context pattern runs past its time limit, is stopped for that file
-        with one warning: a hostile file costs time in its size, not in its findings."""
+    def _scan_regions(
+        self, t: _Text, rule: Rule, regions: Iterable[tuple[int, int]], warn: Warn
+    ) -> Iterator[tuple[tuple[str, tuple[int, int]], Finding | None]]:
+        """((rule id, span), the finding, or None for a match its conditions reject); a rule
+        that times out in a region is a warning, and the scan goes on.  A rule that reports
+        MAX_FINDINGS in one file, or whose context pattern runs past its time limit, is stopped
+        for that file with one warning: a hostile file costs time in its size, not in its
+        findings."""
+        if rule.id in self._stopped:
+            return
         seen: set[tuple[int, int]] = set()
-        for lo, hi in self._regions(t, rule):
+        group = "secret" if "secret" in rule.pattern.groupindex else 1
+        for lo, hi in regions:
             try:
                 matches = list(rule.pattern.finditer(t.text, lo, hi, timeout=REGEX_TIMEOUT))
             except TimeoutError:
                 warn(f"{t.frag.path}: rule {rule.id} timed out; skipped")
                 continue
             for m in matches:
-                group = "secret" if "secret" in rule.pattern.groupindex else 1
                 span = m.span(group)
                 if span in seen or span[0] < 0 or m.end() == hi < len(t.text):
                     continue  # seen, unset, or cut short by a region inside a long token
@@ -331,13 +390,12 @@ class Engine:
                     slow = f"a context, test or capture pattern took over {SEARCH_TIMEOUT:g}s"
                     self._stop(t, rule, slow, warn)
                     return
-                if f is None:
-                    continue
-                self._found[rule.id] += 1
-                if self._found[rule.id] > MAX_FINDINGS:
-                    self._stop(t, rule, f"more than {MAX_FINDINGS} findings", warn)
-                    return
-                yield span[0], f
+                if f is not None:
+                    self._found[rule.id] += 1
+                    if self._found[rule.id] > MAX_FINDINGS:
+                        self._stop(t, rule, f"more than {MAX_FINDINGS} findings", warn)
+                        return
+                yield (rule.id, span), f
 
     def _stop(self, t: _Text, rule: Rule, why: str, warn: Warn) -> None:
         self._stopped.add(rule.id)
@@ -355,12 +413,19 @@ class Engine:
             return None
         if any(p.search(name) for p in rule.name_none):
             return None
+        if name and rule.names is not None and another_system(_full_name(t, m), rule.names):
+            return None
         near = t.nearby(m.start(), m.end(), rule.window)
-        if any(p.search(near) for p in rule.context_none):
+        # a veto is about this structure when a structure says what it is (one request of a
+        # collection); a signal may come from around it
+        vetoed = (t.scope(m.start(), m.end()) or [near])[0]
+        if any(p.search(vetoed) for p in rule.context_none):
             return None
         if rule.context_any and not any(
             p.search(t.frag.path) or p.search(near) for p in rule.context_any
         ):
+            return None
+        if not all(p.search(t.frag.path) or p.search(near) for p in rule.context_all):
             return None
         test = rule.test_severity is not None and (
             any(p.search(secret) for p in rule.test_secret)
@@ -408,13 +473,80 @@ class Engine:
             origin=origin,
             client_side=t.frag.client_side,
             suppressions=_suppressions(t, start),
+            allowed=allowed_by(rule, t.frag.path, secret, lambda: near) if rule.allowlists else "",
             extra=dict(t.frag.extra),
             written=written if written != secret else "",
         )
 
+    # -- names and values a structure puts apart (structure.py) -----------------------------
+
+    def _scan_pairs(
+        self, t: _Text, rules: Sequence[Rule], warn: Warn
+    ) -> tuple[set[tuple[str, tuple[int, int]]], dict[tuple[str, tuple[int, int]], Finding]]:
+        """The rules run on each pair as one logical line, ``name": "value``, in a copy of the
+        text where the pair's name is put right before its value; what they find is reported
+        at the value.  Returns the (rule id, value span) of each pair a rule's regex matched
+        (whatever its conditions then said), and the findings."""
+        from scanner import structure  # on first use: a scan that never needs it never loads it
+
+        secret_rules = [r for r in rules if r.is_secret]
+        anchors = sorted({a for r in secret_rules for a in r.anchors})
+        words = {r.names for r in secret_rules if r.names is not None}
+
+        @functools.lru_cache(maxsize=256)
+        def qualify(block: str) -> bool:  # whether a block's name changes how a rule reads names
+            return any(says_whose(block, w) for w in words)
+
+        if not anchors:
+            return set(), {}
+        colon_blocks = _colon_blocks(t.path_low)
+        found = structure.pairs(t.text, t.low, anchors, qualify, colon_blocks=colon_blocks)
+        if not found:
+            return set(), {}
+        pieces: list[str] = []
+        placed: list[tuple[Pair, int, int, str]] = []  # pair, at, value end, name
+        scopes: list[tuple[int, int, str]] = []
+        by_value: dict[tuple[int, int], Pair] = {}
+        last = size = 0
+        for p in found:
+            line = f'{p.name}": "'
+            value = t.text[p.value[0] : p.value[1]]
+            pieces += [t.text[last : p.at], line, value]
+            at = size + p.at - last
+            size = at + len(line) + len(value)
+            placed.append((p, at, size, fold(p.name)))
+            by_value[(size - len(value), size)] = p
+            if p.scope is not None:
+                scopes.append((at, size, t.text[p.scope[0] : p.scope[1]]))
+            last = p.value[1]
+        pieces.append(t.text[last:])
+        text = "".join(pieces)
+        derived = _Text(t.frag, text, fold(text), t.path_low, tuple(scopes))
+        examined: set[tuple[str, tuple[int, int]]] = set()
+        out: dict[tuple[str, tuple[int, int]], Finding] = {}
+        for rule in secret_rules:
+            mine = [(p, at, ve) for p, at, ve, low in placed if any(a in low for a in rule.anchors)]
+            regions = [(at, min(len(text), ve + 1)) for _, at, ve in mine]
+            for (rid, span), f in self._scan_regions(derived, rule, regions, warn):
+                if span not in by_value:
+                    continue  # not the pair's value: the plain text's business
+                p = by_value[span]
+                examined.add((rid, p.value))  # the rule read the pair: its verdict stands
+                if f is None:
+                    continue
+                moved = _moved(f, t, *p.value)
+                extra = _suppressions(t, p.at)
+                out[(rid, p.value)] = moved.with_(suppressions=moved.suppressions | extra)
+        return examined, out
+
     # -- base64-encoded values (Kubernetes Secrets and the like) ----------------------------
 
-    def _scan_decoded(self, t: _Text, warn: Warn) -> Iterator[Finding]:
+    def _scan_decoded(
+        self, t: _Text, taken: Sequence[tuple[int, int]], warn: Warn
+    ) -> Iterator[Finding]:
+        """Base64 tokens decoded in place, and the rules run again on the result; a finding in a
+        decoded token is reported at the token.  ``taken``: spans already reported as written
+        (a credential that happens to be valid Base64 is not decoded)."""
         if not self.prefilter(t.low, t.path_low):
             return
         pieces: list[str] = []
@@ -423,7 +555,7 @@ class Engine:
         out_len = 0
         for m in _B64_TOKEN.finditer(t.text):
             token = m.group()
-            if len(token) % 4:
+            if len(token) % 4 or any(a < m.end() and m.start() < b for a, b in taken):
                 continue
             try:
                 decoded = base64.b64decode(token, validate=True).decode("ascii")
@@ -444,22 +576,12 @@ class Engine:
             return
         pieces.append(t.text[last:])
         derived_text = "".join(pieces)
-        derived = _Text(t.frag, derived_text, _lower(derived_text), t.path_low)
-        for pos, f in self._scan_text(derived, warn):
+        derived = _Text(t.frag, derived_text, fold(derived_text), t.path_low)
+        for (_, (pos, _)), f in self._scan_text(derived, warn):
             for new_s, new_e, orig_s, orig_e in spans:
                 if new_s <= pos < new_e:
-                    line, col = t.line_col(orig_s)
-                    end_line, end_col = t.line_col(orig_e)
-                    yield f.with_(
-                        line=line,
-                        column=col,
-                        end_line=end_line,
-                        end_column=end_col,
-                        encoding="base64",
-                        written=t.text[orig_s:orig_e],
-                        snippet=_snippet(t, orig_s, orig_e),
-                        suppressions=_suppressions(t, orig_s),
-                    )
+                    moved = _moved(f, t, orig_s, orig_e)
+                    yield moved.with_(encoding="base64", written=t.text[orig_s:orig_e])
                     break
 
 
@@ -483,10 +605,12 @@ _COMMON = (
 )
 
 
-def _needles(words: Sequence[str]) -> tuple[tuple[bytes, tuple[tuple[bytes, int], ...]], ...]:
+def _needles(words: Sequence[bytes]) -> tuple[tuple[bytes, tuple[tuple[bytes, int], ...]], ...]:
+    """The cover of the words (bytes, read one character per byte so offsets are byte offsets),
+    each needle with the words that hold it and where."""
     return tuple(
-        (n.encode(), tuple((w.encode(), w.index(n)) for w in words if n in w))
-        for n in _cover(words)
+        (n, tuple((w, w.index(n)) for w in words if n in w))
+        for n in (c.encode("latin-1") for c in _cover([w.decode("latin-1") for w in words]))
     )
 
 
@@ -514,9 +638,10 @@ def _ignore(msg: str) -> None:
     pass
 
 
-def _path_ok(path: str, globs: Sequence[str]) -> bool:
-    """Any of the globs matches and no ``!glob`` does (``[".env.*", "!.env.example"]``)."""
-    if any(g.startswith("!") and path_matches(path, g[1:]) for g in globs):
-        return False
-    wanted = [g for g in globs if not g.startswith("!")]
-    return not wanted or any(path_matches(path, g) for g in wanted)
+# Languages in which a line ending in `name:` opens no named block (`else:`, `try:`), so the
+# structure step does not read one there.  A use of the path: ``path_signature`` includes it.
+_NO_COLON_BLOCKS = (".py", ".pyw", ".pyi")
+
+
+def _colon_blocks(path_low: str) -> bool:
+    return not path_low.endswith(_NO_COLON_BLOCKS)

@@ -8,35 +8,19 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import regex
 
+from scanner.allow import body, value_words
 from scanner.finding import Finding, secret_hash
 from scanner.globs import path_matches
 
-# The providers' published documentation values, in every variant they have used.
-DOC_EXAMPLES = frozenset(
-    {
-        "fb492b5e-7907-4d83-bc20-c7fb60ca35de",
-        "fb492b5e-7907-4d83-ba20-c7fb60ca35de",
-        "Y8Kteew6GE3ZmeycEt6egg",
-        "Y8Kteew6GE2ZmeycEt6egg",
-        "0f14ebcab0eb4b29ae0cb90d91b4a84a",
-        "0f14ebcab0ec4b29ae0cb90d91b4a84a",
-        "da7d5b0e18a84aeda961c0c31b75c2a9",
-        "spk_live_abc123def456",
-        "sps_live_xyz789uvw012",
-    }
-)
-
-_PROVIDER_PREFIX = re.compile(r"^(?:spk|sps|spay|sg|sgs)_(?:live_|test_)?|^sgs_")
 # Words that mark a value as a stand-in, in English and the Nordic languages.  They count only
 # as whole words of the value (split at case changes, digits and punctuation), so a random secret
 # that happens to contain "fAKe" or "LTODo" is still a secret: no cliff.  Long stems match the
 # start of a word ("Hemmeligheten"), short ones the whole word.
-_WORD = re.compile(r"[A-Z]?[a-zæøåäö]+|[A-ZÆØÅÄÖ]+(?![a-zæøåäö])")
 _PLACEHOLDER_STEMS = (
     "placeholder",
     "changeme",
@@ -76,20 +60,13 @@ _KEYBOARD_ROWS = (
 _SEQUENCES = (string.digits + string.ascii_lowercase, string.ascii_lowercase, string.digits)
 
 
-def _body(value: str) -> str:
-    return _PROVIDER_PREFIX.sub("", value)
-
-
-def is_documentation_example(value: str) -> bool:
-    return value.rstrip("=") in DOC_EXAMPLES or value in DOC_EXAMPLES
-
-
-def is_placeholder(value: str) -> bool:
-    body = _body(value)
-    if not body.strip() or _PLACEHOLDER_MARKS.search(body):
+def is_placeholder(value: str, prefixes: Sequence[str] = ()) -> bool:
+    """A stand-in, not a value: template marks, whitespace, stand-in words (``prefixes``: the
+    rule's known prefixes, not part of what is judged)."""
+    rest = body(value, prefixes)
+    if not rest.strip() or _PLACEHOLDER_MARKS.search(rest):
         return True
-    for w in _WORD.findall(body):
-        low = w.lower()
+    for low in value_words(rest):
         if low in _PLACEHOLDER_WORDS or (len(low) > 4 and low.startswith(_PLACEHOLDER_STEMS)):
             return True
     return False
@@ -103,19 +80,19 @@ def _has_run(text: str, alphabet: str, length: int) -> bool:
     return False
 
 
-def is_obvious_fake(value: str) -> bool:
+def is_obvious_fake(value: str, prefixes: Sequence[str] = ()) -> bool:
     """Repeated characters, short repeating units, sequential digits or letters, keyboard walks."""
-    body = _body(value).rstrip("=").lower()
-    if len(body) < 6:
+    rest = body(value, prefixes).rstrip("=").lower()
+    if len(rest) < 6:
         return True
-    if len(set(body)) <= 3:
+    if len(set(rest)) <= 3:
         return True
-    for unit in range(1, len(body) // 2 + 1):  # "deadbeef" * 4: a random key never repeats
-        if body == (body[:unit] * (len(body) // unit + 1))[: len(body)]:
+    for unit in range(1, len(rest) // 2 + 1):  # "deadbeef" * 4: a random key never repeats
+        if rest == (rest[:unit] * (len(rest) // unit + 1))[: len(rest)]:
             return True
-    if any(_has_run(body, seq, 8) for seq in _SEQUENCES):
+    if any(_has_run(rest, seq, 8) for seq in _SEQUENCES):
         return True
-    return any(_has_run(body, row, 8) for row in _KEYBOARD_ROWS)
+    return any(_has_run(rest, row, 8) for row in _KEYBOARD_ROWS)
 
 
 def inline_ignored(finding: Finding) -> bool:
@@ -123,8 +100,7 @@ def inline_ignored(finding: Finding) -> bool:
     return "*" in s or not s.isdisjoint(finding.rule_ids)
 
 
-VALUE_FILTERS: dict[str, Callable[[str], bool]] = {
-    "documentation example": is_documentation_example,
+VALUE_FILTERS: dict[str, Callable[[str, Sequence[str]], bool]] = {
     "placeholder": is_placeholder,
     "obvious fake": is_obvious_fake,
 }
@@ -134,9 +110,11 @@ def drop_reason(finding: Finding) -> str | None:
     """Why a raw engine finding is not a real leak, or None to keep it."""
     if inline_ignored(finding):
         return "lekk:ignore"
+    if finding.allowed:  # one of the rule's own allowlists (its pack's documentation examples)
+        return finding.allowed
     if finding.rule.is_secret:
         for name, pred in VALUE_FILTERS.items():
-            if pred(finding.secret):
+            if pred(finding.secret, finding.rule.prefixes):
                 return name
     return None
 

@@ -1,13 +1,13 @@
 """Findings, their identity (fingerprint) and redaction.
 
-A Finding holds the raw secret in memory only; reporters call ``redact`` unless the user passed
+A Finding holds the raw secret in memory only; reporters show ``redacted`` unless the user passed
 ``--show-secrets``, and identities (fingerprints, baselines) use ``secret_hash``, never the value.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -17,19 +17,6 @@ SALT = "lekk-v1"
 """The fixed salt of fingerprints (and of version 1 baselines): a fingerprint cannot be looked up
 in a table of plain SHA-256s, but anyone can hash a guess with it (docs/suppressions.md)."""
 
-_PREFIXES = (
-    "spk_live_",
-    "spk_test_",
-    "sps_live_",
-    "sps_test_",
-    "spay_live_",
-    "spay_test_",
-    "sg_live_",
-    "sg_test_",
-    "sgs_live_",
-    "sgs_test_",
-    "sgs_",
-)
 SEVERITY_RANK = {"error": 3, "warning": 2, "note": 1}
 
 
@@ -39,11 +26,12 @@ def secret_hash(secret: str, salt: str = SALT) -> str:
     return hashlib.sha256(f"{salt}:{secret}".encode()).hexdigest()
 
 
-def redact(value: str) -> str:
-    """Keep a short, non-secret prefix (``spk_live_`` or the first 4 characters); mask the rest."""
+def redact(value: str, prefixes: Sequence[str] = ()) -> str:
+    """Keep a short, non-secret prefix (one of the rule's ``prefixes``, such as ``spk_live_``,
+    or else the first 4 characters); mask the rest."""
     if not value:
         return value
-    for prefix in _PREFIXES:
+    for prefix in sorted(prefixes, key=len, reverse=True):
         if value.startswith(prefix) and len(value) > len(prefix):
             return prefix + "*" * 8
     keep = 4 if len(value) >= 12 else 0
@@ -73,6 +61,7 @@ class Finding:
     origin: Mapping[str, Any] | None = None
     client_side: bool = False
     suppressions: frozenset[str] = frozenset()
+    allowed: str = ""  # the description of the rule's allowlist that exempts it (filters drop it)
     extra: Mapping[str, Any] = field(default_factory=dict)
     written: str = ""  # the value as the text holds it, when that differs (base64, &#x3D;)
 
@@ -84,11 +73,21 @@ class Finding:
         return frozenset(v for v in (self.secret, self.written) if v)
 
     @property
+    def masks(self) -> dict[str, str]:
+        """Each of ``forms`` with the mask reports show for it (``redacted`` for the value)."""
+        return {v: redact(v, self.rule.prefixes) for v in self.forms}
+
+    @property
     def rule_ids(self) -> frozenset[str]:
         """The ids that name this finding: its rule's, and for a test key the rule's test id
         (``sagapay-api-key.test``, as SARIF reports it)."""
         test_id = self.rule.test_id if self.test else None
         return frozenset((self.rule.id, test_id) if test_id else (self.rule.id,))
+
+    @property
+    def redacted(self) -> str:
+        """The secret as reports show it by default: the rule's known prefix kept, the rest masked."""
+        return redact(self.secret, self.rule.prefixes)
 
     @property
     def secret_hash(self) -> str:

@@ -9,7 +9,7 @@ filters dropped (``lekk:ignore``, an allowlist, a baseline) and credentials no r
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from scanner.finding import Finding, redact
 
@@ -22,18 +22,20 @@ _VALUE = re.compile(
 WIDTH = 160  # characters of a shown line
 
 
-def values(findings: Iterable[Finding]) -> frozenset[str]:
-    """Every form of every secret value among ``findings`` (reported and dropped ones)."""
-    return frozenset(v for f in findings for v in f.forms)
+def values(findings: Iterable[Finding]) -> dict[str, str]:
+    """Every form of every secret value among ``findings`` (reported and dropped ones), each with
+    its mask as the finding's ``redacted`` shows it (the rule's known prefix kept)."""
+    return {v: m for f in findings for v, m in f.masks.items()}
 
 
-def mask(line: str, secrets: Collection[str], keep: str = "") -> str:
-    """``line`` with every known value (longest first), every value cut by the line's edge and
-    every credential-looking token masked; ``keep`` (a lint finding's flagged span) stays."""
+def mask(line: str, secrets: Mapping[str, str], keep: str = "") -> str:
+    """``line`` with every known value (longest first, each as its mask), every value cut by the
+    line's edge and every credential-looking token masked; ``keep`` (a lint finding's flagged
+    span) stays."""
     s = line
     for value in sorted(secrets, key=len, reverse=True):
         if value and value in s:
-            s = s.replace(value, redact(value))
+            s = s.replace(value, secrets[value])
         s = _cut_edges(s, value)
     s = _VALUE.sub(lambda m: m.group() if m.group() in keep else redact(m.group()), s)
     return s if len(s) <= WIDTH else s[: WIDTH - 3] + "…"
@@ -59,7 +61,7 @@ def _cut_edges(s: str, value: str) -> str:
 COMMIT_KEYS = ("commit", "removed_in")  # a history finding's extras that hold a commit's subject
 
 
-def commit_subjects(findings: Sequence[Finding], secrets: Collection[str]) -> list[Finding]:
+def commit_subjects(findings: Sequence[Finding], secrets: Mapping[str, str]) -> list[Finding]:
     """``findings`` with the commit subjects they carry masked as a shown line is: a secret
     pasted into a commit message is a finding of its own (``(commit message)``), never the raw
     subject of another.  Always, ``--show-secrets`` or not: a subject is context."""

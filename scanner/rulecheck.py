@@ -1,5 +1,7 @@
 """``lekk rules check``: validate packs and run every rule's examples and negative examples.
 
+The packs are validated by ``rules.load_packs``, the same function ``lekk scan`` loads them with,
+together with the built-ins: a pack that ``scan`` would reject, ``check`` rejects the same way.
 The test suite calls ``check_packs`` too, so users' own packs get the same guarantees.
 """
 
@@ -10,15 +12,16 @@ from pathlib import Path
 
 from scanner import filters
 from scanner.engine import Engine
-from scanner.errors import RuleError
-from scanner.rules import Example, Rule, builtin_pack_paths, load_pack
+from scanner.rules import Example, Rule, builtin_pack_paths, load_packs
 from scanner.sources import Fragment
+from scanner.sources.bundles import is_client_side
 
 
 def run_example(rule: Rule, example: Example) -> list[str]:
-    """The secrets (or matched spans, for lint rules) the rule reports on one example."""
+    """The secrets (or matched spans, for lint rules) the rule reports on one example, read as
+    a scan reads a file at the example's path (a bundle's path ships to browsers)."""
     engine = Engine([rule])
-    frag = Fragment(text=example.text, path=example.path)
+    frag = Fragment(text=example.text, path=example.path, client_side=is_client_side(example.path))
     return [f.secret for f in filters.apply(engine.scan(frag)) if f.rule.id == rule.id]
 
 
@@ -37,20 +40,11 @@ def check_rule(rule: Rule) -> list[str]:
 
 
 def check_packs(paths: Sequence[Path] = ()) -> tuple[list[Rule], list[str]]:
-    """Load and check the given packs (default: the built-ins); returns rules and problems."""
-    rules: list[Rule] = []
-    problems: list[str] = []
-    seen: dict[str, str] = {}
-    for path in paths or builtin_pack_paths():
-        try:
-            pack = load_pack(path)
-        except RuleError as exc:
-            problems.append(str(exc))
-            continue
-        for rule in pack:
-            if rule.id in seen and seen[rule.id] != str(path):
-                problems.append(f"{path}: {rule.id}: rule id already defined in {seen[rule.id]}")
-            seen[rule.id] = str(path)
-            rules.append(rule)
-            problems.extend(check_rule(rule))
+    """Load the given packs (default: the built-ins) beside the built-ins, as a scan would, and
+    run the examples of the given packs' rules; returns those rules and every problem."""
+    loaded = load_packs(paths, compile_builtins=True)
+    rules = [r for p in (paths or builtin_pack_paths()) for r in loaded.packs.get(str(p), ())]
+    problems = list(loaded.problems)
+    for rule in rules:
+        problems.extend(check_rule(rule))
     return rules, problems

@@ -31,7 +31,7 @@ class ReportContext:
     bytes: int = 0
     properties: Mapping[str, Any] = field(default_factory=dict)
     sarif_category: str | None = None
-    hidden: frozenset[str] = frozenset()  # forms of values not reported (dropped), to mask too
+    hidden: Mapping[str, str] = field(default_factory=dict)  # dropped values' forms: their masks
     targets: Sequence[str] = ()  # what was scanned: paths, a URL, a repository
 
     @classmethod
@@ -44,7 +44,7 @@ class ReportContext:
             files=result.files,
             bytes=result.bytes,
             properties=result.properties,
-            hidden=frozenset(v for f, _ in result.dropped for v in f.forms),
+            hidden={v: m for f, _ in result.dropped for v, m in f.masks.items()},
             **options,
         )
 

@@ -58,7 +58,7 @@ class Section:
     bytes: int = 0
     warnings: Sequence[str] = ()
     properties: Mapping[str, Any] = field(default_factory=dict)
-    hidden: frozenset[str] = frozenset()  # forms of values the filters dropped: masked too
+    hidden: Mapping[str, str] = field(default_factory=dict)  # dropped values' forms: their masks
 
 
 def write(findings: Sequence[Finding], out: TextIO, ctx: ReportContext) -> None:
@@ -87,7 +87,8 @@ def render(
     """The whole page.  ``overview``: more (label, value) rows for the summary."""
     now = now or datetime.now(UTC)
     everything = [f for s in sections for f in s.findings]
-    token = _MASK.set(_masker(mask.values(everything).union(*(s.hidden for s in sections))))
+    forms = {k: v for s in sections for k, v in s.hidden.items()} | mask.values(everything)
+    token = _MASK.set(_masker(forms))
     try:
         css = _css()
         template = _env().get_template("report.html.j2")
@@ -171,7 +172,7 @@ def _checklist(sections: Sequence[Section], now: datetime) -> dict[str, Any]:
 
 
 def _section(s: Section, index: int, now: datetime) -> dict[str, Any]:
-    secrets = mask.values(s.findings) | s.hidden  # every form of every value, dropped ones too
+    secrets = {**s.hidden, **mask.values(s.findings)}  # every form of every value, dropped too
     by_path: dict[str, list[tuple[Finding, str]]] = {}
     for f in sorted(s.findings, key=Finding.sort_key):
         keep = "" if f.rule.is_secret else f.secret  # a lint span is shown as-is
@@ -244,25 +245,29 @@ def _size(n: int) -> str:
 
 # -- escaping and masking ------------------------------------------------------------------
 
-_MASK: contextvars.ContextVar[re.Pattern[str] | None] = contextvars.ContextVar("mask", default=None)
+_Masker = tuple[re.Pattern[str], Mapping[str, str]]
+_MASK: contextvars.ContextVar[_Masker | None] = contextvars.ContextVar("mask", default=None)
 # C0/C1 controls (but tab and newline) and the bidirectional overrides and isolates
 _INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
-def _masker(forms: Iterable[str]) -> re.Pattern[str] | None:
+def _masker(forms: Mapping[str, str]) -> _Masker | None:
+    """A pattern of every form (``mask.values``) and the mask each is replaced with."""
     values = [v for v in forms if len(v) >= 6]
     if not values:
         return None
-    return re.compile("|".join(re.escape(v) for v in sorted(values, key=len, reverse=True)))
+    pattern = re.compile("|".join(re.escape(v) for v in sorted(values, key=len, reverse=True)))
+    return pattern, forms
 
 
 def _finalize(value: Any) -> Any:
     """Every ``{{ ... }}``: no raw secret, no invisible control character.  (Markup is ours.)"""
     if value is None or isinstance(value, Markup) or not isinstance(value, str):
         return "" if value is None else value
-    mask = _MASK.get()
-    if mask is not None:
-        value = mask.sub(lambda m: redact(m.group()), value)
+    masker = _MASK.get()
+    if masker is not None:
+        pattern, masks = masker
+        value = pattern.sub(lambda m: masks[m.group()], value)
     return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
 
 
@@ -276,8 +281,8 @@ def _date(iso: Any) -> str:
     return t.strftime("%Y-%m-%d") if t else ""
 
 
-def _masked(f: Finding, value: str | None = None) -> str:
-    return redact(value if value is not None else f.secret) if f.rule.is_secret else f.secret
+def _masked(f: Finding) -> str:
+    return f.redacted if f.rule.is_secret else f.secret
 
 
 @lru_cache(maxsize=1)

@@ -38,7 +38,7 @@ def finding_dict(f: Finding, show_secrets: bool) -> dict[str, Any]:
         "end_line": f.end_line,
         "end_column": f.end_column,
         # a lint rule's span is a variable name, a URL's host or a header: never a credential
-        "secret": shown(f.secret) if f.rule.is_secret else f.secret,
+        "secret": (f.secret if show_secrets else f.redacted) if f.rule.is_secret else f.secret,
         "fingerprint": f.fingerprint,
         "remediation": remediation(f),
     }

@@ -25,7 +25,7 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from scanner import __version__
-from scanner.finding import SEVERITY_RANK, Finding, redact
+from scanner.finding import SEVERITY_RANK, Finding
 from scanner.reporters import ReportContext
 from scanner.reporters.sarif_rules import LIVE_SEVERITY, Variant, descriptor, is_live, variant_of
 from scanner.safetext import path_bytes
@@ -257,7 +257,7 @@ def _scrub(text: str, findings: Sequence[Finding]) -> str:
             continue
         for form in (f.secret, json.dumps(f.secret, ensure_ascii=False)[1:-1]):
             if form in text:
-                text = text.replace(form, redact(f.secret))
+                text = text.replace(form, f.redacted)
     return text
 
 

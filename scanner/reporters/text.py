@@ -30,13 +30,13 @@ def _c(ctx: ReportContext, what: str, text: str) -> str:
 
 def write(findings: Sequence[Finding], out: TextIO, ctx: ReportContext) -> None:
     show = ctx.show_secrets
-    secrets = values(findings) | ctx.hidden  # every form of every value, dropped ones too
+    secrets = {**ctx.hidden, **values(findings)}  # every form of every value, dropped ones too
     for path, group in groupby(findings, key=lambda f: f.path):
         out.write(_c(ctx, "path", esc(path)) + "\n")
         for f in group:
             sev = _c(ctx, f.severity, f.severity)
             out.write(f"  {esc(path)}:{f.line}:{f.column}: {sev} {f.rule.id} {esc(f.rule.name)}\n")
-            secret = f.secret if show else redact(f.secret)
+            secret = f.secret if show else f.redacted
             if f.rule.is_secret:
                 enc = f" (decoded from {f.encoding})" if f.encoding else ""
                 out.write(f"    secret: {esc(secret)}{enc}\n")

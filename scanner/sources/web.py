@@ -431,7 +431,8 @@ _URL = re.compile(r"""(?i)\bhttps?://[^\s'"<>]+""")
 
 def display_url(url: str) -> str:
     """``url`` as a report may show it: the user and password, and every query or fragment value
-    that is or looks like a credential, masked (``?sagapay_key=spk_live_********``)."""
+    that is or looks like a credential, masked (``?sagapay_key=spk_********``: a source knows no
+    rule, so no pack's prefix is kept)."""
     try:
         p = urllib.parse.urlsplit(url)
     except ValueError:

@@ -72,6 +72,8 @@ class Credential:
     parts: tuple[tuple[str, str], ...] = field(repr=False)
     """(name, value) pairs, e.g. ("client_secret", "..."); secrets included: never print."""
     missing: tuple[str, ...] = ()
+    prefixes: tuple[str, ...] = ()
+    """The packs' non-secret prefixes of its values (``spk_live_``): kept when a message shows one."""
 
     def get(self, name: str) -> str | None:
         return dict(self.parts).get(name)
@@ -190,7 +192,8 @@ def _sagapay(f: Finding, partners: dict[int, Finding]) -> Credential:
     merchant = _context("merchant_id", key, secret)
     if merchant:
         parts.append(("merchant_id", merchant))
-    return Credential("sagapay", "production", tuple(parts), tuple(missing))
+    prefixes = tuple(p for x in (key, secret) if x for p in x.rule.prefixes)
+    return Credential("sagapay", "production", tuple(parts), tuple(missing), prefixes)
 
 
 def group(findings: Sequence[Finding]) -> list[Credential | None]:

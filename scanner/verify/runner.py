@@ -49,11 +49,12 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def scrub(text: str, secrets: Sequence[str]) -> str:
-    """Never let a credential's value reach a message, whatever an answer or error echoed."""
+def scrub(text: str, secrets: Sequence[str], prefixes: Sequence[str] = ()) -> str:
+    """Never let a credential's value reach a message, whatever an answer or error echoed
+    (``prefixes``: the non-secret prefixes its rules' packs name, kept)."""
     for s in sorted(secrets, key=len, reverse=True):
         if s:
-            text = text.replace(s, redact(s))
+            text = text.replace(s, redact(s, prefixes))
     return text
 
 
@@ -102,7 +103,7 @@ class Verifier:
             out = Outcome(ERROR, "not checked: interrupted")
         except Exception as exc:  # one credential's failure never stops the others
             out = Outcome(ERROR, f"check failed: {type(exc).__name__}: {exc}")
-        return Outcome(out.status, scrub(out.detail, cred.values))
+        return Outcome(out.status, scrub(out.detail, cred.values, cred.prefixes))
 
 
 def _missing(cred: Credential) -> str:

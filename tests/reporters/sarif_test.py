@@ -357,19 +357,21 @@ def test_a_report_left_in_the_tree_is_not_a_finding(tmp_path: Path) -> None:
 
 def test_rule_help_in_a_report_has_no_example_credential(tmp_path: Path) -> None:
     """Every rule's help (live and test variants, text and Markdown) holds no credential a scan
-    would find; the documentation's own examples (``lekk explain``) would be found."""
+    would find; the documentation's own examples (``lekk explain``) would be found.  Both are
+    scanned as plain text: in a Markdown file a value presented as an example is a documentation
+    example (docs/detection.md), which would hide what this test looks for."""
     from scanner import docs
     from scanner.reporters.sarif_rules import Variant, descriptor
 
     rules = load_rules()
     variants = [descriptor(Variant(r, test)) for r in rules for test in (False, True)]
     helps = [v[k] for v in variants for k in ("help_text", "help_markdown")]
-    (tmp_path / "help.md").write_text("\n".join(helps), encoding="utf-8")
-    found = lekk_json("scan", "help.md", cwd=tmp_path)["findings"]
+    (tmp_path / "help.txt").write_text("\n".join(helps), encoding="utf-8")
+    found = lekk_json("scan", "help.txt", cwd=tmp_path)["findings"]
     assert all(f["kind"] == "lint" for f in found), [f["rule"] for f in found]
     # The trap is armed: the documentation, examples included, is full of credentials.
-    (tmp_path / "docs.md").write_text(
+    (tmp_path / "docs.txt").write_text(
         "\n".join(docs.render_markdown(r) for r in rules), encoding="utf-8"
     )
-    found = lekk_json("scan", "docs.md", cwd=tmp_path)["findings"]
+    found = lekk_json("scan", "docs.txt", cwd=tmp_path)["findings"]
     assert len({f["rule"] for f in found if f["kind"] == "secret"}) >= 4, found

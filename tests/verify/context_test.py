@@ -33,10 +33,16 @@ def test_a_value_goes_only_to_the_provider_whose_context_it_is_in(
         "  sagapay:\n"
         "    url: https://api.sagapay.no\n"
         f"    client_id: {uuid.uuid4()}\n"
-        f"    client_secret: {vipps_shaped.secret}\n"  # 11: a Vipps-looking pair, SagaPay's
+        f"    client_secret: {vipps_shaped.secret}\n"  # 11: a Vipps-looking pair, SagaPay's block
         f"    subscription_key: {vipps_shaped.sub_key}\n"
         f"    api_key: {saga.key}\n"
         f"    api_secret: {saga.secret}\n"
+    )
+    (tmp_path / "mixed.env").write_text(
+        "VIPPS_API_URL=https://api.vipps.no\n"
+        "SAGAPAY_API_URL=https://api.sagapay.no\n"
+        f"CLIENT_SECRET={vipps_shaped.secret}\n"  # 3: the same pair, SagaPay named nearest
+        f"OCP_APIM_SUBSCRIPTION_KEY={vipps_shaped.sub_key}\n"
     )
     (tmp_path / "legacy.yaml").write_text(
         "vipps:\n"
@@ -58,9 +64,12 @@ def test_a_value_goes_only_to_the_provider_whose_context_it_is_in(
         assert status[("payments.yaml", line, rule)]["status"] == "live"
     for line, rule in ((13, "sagapay-api-key"), (14, "sagapay-api-secret")):
         assert status[("payments.yaml", line, rule)]["status"] == "live"
-    # The Vipps-looking pair under sagapay: is found (the Vipps rules fire), never sent to Vipps.
-    for line, rule in ((11, "vipps-client-secret"), (12, "vipps-subscription-key")):
-        v = status[("payments.yaml", line, rule)]
+    # The Vipps-looking pair under sagapay: has names of another system's block (issue 12), so
+    # no rule reports it; where a Vipps rule does (generic names, SagaPay named nearest), it is
+    # found and never sent to Vipps.
+    assert not {("payments.yaml", 11), ("payments.yaml", 12)} & {(p, n) for p, n, _ in status}
+    for line, rule in ((3, "vipps-client-secret"), (4, "vipps-subscription-key")):
+        v = status[("mixed.env", line, rule)]
         assert v == {
             **v,
             "status": "unknown",
@@ -102,9 +111,11 @@ def test_found_in_is_the_provider_named_nearest() -> None:
     assert found_in(f"[vipps]\nclient_secret = {v.secret}\n[sagapay]\n") == {
         ("vipps-client-secret", 2): "Vipps MobilePay"
     }
-    assert found_in(f"[vipps]\n[sagapay]\nclient_secret = {v.secret}\n") == {
+    assert found_in(f"# vipps\n# sagapay\nclient_secret = {v.secret}\n") == {
         ("vipps-client-secret", 3): "SagaPay"
     }
+    # (in a `[sagapay]` section the name is SagaPay's and no Vipps rule reports it: issue 12)
+    assert found_in(f"[vipps]\n[sagapay]\nclient_secret = {v.secret}\n") == {}
     # Two providers equally near: nobody's.
     assert found_in(f"vipps sagapay\nclient_secret = {v.secret}\n") == {
         ("vipps-client-secret", 2): ""
