@@ -475,30 +475,13 @@ def test_web_page_of_unclosed_tags(tmp_path: Path) -> None:
     key = fake("spk_live_", 24)
     _Trickle.page = (f'<script>k="{key}" // sagapay</script>' + "<a" * 300_000).encode()
     many = "".join(f'<a href="/p{i}.html">' for i in range(200_000))
+    one_page = ("--format", "json", "--max-pages", "1", "--allow-partial")
     with hi.serving(_Trickle) as url:
-        r = lekk(
-            "web",
-            url + "/",
-            "--format",
-            "json",
-            "--max-pages",
-            "1",
-            "--allow-partial",
-            cwd=tmp_path,
-        )
+        r = lekk("web", url + "/", *one_page, cwd=tmp_path)
         column = _Trickle.page.index(key.encode()) + 1
         assert _json(r) == [("sagapay-api-key", url + "/", 1, column)]
         _Trickle.page = (many + f'<script>k="{key}" // sagapay</script>').encode()
-        r = lekk(
-            "web",
-            url + "/",
-            "--format",
-            "json",
-            "--max-pages",
-            "1",
-            "--allow-partial",
-            cwd=tmp_path,
-        )
+        r = lekk("web", url + "/", *one_page, cwd=tmp_path)
     column = _Trickle.page.index(key.encode()) + 1
     assert _json(r) == [("sagapay-api-key", url + "/", 1, column)]
     warning = f"lekk: warning: {url}/: more than 10000 scripts and links; the rest skipped\n"
