@@ -3,7 +3,7 @@
 
 Usage:
   bench/realworld.py [--only NAMES] [--fetch-only | --no-fetch] [--reuse] [--lekk CMD]
-                     [--review FILE] [--verdicts FILE] [--summary] [--list]
+                     [--review FILE] [--verdicts FILE] [--open-gate] [--summary] [--list]
 
 Assembles, in a cache outside the repository ($LEKK_BENCH_CACHE/realworld, default
 ~/.cache/lekk-bench/realworld), corpora that hold no Vipps MobilePay or SagaPay credential, from
@@ -30,6 +30,9 @@ masked, and the verdict and reason from the verdicts file (``unread`` for a find
   --reuse          do not scan; rebuild the table and summary from the last stored results
   --results DIR    where each corpus's redacted results are stored (one folder per lekk)
   --write-verdicts FILE  write every finding as a verdicts row (TSV) to fill in
+  --open-gate      run Vipps MobilePay's two secret rules without their gate (a Vipps signal in
+                   the text), as if every file mentioned Vipps: what real code holds one Vipps
+                   mention away from a finding (results-open-gate/, review-open-gate.md)
   --summary        print per-corpus sizes and timings and the counts per rule per corpus
   --list           print the corpora and what they hold, then exit
 
@@ -203,8 +206,8 @@ def fetch_site_packages() -> None:
     once(CACHE / "trees/pypi-venv", build)
 
 
-NPM_INSTALL = ("npm", "install", "--ignore-scripts", "--no-audit", "--no-fund", "--omit=optional")
-NPM_INSTALL += ("--legacy-peer-deps", "--loglevel=error")
+NPM_INSTALL: tuple[str, ...] = ("npm", "install", "--ignore-scripts", "--no-audit", "--no-fund")
+NPM_INSTALL += ("--omit=optional", "--legacy-peer-deps", "--loglevel=error")
 
 
 def fetch_node_modules() -> None:
@@ -423,6 +426,64 @@ def select(all_corpora: list[Corpus], only: str | None) -> list[Corpus]:
 
 
 # ---------------------------------------------------------------------------------------------
+# the Vipps gate taken away (--open-gate)
+
+# Vipps MobilePay's secret rules run only on a text with a Vipps signal (their keywords) and
+# report only near one (context.any).  With --open-gate they run everywhere, as if every file
+# mentioned Vipps: what they then report is what stands one Vipps mention away from a finding in
+# real code, which the names and shapes alone must keep out.
+OPEN_RULES = ("vipps-client-secret", "vipps-subscription-key")
+# the prefilter's words without the gate: the rules' anchors, with `key` (in nearly every file)
+# narrowed to the subscription-key names the regex can match
+OPEN_NARROW = {"key": ("subkey", "sub-key", "sub-id", "vipps", "mobilepay")}
+
+
+def _toml(table: dict[str, Any], prefix: str = "") -> list[str]:
+    """TOML for a pack as tomllib read it: scalars and lists of scalars as JSON (a JSON string is
+    a TOML basic string), then sub-tables and arrays of tables."""
+    out = [f"{k} = {json.dumps(v)}" for k, v in table.items() if not _is_table(v)]
+    for k, v in table.items():
+        name = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out += ["", f"[{name}]", *_toml(v, name + ".")]
+        elif _is_table(v):
+            for item in v:
+                out += ["", f"[[{name}]]", *_toml(item, name + ".")]
+    return out
+
+
+def _is_table(v: object) -> bool:
+    return isinstance(v, dict) or (isinstance(v, list) and bool(v) and isinstance(v[0], dict))
+
+
+def open_gate_config(dest: Path) -> Path:
+    """A config (and the pack it loads) that swaps the built-in Vipps secret rules for copies
+    without the gate (``open-`` before their ids); everything else as built in."""
+    import tomllib
+
+    pack = tomllib.loads((HERE.parent / "rules/vipps.toml").read_text(encoding="utf-8"))
+    rules = []
+    for rule in pack["rules"]:
+        if rule["id"] not in OPEN_RULES:
+            continue
+        for key in ("examples", "negative_examples"):  # a pack needs some: the one-line ones
+            rule[key] = [e for e in rule[key] if isinstance(e, str)]
+        words = [w for a in rule["anchors"] for w in OPEN_NARROW.get(a, (a,))]
+        rule |= {"id": f"open-{rule['id']}", "keywords": words}
+        rule["context"] = {k: v for k, v in rule["context"].items() if k != "any"}
+        rules.append(rule)
+    pack["pack"]["provider"] += " (gate open)"
+    dest.mkdir(parents=True, exist_ok=True)
+    (dest / "open-vipps.toml").write_text("\n".join(_toml(pack | {"rules": rules})) + "\n")
+    config = dest / "open-gate.lekk.toml"
+    config.write_text(
+        f"rules = {json.dumps([str(dest / 'open-vipps.toml')])}\n"
+        f"disable = {json.dumps(list(OPEN_RULES))}\n"
+    )
+    return config
+
+
+# ---------------------------------------------------------------------------------------------
 # scanning and the review table
 
 
@@ -469,9 +530,12 @@ def snippet(line: str | None, f: dict[str, Any], secrets: Iterable[str], width: 
     return ("…" if start else "") + text + ("…" if start + width < len(line) else "")
 
 
-def scan(corpus: Corpus, lekk: list[str], out_dir: Path) -> dict[str, Any]:
+def scan(
+    corpus: Corpus, lekk: list[str], out_dir: Path, options: Sequence[str] = ()
+) -> dict[str, Any]:
     root = corpus.path()
     cmd = [*lekk, "scan", str(root)] if corpus.kind == "tree" else [*lekk, "git", str(root)]
+    cmd += options
     for glob in corpus.excludes:
         cmd += ["--exclude", glob]
     fd, tmp = tempfile.mkstemp(prefix="lekk-realworld-", suffix=".json")
@@ -651,8 +715,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     mode.add_argument("--fetch-only", action="store_true", help="assemble the corpora, no scan")
     mode.add_argument("--no-fetch", action="store_true", help="scan only what is in the cache")
     mode.add_argument("--reuse", action="store_true", help="no scan: reuse the stored results")
-    ap.add_argument("--results", type=Path, default=CACHE / "results", help="results folder")
-    ap.add_argument("--review", type=Path, default=CACHE / "review.md", help="review table out")
+    ap.add_argument("--results", type=Path, help="results folder")
+    ap.add_argument("--review", type=Path, help="review table out")
+    ap.add_argument(
+        "--open-gate",
+        action="store_true",
+        help="the Vipps secret rules without their Vipps-signal gate (own results and review)",
+    )
     ap.add_argument("--verdicts", type=Path, default=VERDICTS, help="verdicts file (TSV)")
     ap.add_argument("--write-verdicts", type=Path, help="write every finding as a verdicts row")
     ap.add_argument("--summary", action="store_true", help="print sizes, timings, rule counts")
@@ -665,7 +734,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{c.name:32} {c.group:9} {c.kind:7} {c.about}")
         return 0
     lekk = shlex.split(args.lekk) if args.lekk else default_lekk()
-    results_dir = args.results
+    kind = "-open-gate" if args.open_gate else ""
+    results_dir = args.results or CACHE / f"results{kind}"
+    review_path = args.review or CACHE / f"review{kind}.md"
+    options = ["--config", str(open_gate_config(CACHE / "open-gate"))] if args.open_gate else []
     if not (args.no_fetch or args.reuse):
         for c in chosen:
             try:
@@ -685,16 +757,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             say(f"{c.name}: not in the cache, skipped")
             continue
         say(f"{c.name}: scanning ...")
-        res = scan(c, lekk, results_dir)
+        res = scan(c, lekk, results_dir, options)
         say(
             f"{c.name}: {len(res['findings'])} findings, {res['bytes'] / 1e6:.1f} MB, "
             f"{res['seconds']} s"
         )
         results.append(res)
     review = Review(results, load_verdicts(args.verdicts))
-    args.review.parent.mkdir(parents=True, exist_ok=True)
-    args.review.write_text(review.summary() + "\n" + review.table(), encoding="utf-8")
-    say(f"review table: {args.review}")
+    review_path.parent.mkdir(parents=True, exist_ok=True)
+    review_path.write_text(review.summary() + "\n" + review.table(), encoding="utf-8")
+    say(f"review table: {review_path}")
     if args.write_verdicts:
         review.write_verdicts(args.write_verdicts)
     if args.summary:

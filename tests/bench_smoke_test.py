@@ -1,16 +1,21 @@
 """Smoke tests of the peer benchmarks (bench/peers.py, bench/detection_peers.py): their generators,
-scoring and process-tree sampling.  No timing is asserted; the peers themselves are not run."""
+scoring and process-tree sampling, and bench/realworld.py's --open-gate pack.  No timing is
+asserted; the peers themselves are not run."""
 
 from __future__ import annotations
 
+import os
+import random
 import sys
 from pathlib import Path
 
-from helpers import ROOT
+import keygen
+from helpers import ROOT, lekk_json
 
 sys.path.insert(0, str(ROOT / "bench"))
 import detection_peers as dp
 import peers
+import realworld
 
 
 def test_every_planted_credential_is_where_the_generator_says(tmp_path: Path) -> None:
@@ -94,3 +99,30 @@ def test_staged_repo_has_one_staged_file(tmp_path: Path) -> None:
     out = peers._out(["git", "-C", str(repo), "diff", "--cached", "--name-only"])
     assert out == "src/m0/f0.py"
     assert len(peers._out(["git", "-C", str(repo), "ls-files"]).splitlines()) == 50
+
+
+def test_open_gate_pack_drops_only_the_vipps_signal(tmp_path: Path) -> None:
+    """bench/realworld.py --open-gate: the Vipps secret rules, copied without their gate, report a
+    value of a Vipps shape under a generic name with no Vipps mention in sight (the built-in rule
+    does not), and still leave out another system's name, a wrong shape and a reference."""
+    rng = random.Random(int(os.environ.get("LEKK_TEST_SEED", "12")))
+    secret, key, other = keygen.b64(rng, 32), keygen.hex32(rng), keygen.b64(rng, 20)
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "settings.py").write_text(
+        f'CLIENT_SECRET = "{secret}"\n'
+        f'SUBSCRIPTION_KEY = "{key}"\n'
+        f'DJANGO_SECRET = "{other}"\n'  # another system's name
+        'API_SECRET = "testSecretValueFromPortal1="\n'  # not a Base64 shape
+        'SECRET = os.environ["SECRET"]\n'
+    )
+    config = realworld.open_gate_config(tmp_path / "open-gate")
+
+    built_in = lekk_json("scan", str(tree))["findings"]
+    opened = lekk_json("scan", str(tree), "--config", str(config))["findings"]
+
+    assert built_in == []
+    assert [(f["rule"], f["path"], f["line"], f["secret"]) for f in opened] == [
+        ("open-vipps-client-secret", "settings.py", 1, secret),
+        ("open-vipps-subscription-key", "settings.py", 2, key),
+    ]
