@@ -25,7 +25,8 @@ from scanner import fastscan, provider_context
 from scanner.allow import allowed_by
 from scanner.casefold import fold, spellings
 from scanner.finding import Finding
-from scanner.globs import path_matches, path_ok
+from scanner.globs import GlobSet, path_ok
+from scanner.literals import PatternSet
 from scanner.names import another_system, says_whose
 from scanner.rules import SEARCH_TIMEOUT, Rule
 from scanner.sources import TOKEN_MAX, TOKEN_PUNCT, Fragment, Warn
@@ -227,9 +228,9 @@ class Engine:
         # patterns searched in the path, each once however many rules share it
         globs = {g.removeprefix("!") for r in self.rules for g in r.paths}
         globs |= {g for r in self.rules for a in r.allowlists for g in a.paths}
-        self._globs = tuple(sorted(globs))
+        self._globs = GlobSet(sorted(globs))
         patterns = {p.source: p for r in self.rules for p in (*r.context_any, *r.context_all)}
-        self._path_patterns = tuple(patterns[s] for s in sorted(patterns))
+        self._path_patterns = PatternSet([patterns[s] for s in sorted(patterns)])
         self.triggers = b64_triggers(self.rules)
         # the raw bytes the prefilter looks for, ASCII letters in any case: every spelling of
         # each keyword's other letters (casefold.py), and the Base64 triggers
@@ -284,9 +285,9 @@ class Engine:
         the empty path's."""
         low = fold(path)
         return (
-            frozenset(w for w in self.keywords if w in low),
-            frozenset(i for i, g in enumerate(self._globs) if path_matches(path, g)),
-            frozenset(i for i, p in enumerate(self._path_patterns) if p.search(path)),
+            frozenset(filter(low.__contains__, self.keywords)),
+            self._globs.matching(path),
+            self._path_patterns.matching(path),
             _colon_blocks(low),
         )
 
