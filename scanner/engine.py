@@ -50,9 +50,25 @@ _RULE_ID = r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+(?:\.test)?"
 _IGNORE = re.compile(
     rf"lekk:ignore(-next-line)?(?:[ \t]+({_RULE_ID}(?:[ \t]*,[ \t]*{_RULE_ID})*)(?![\w-]))?"
 )
-# (the standard library's `re` runs these simple patterns about 4x faster than `regex`)
-_B64_TOKEN = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
-_PRINTABLE = re.compile(r"^[\x21-\x7e]{8,200}$")
+# A Base64 token: 16 or more Base64 characters, then at most two `=`, touching none of
+# `[A-Za-z0-9+/=_-]` either side (``b64_tokens``; the regex it stands for is in
+# tests/base64_tokens_test.py).  Only a token of a length divisible by four that decodes to
+# 8 to DECODED_MAX printable ASCII characters is decoded in place.
+B64_MIN = 16
+DECODED_MAX = 200
+B64_MAX = 4 * (DECODED_MAX + 2) // 3  # a longer token decodes to more than DECODED_MAX
+# (the standard library's `re` runs this simple pattern about 4x faster than `regex`)
+_PRINTABLE = re.compile(rf"^[\x21-\x7e]{{8,{DECODED_MAX}}}$")
+# each character as a token sees it: Base64 ("a"), not Base64 but not to be touched ("="),
+# any other (" "; anything past ASCII is encoded as "?")
+_B64_CLASSES = bytes(
+    ord("a")
+    if chr(c).isascii() and (chr(c).isalnum() or chr(c) in "+/")
+    else ord("=")
+    if chr(c) in "=_-"
+    else ord(" ")
+    for c in range(256)
+)
 _NEWLINE = re.compile("\n")
 MIN_TRIGGER = 4  # a Base64 form shorter than this would match nearly any Base64 text
 
@@ -82,6 +98,24 @@ def b64_triggers(rules: Sequence[Rule]) -> tuple[str, ...]:
     words = {w for w in words if not any(w != o and w.startswith(o) for o in words)}
     forms = {f for w in words for f in b64_forms(w.encode())}
     return tuple(sorted(f for f in forms if len(f) >= MIN_TRIGGER))
+
+
+def b64_tokens(text: str) -> Iterator[tuple[int, int]]:
+    """The spans of the Base64 tokens in the text, in order, without a regex tried at every
+    position: a token is a whole run of the characters it may not touch, Base64 characters
+    then at most two ``=``; such a run holds 16 Base64 characters in a row, which one
+    ``bytes.find`` over the text's character classes finds."""
+    classes = text.encode("ascii", "replace").translate(_B64_CLASSES)
+    need = b"a" * B64_MIN
+    i = classes.find(need)
+    while i >= 0:
+        start = classes.rfind(b" ", 0, i) + 1
+        end = classes.find(b" ", i)
+        end = len(classes) if end < 0 else end
+        pad = classes.find(b"=", start, end)
+        if pad < 0 or (pad >= start + B64_MIN and text[pad:end] in ("=", "==")):
+            yield start, end
+        i = classes.find(need, end)
 
 
 def shannon_entropy(value: str) -> float:
@@ -240,6 +274,15 @@ class Engine:
         self._search = fastscan.compile_search(words) if extension else None
         # ... else needle -> (word, offset of the needle in the word) for the words holding it
         self._needles = () if self._search else _needles(words)
+        # the Base64 triggers alone, in folded text (``_scan_decoded``)
+        triggers = [t.encode() for t in self.triggers]
+        self._triggers = fastscan.compile_search(triggers) if extension and triggers else None
+
+    def _trigger(self, low: str) -> bool:
+        """Is a Base64 trigger in this folded text?  (Either way the same answer.)"""
+        if self._triggers is not None:
+            return self._triggers(low.encode("utf-8", "surrogatepass"))
+        return any(t in low for t in self.triggers)
 
     def prefilter(self, data: str | bytes, path_low: str = "") -> bool:
         """True when any rule could match: the cheap test run over raw bytes before decoding.
@@ -300,7 +343,8 @@ class Engine:
             self._stopped.clear()
         say = warn or _ignore
         t = _Text(frag, frag.text, fold(frag.text), fold(frag.path))
-        rules = list(self._active(t))
+        present = self._present(t)
+        rules = list(self._active(t, present))
         found = dict(self._scan_text(t, say, rules))
         # where a structure puts a name and its value apart, or a name in a named block, the
         # rules' verdict on the pair replaces theirs on the line
@@ -310,12 +354,16 @@ class Engine:
         found.update(paired)
         # a value that is a credential as written is reported as written, never decoded
         taken = [span for (_, span), f in found.items() if f.rule.is_secret]
-        return [*found.values(), *self._scan_decoded(t, taken, say)]
+        return [*found.values(), *self._scan_decoded(t, bool(present), taken, say)]
 
     # -- plain text -------------------------------------------------------------------------
 
-    def _active(self, t: _Text) -> Iterator[Rule]:
-        present = {k for k in self.keywords if k in t.low or k in t.path_low}
+    def _present(self, t: _Text) -> set[str]:
+        """The keywords in the text or its path."""
+        return {k for k in self.keywords if k in t.low or k in t.path_low}
+
+    def _active(self, t: _Text, present: set[str] | None = None) -> Iterator[Rule]:
+        present = self._present(t) if present is None else present
         if not present:
             return
         own_report = t.frag.extra.get(OWN_REPORT, False)  # lekk's report: secret rules only
@@ -354,11 +402,19 @@ class Engine:
         return regions
 
     def _scan_text(
-        self, t: _Text, warn: Warn, rules: Iterable[Rule] | None = None
+        self,
+        t: _Text,
+        warn: Warn,
+        rules: Iterable[Rule] | None = None,
+        within: Sequence[tuple[int, int]] | None = None,
     ) -> Iterator[tuple[tuple[str, tuple[int, int]], Finding]]:
-        """((rule id, span of the value), finding) for each candidate the rules keep."""
+        """((rule id, span of the value), finding) for each candidate the rules keep; with
+        ``within`` (sorted spans, apart), only in the regions that touch one of them."""
         for rule in self._active(t) if rules is None else rules:
-            for key, f in self._scan_regions(t, rule, self._regions(t, rule), warn):
+            regions = self._regions(t, rule)
+            if within is not None:
+                regions = _touching(regions, within)
+            for key, f in self._scan_regions(t, rule, regions, warn):
                 if f is not None:
                     yield key, f
 
@@ -543,34 +599,37 @@ class Engine:
     # -- base64-encoded values (Kubernetes Secrets and the like) ----------------------------
 
     def _scan_decoded(
-        self, t: _Text, taken: Sequence[tuple[int, int]], warn: Warn
+        self, t: _Text, keyword: bool, taken: Sequence[tuple[int, int]], warn: Warn
     ) -> Iterator[Finding]:
-        """Base64 tokens decoded in place, and the rules run again on the result; a finding in a
-        decoded token is reported at the token.  ``taken``: spans already reported as written
-        (a credential that happens to be valid Base64 is not decoded)."""
-        if not self.prefilter(t.low, t.path_low):
+        """Base64 tokens decoded in place, and the rules run again on the result where it was
+        decoded; a finding in a decoded token is reported at the token.  ``keyword``: a
+        keyword is in the text or its path (else only a Base64 trigger in the text sends it to
+        the decoder, as the prefilter would); ``taken``: spans already reported as written (a
+        credential that happens to be valid Base64 is not decoded)."""
+        if not keyword and not self._trigger(t.low):
             return
         pieces: list[str] = []
         spans: list[tuple[int, int, int, int]] = []  # new start/end, original start/end
         last = 0
         out_len = 0
-        for m in _B64_TOKEN.finditer(t.text):
-            token = m.group()
-            if len(token) % 4 or any(a < m.end() and m.start() < b for a, b in taken):
+        for start, end in b64_tokens(t.text):
+            if (end - start) % 4 or end - start > B64_MAX:
+                continue
+            if any(a < end and start < b for a, b in taken):
                 continue
             try:
-                decoded = base64.b64decode(token, validate=True).decode("ascii")
+                decoded = binascii.a2b_base64(t.text[start:end], strict_mode=True).decode("ascii")
             except (binascii.Error, UnicodeDecodeError, ValueError):
                 continue
             if not _PRINTABLE.match(decoded):
                 continue
-            before = t.text[last : m.start()]
+            before = t.text[last:start]
             pieces.append(before)
             out_len += len(before)
-            spans.append((out_len, out_len + len(decoded), m.start(), m.end()))
+            spans.append((out_len, out_len + len(decoded), start, end))
             pieces.append(decoded)
             out_len += len(decoded)
-            last = m.end()
+            last = end
             if len(spans) > 1000:
                 break
         if not spans:
@@ -578,7 +637,10 @@ class Engine:
         pieces.append(t.text[last:])
         derived_text = "".join(pieces)
         derived = _Text(t.frag, derived_text, fold(derived_text), t.path_low)
-        for (_, (pos, _)), f in self._scan_text(derived, warn):
+        # a finding is kept only where its value starts in a decoded token: the regions away
+        # from every token were read in the plain text already
+        within = [(s, e) for s, e, _, _ in spans]
+        for (_, (pos, _)), f in self._scan_text(derived, warn, within=within):
             for new_s, new_e, orig_s, orig_e in spans:
                 if new_s <= pos < new_e:
                     moved = _moved(f, t, orig_s, orig_e)
@@ -632,6 +694,20 @@ def _cover(words: Sequence[str]) -> list[str]:
         )
         out.append(best)
         left -= holders[best]
+    return out
+
+
+def _touching(
+    regions: Sequence[tuple[int, int]], spans: Sequence[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """The regions (sorted, apart) in which a value can start inside one of the spans (sorted,
+    apart): a region ``lo..hi`` holds values starting from ``lo`` to ``hi``."""
+    starts = [s for s, _ in spans]
+    out = []
+    for lo, hi in regions:
+        i = bisect.bisect_right(starts, hi) - 1  # the last span starting by hi ends last
+        if i >= 0 and spans[i][1] > lo:
+            out.append((lo, hi))
     return out
 
 
