@@ -1,7 +1,9 @@
 /* Optional accelerator for the engine's keyword prefilter (scanner/fastscan.py builds the tables).
  *
  * search(tables, data) -> offset of the first keyword found in data, ASCII case-insensitively,
- * or -1.  Every keyword is given a window of four bytes (its least common one); two bitmaps hold
+ * or -1.  occurrences(tables, data, limit) -> [(entry, offset), ...]: every occurrence of every
+ * keyword (overlapping ones too), at most limit of each, in the order of their windows; entry is
+ * the keyword's index in the tables' entries (fastscan.py keeps the order).  Every keyword is given a window of four bytes (its least common one); two bitmaps hold
  * the window's first and second pair of bytes, in every letter case.  At each position of the
  * data the pair there is tested against the first bitmap and, when set, the pair two bytes on
  * against the second; only then are the keywords that own the first pair compared in place.
@@ -102,6 +104,110 @@ static Py_ssize_t scan(const unsigned char *t, const unsigned char *s, Py_ssize_
     return -1;
 }
 
+/* occurrences found so far, as (entry, start) pairs */
+typedef struct {
+    Py_ssize_t *items; /* entry, start, entry, start, ... */
+    Py_ssize_t len, cap;
+} Hits;
+
+static int push(Hits *h, Py_ssize_t entry, Py_ssize_t start)
+{
+    if (h->len + 2 > h->cap) {
+        Py_ssize_t cap = h->cap ? 2 * h->cap : 256;
+        Py_ssize_t *items = PyMem_RawRealloc(h->items, (size_t)cap * sizeof(Py_ssize_t));
+        if (items == NULL)
+            return -1;
+        h->items = items;
+        h->cap = cap;
+    }
+    h->items[h->len++] = entry;
+    h->items[h->len++] = start;
+    return 0;
+}
+
+/* every keyword whose window starts at s[i] and that occurs there, up to `limit` of each entry
+ * (counted in `counts`), appended to h; -1 when out of memory */
+static int collect(const unsigned char *t, const unsigned char *s, Py_ssize_t n, Py_ssize_t i,
+                   Py_ssize_t limit, Py_ssize_t *counts, Hits *h)
+{
+    const unsigned int pair = ((unsigned int)fold[s[i]] << 8) | fold[s[i + 1]];
+    const unsigned char *index = t + HEAD + 2 * BITS + 2 * fold[s[i]];
+    Py_ssize_t first = (Py_ssize_t)u16(index), last = (Py_ssize_t)u16(index + 2);
+    for (Py_ssize_t k = first; k < last; k++) {
+        const unsigned char *e = t + ENTRIES + k * ENTRY;
+        if (u16(e) != pair || counts[k] >= limit)
+            continue;
+        Py_ssize_t start = i - (Py_ssize_t)u16(e + 2), len = (Py_ssize_t)u16(e + 4);
+        if (start < 0 || start + len > n)
+            continue;
+        const unsigned char *w = t + u32(e + 8);
+        Py_ssize_t j = 0;
+        while (j < len && fold[s[start + j]] == w[j])
+            j++;
+        if (j == len) {
+            counts[k]++;
+            if (push(h, k, start) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+static int scan_all(const unsigned char *t, const unsigned char *s, Py_ssize_t n, Py_ssize_t limit,
+                    Py_ssize_t *counts, Hits *h)
+{
+    const unsigned char *first = t + HEAD, *second = t + HEAD + BITS;
+    for (Py_ssize_t i = 0; i + 3 < n; i++)
+        if (has(first, s + i) && has(second, s + i + 2) && collect(t, s, n, i, limit, counts, h) < 0)
+            return -1;
+    return 0;
+}
+
+static PyObject *fastscan_occurrences(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    Py_buffer tables, data;
+    Py_ssize_t limit;
+    if (!PyArg_ParseTuple(args, "y*y*n:occurrences", &tables, &data, &limit))
+        return NULL;
+    PyObject *out = NULL;
+    Py_ssize_t *counts = NULL;
+    Hits hits = {NULL, 0, 0};
+    int failed = 0;
+    if (!valid(tables.buf, tables.len)) {
+        PyErr_SetString(PyExc_ValueError, "malformed prefilter tables");
+        goto done;
+    }
+    counts = PyMem_RawCalloc((size_t)u16((const unsigned char *)tables.buf + 4) + 1, sizeof(Py_ssize_t));
+    if (counts == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    failed = scan_all(tables.buf, data.buf, data.len, limit, counts, &hits);
+    Py_END_ALLOW_THREADS
+    if (failed) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    out = PyList_New(hits.len / 2);
+    if (out == NULL)
+        goto done;
+    for (Py_ssize_t k = 0; k < hits.len / 2; k++) {
+        PyObject *item = Py_BuildValue("(nn)", hits.items[2 * k], hits.items[2 * k + 1]);
+        if (item == NULL) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyList_SET_ITEM(out, k, item);
+    }
+done:
+    PyMem_RawFree(counts);
+    PyMem_RawFree(hits.items);
+    PyBuffer_Release(&tables);
+    PyBuffer_Release(&data);
+    return out;
+}
+
 static PyObject *fastscan_search(PyObject *Py_UNUSED(self), PyObject *args)
 {
     Py_buffer tables, data;
@@ -126,6 +232,9 @@ static PyObject *fastscan_search(PyObject *Py_UNUSED(self), PyObject *args)
 static PyMethodDef methods[] = {
     {"search", fastscan_search, METH_VARARGS,
      "search(tables, data) -> offset of the first keyword in data (ASCII case-insensitive), or -1"},
+    {"occurrences", fastscan_occurrences, METH_VARARGS,
+     "occurrences(tables, data, limit) -> [(entry, offset), ...]: every keyword's occurrences, "
+     "at most limit of each"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -143,6 +143,8 @@ class _Text:
     # (start, end, text), in order and apart: the structure around start..end, read as nearby
     # text too
     scopes: tuple[tuple[int, int, str], ...] = ()
+    # where the engine's located words occur in ``low`` (``Engine._where``), once asked
+    where: dict[str, list[int]] | None = None
     _ends: list[int] | None = None
     _ignores: dict[tuple[int, bool], frozenset[str]] = field(default_factory=dict)
 
@@ -274,6 +276,14 @@ class Engine:
         self._search = fastscan.compile_search(words) if extension else None
         # ... else needle -> (word, offset of the needle in the word) for the words holding it
         self._needles = () if self._search else _needles(words)
+        # where the keywords and anchors are in a folded text: one pass in C for those it can
+        # find in the text encoded one byte a character (ASCII, and no `?`, which stands for
+        # any other character there), instead of one `str.find` pass each
+        located = {k for k in self.keywords if k.isascii() and "?" not in k}
+        located |= {a for r in self.rules for a in r.anchors if a.isascii() and "?" not in a}
+        located = {w for w in located if len(w) >= fastscan.WINDOW}
+        self._locate = fastscan.compile_locate(w.encode() for w in located) if extension else None
+        self._located = frozenset(located) if self._locate is not None else frozenset()
         # the Base64 triggers alone, in folded text (``_scan_decoded``)
         triggers = [t.encode() for t in self.triggers]
         self._triggers = fastscan.compile_search(triggers) if extension and triggers else None
@@ -360,7 +370,34 @@ class Engine:
 
     def _present(self, t: _Text) -> set[str]:
         """The keywords in the text or its path."""
-        return {k for k in self.keywords if k in t.low or k in t.path_low}
+        where = self._where(t)
+        return {
+            k
+            for k in self.keywords
+            if (k in where if k in self._located else k in t.low) or k in t.path_low
+        }
+
+    def _where(self, t: _Text) -> dict[str, list[int]]:
+        """Where the located words occur in the folded text (the first MAX_ANCHORS of each)."""
+        if t.where is None:
+            t.where = {}
+            if self._locate is not None:
+                data = t.low.encode("ascii", "replace")  # one byte a character: same offsets
+                for w, at in self._locate(data, MAX_ANCHORS).items():
+                    t.where[w.decode()] = at
+        return t.where
+
+    def _occurrences(self, t: _Text, word: str, limit: int) -> list[int]:
+        """Where ``word`` occurs in the folded text, overlapping occurrences too: the first
+        ``limit`` (at most MAX_ANCHORS)."""
+        if word in self._located:
+            return self._where(t).get(word, [])[:limit]
+        out: list[int] = []
+        i = t.low.find(word)
+        while i >= 0 and len(out) < limit:
+            out.append(i)
+            i = t.low.find(word, i + 1)
+        return out
 
     def _active(self, t: _Text, present: set[str] | None = None) -> Iterator[Rule]:
         present = self._present(t) if present is None else present
@@ -383,10 +420,7 @@ class Engine:
         before, after = rule.region
         hits: list[int] = []
         for a in rule.anchors:
-            i = t.low.find(a)
-            while i >= 0 and len(hits) < MAX_ANCHORS:
-                hits.append(i)
-                i = t.low.find(a, i + 1)
+            hits += self._occurrences(t, a, MAX_ANCHORS - len(hits))
         if len(hits) >= MAX_ANCHORS:
             return [(0, len(t.text))]
         hits.sort()

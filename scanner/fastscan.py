@@ -1,8 +1,11 @@
-"""One-pass keyword search for the prefilter, in C when the optional extension was built.
+"""One-pass keyword search, in C when the optional extension was built: whether any keyword is
+in some bytes (the prefilter, ``compile_search``), and where each occurs (the engine's keywords
+and anchors in a text it reads, ``compile_locate``).
 
 ``scanner/_fastscan.c`` is compiled when lekk is installed with a C compiler at hand
 (``hatch_build.py``); without one, lekk installs all the same and the engine falls back to its
-pure-Python prefilter (one ``bytes.find`` per needle), which finds the same files, slower.
+pure-Python prefilter (one ``bytes.find`` per needle) and ``str.find`` per keyword, which find
+the same, slower.
 ``LEKK_PURE_PYTHON=1`` in the environment makes lekk ignore the extension (to compare the two).
 
 This module builds the extension's tables: for every keyword, its four adjacent bytes that are
@@ -45,12 +48,22 @@ class Search(Protocol):
     def __call__(self, data: bytes) -> bool: ...
 
 
+class Locate(Protocol):
+    def __call__(self, data: bytes, limit: int) -> dict[bytes, list[int]]: ...
+
+
 def available() -> bool:
     return _fastscan is not None
 
 
 def tables(keywords: Iterable[bytes]) -> bytes:
     """The extension's tables for these lowercase keywords (see ``_fastscan.c``)."""
+    return _layout(keywords)[0]
+
+
+def _layout(keywords: Iterable[bytes]) -> tuple[bytes, tuple[bytes, ...]]:
+    """The tables, and the keywords in the order of their entries (``occurrences`` names an
+    entry by its index)."""
     words = sorted(set(keywords))
     if not words or min(map(len, words)) < WINDOW or max(map(len, words)) > MAX_KEYWORD:
         raise ValueError(f"keywords must be {WINDOW} to {MAX_KEYWORD} bytes long")
@@ -76,7 +89,8 @@ def tables(keywords: Iterable[bytes]) -> bytes:
         packed.append(struct.pack("<HHHHI", pair, off, len(w), 0, data_at))
         blob.append(w)
         data_at += len(w)
-    return b"".join((head, first, second, struct.pack("<257H", *index), *packed, *blob))
+    data = b"".join((head, first, second, struct.pack("<257H", *index), *packed, *blob))
+    return data, tuple(w for _, _, w in entries)
 
 
 def _set(bits: bytearray, pair: bytes) -> None:
@@ -113,3 +127,25 @@ def compile_search(keywords: Iterable[bytes]) -> Search | None:
         return False
 
     return found
+
+
+def compile_locate(keywords: Iterable[bytes]) -> Locate | None:
+    """A function giving where each of these lowercase keywords (of ``WINDOW`` bytes or more)
+    occurs in some bytes, ASCII case-insensitively, overlapping occurrences too, in order, at
+    most ``limit`` of each (a keyword that does not occur is left out): one pass however many
+    keywords, where ``bytes.find`` makes one each.  None when the extension is not built."""
+    if _fastscan is None:
+        return None
+    words = sorted(set(keywords))
+    if not words:
+        return lambda data, limit: {}
+    t, order = _layout(words)
+    occurrences = _fastscan.occurrences
+
+    def locate(data: bytes, limit: int) -> dict[bytes, list[int]]:
+        out: dict[bytes, list[int]] = {}
+        for entry, start in occurrences(t, data, limit):
+            out.setdefault(order[entry], []).append(start)
+        return out
+
+    return locate

@@ -104,3 +104,60 @@ def test_every_keyword_in_every_case_at_every_position() -> None:
                 assert not search(variant[1:] + b"y" * pad), (w, variant, pad)
     # bytes that only look alike after a non-ASCII lowering are not folded (as bytes.lower())
     assert not search("VİPPS".encode())
+
+
+def _every(word: bytes, data: bytes, limit: int) -> list[int]:
+    """What the engine does without the extension: str.find from each hit on (overlaps too)."""
+    low, out = data.lower(), []
+    i = low.find(word)
+    while i >= 0 and len(out) < limit:
+        out.append(i)
+        i = low.find(word, i + 1)
+    return out
+
+
+@needs_extension
+def test_locate_finds_every_occurrence_as_find_does() -> None:
+    r = random.Random(11)
+    alphabet = b"abcdsp_1ABCDSP \n\xff?"
+    for _ in range(400):
+        words = sorted(
+            {
+                bytes(r.choice(b"abcdsp_1") for _ in range(r.randint(4, 8)))
+                for _ in range(r.randint(1, 10))
+            }
+        )
+        locate = fastscan.compile_locate(words)
+        assert locate is not None
+        for _ in range(10):
+            data = bytearray(r.choice(alphabet) for _ in range(r.randint(0, 300)))
+            for _ in range(r.randint(0, 4)):  # plant words, overlapping ones too, in any case
+                w = r.choice(words)
+                w = bytes(c - 32 if 97 <= c <= 122 and r.random() < 0.5 else c for c in w)
+                at = r.randint(0, len(data))
+                data[at:at] = w + (w if r.random() < 0.3 else b"")
+            limit = r.choice((1, 2, 3, 1000))
+            want = {w: _every(w, bytes(data), limit) for w in words}
+            assert locate(bytes(data), limit) == {w: at for w, at in want.items() if at}, (
+                words,
+                bytes(data),
+                limit,
+            )
+
+
+@needs_extension
+def test_locate_overlapping_and_limited() -> None:
+    locate = fastscan.compile_locate([b"aaaa", b"vipps", b"pps_s"])
+    assert locate is not None
+    assert locate(b"VIPPS_SECRET vipps aaaaaa", 2) == {
+        b"vipps": [0, 13],
+        b"pps_s": [2],
+        b"aaaa": [19, 20],
+    }
+    assert locate(b"", 5) == {} and locate(b"aaa", 5) == {}
+    empty = fastscan.compile_locate([])
+    assert empty is not None and empty(b"vipps", 5) == {}
+    from scanner import _fastscan
+
+    with pytest.raises(ValueError, match="malformed"):
+        _fastscan.occurrences(b"LKF3", b"vipps", 5)
