@@ -25,7 +25,7 @@ from scanner import fastscan, provider_context
 from scanner.allow import allowed_by
 from scanner.casefold import fold, spellings
 from scanner.finding import Finding
-from scanner.globs import GlobSet, path_ok
+from scanner.globs import GlobSet
 from scanner.literals import PatternSet
 from scanner.names import another_system, says_whose
 from scanner.rules import SEARCH_TIMEOUT, Rule
@@ -265,6 +265,16 @@ class Engine:
         globs = {g.removeprefix("!") for r in self.rules for g in r.paths}
         globs |= {g for r in self.rules for a in r.allowlists for g in a.paths}
         self._globs = GlobSet(sorted(globs))
+        # each rule's ``paths`` as the indexes of its globs there: (wanted, excluded)
+        at = {g: i for i, g in enumerate(self._globs.globs)}
+        self._rule_paths = tuple(
+            (
+                frozenset(at[g] for g in r.paths if not g.startswith("!")),
+                frozenset(at[g[1:]] for g in r.paths if g.startswith("!")),
+            )
+            for r in self.rules
+        )
+        self._matched: tuple[str, frozenset[int]] = ("", self._globs.matching(""))
         patterns = {p.source: p for r in self.rules for p in (*r.context_any, *r.context_all)}
         self._path_patterns = PatternSet([patterns[s] for s in sorted(patterns)])
         self.triggers = b64_triggers(self.rules)
@@ -390,7 +400,7 @@ class Engine:
     def _occurrences(self, t: _Text, word: str, limit: int) -> list[int]:
         """Where ``word`` occurs in the folded text, overlapping occurrences too: the first
         ``limit`` (at most MAX_ANCHORS)."""
-        if word in self._located:
+        if word in self._located and limit <= MAX_ANCHORS:  # (each is located that far)
             return self._where(t).get(word, [])[:limit]
         out: list[int] = []
         i = t.low.find(word)
@@ -404,17 +414,25 @@ class Engine:
         if not present:
             return
         own_report = t.frag.extra.get(OWN_REPORT, False)  # lekk's report: secret rules only
-        for rule in self.rules:
+        for rule, paths in zip(self.rules, self._rule_paths, strict=True):
             if own_report and not rule.is_secret:
                 continue
             if rule.client_side_only:
                 # a client-side-only rule's ``paths`` name more browser code (components)
-                if not t.frag.client_side and not (rule.paths and path_ok(t.frag.path, rule.paths)):
+                if not t.frag.client_side and not (rule.paths and self._path_ok(t, paths)):
                     continue
-            elif rule.paths and not path_ok(t.frag.path, rule.paths):
+            elif rule.paths and not self._path_ok(t, paths):
                 continue
             if any(k in present for k in rule.keywords):
                 yield rule
+
+    def _path_ok(self, t: _Text, paths: tuple[frozenset[int], frozenset[int]]) -> bool:
+        """``globs.path_ok`` of a rule's ``paths``, from the globs the path matches (once)."""
+        if self._matched[0] != t.frag.path:
+            self._matched = (t.frag.path, self._globs.matching(t.frag.path))
+        matched = self._matched[1]
+        wanted, excluded = paths
+        return not excluded & matched and (not wanted or bool(wanted & matched))
 
     def _regions(self, t: _Text, rule: Rule) -> list[tuple[int, int]]:
         before, after = rule.region
@@ -591,7 +609,14 @@ class Engine:
         if not anchors:
             return set(), {}
         colon_blocks = _colon_blocks(t.path_low)
-        found = structure.pairs(t.text, t.low, anchors, qualify, colon_blocks=colon_blocks)
+        found = structure.pairs(
+            t.text,
+            t.low,
+            anchors,
+            qualify,
+            colon_blocks=colon_blocks,
+            find=lambda word, limit: self._occurrences(t, word, limit),
+        )
         if not found:
             return set(), {}
         pieces: list[str] = []
