@@ -275,8 +275,7 @@ class Engine:
             for r in self.rules
         )
         self._matched: tuple[str, frozenset[int]] = ("", self._globs.matching(""))
-        patterns = {p.source: p for r in self.rules for p in (*r.context_any, *r.context_all)}
-        self._path_patterns = PatternSet([patterns[s] for s in sorted(patterns)])
+        self._path_patterns: PatternSet | None = None  # on the first path_signature
         self.triggers = b64_triggers(self.rules)
         # the raw bytes the prefilter looks for, ASCII letters in any case: every spelling of
         # each keyword's other letters (casefold.py), and the Base64 triggers
@@ -292,11 +291,19 @@ class Engine:
         located = {k for k in self.keywords if k.isascii() and "?" not in k}
         located |= {a for r in self.rules for a in r.anchors if a.isascii() and "?" not in a}
         located = {w for w in located if len(w) >= fastscan.WINDOW}
-        self._locate = fastscan.compile_locate(w.encode() for w in located) if extension else None
-        self._located = frozenset(located) if self._locate is not None else frozenset()
-        # the Base64 triggers alone, in folded text (``_scan_decoded``)
+        self._extension = extension and fastscan.available()
+        self._located = frozenset(located) if self._extension else frozenset()
+        # (their tables, and the triggers', are built on first use: a scan in which nothing
+        # passes the prefilter, and `lekk staged` on most commits, never needs them)
+
+    @functools.cached_property
+    def _locate(self) -> fastscan.Locate | None:
+        return fastscan.compile_locate(w.encode() for w in self._located)
+
+    @functools.cached_property
+    def _triggers(self) -> fastscan.Search | None:
         triggers = [t.encode() for t in self.triggers]
-        self._triggers = fastscan.compile_search(triggers) if extension and triggers else None
+        return fastscan.compile_search(triggers) if self._extension and triggers else None
 
     def _trigger(self, low: str) -> bool:
         """Is a Base64 trigger in this folded text?  (Either way the same answer.)"""
@@ -346,6 +353,9 @@ class Engine:
         module, so the same content under two paths with the same signature gives the same
         findings (the history scans a blob once per signature).  Most paths have one signature,
         the empty path's."""
+        if self._path_patterns is None:
+            found = {p.source: p for r in self.rules for p in (*r.context_any, *r.context_all)}
+            self._path_patterns = PatternSet([found[s] for s in sorted(found)])
         low = fold(path)
         return (
             frozenset(filter(low.__contains__, self.keywords)),
@@ -391,7 +401,7 @@ class Engine:
         """Where the located words occur in the folded text (the first MAX_ANCHORS of each)."""
         if t.where is None:
             t.where = {}
-            if self._locate is not None:
+            if self._located and self._locate is not None:
                 data = t.low.encode("ascii", "replace")  # one byte a character: same offsets
                 for w, at in self._locate(data, MAX_ANCHORS).items():
                     t.where[w.decode()] = at

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 
 def path_matches(path: str, glob: str) -> bool:
@@ -44,11 +44,12 @@ def glob_regex(glob: str) -> str:
 class GlobSet:
     """Which of many globs a path matches, exactly as ``path_matches`` says, for the cost of a
     few substring tests where it matches none (most paths).  A glob can match only a path that
-    holds one of its literal pieces (``_needs``); only those globs' regexes are tried."""
+    holds one of its literal pieces (``_needs``); only those globs' regexes are tried, each
+    compiled the first time it is (compiling them all costs more than a small scan)."""
 
     def __init__(self, globs: Sequence[str]) -> None:
         self.globs = tuple(globs)
-        self._match = tuple(re.compile(glob_regex(g)).match for g in self.globs)
+        self._match: list[Callable[[str], object] | None] = [None] * len(self.globs)
         by_piece: dict[str, list[int]] = {}
         for i, g in enumerate(self.globs):
             for piece in _needs(g):
@@ -62,7 +63,13 @@ class GlobSet:
         candidates = {
             i for piece in filter(path.__contains__, self._pieces) for i in self._holders[piece]
         }
-        return frozenset(i for i in candidates if self._match[i](path))
+        return frozenset(i for i in candidates if self._matches(i, path))
+
+    def _matches(self, i: int, path: str) -> bool:
+        match = self._match[i]
+        if match is None:
+            match = self._match[i] = re.compile(glob_regex(self.globs[i])).match
+        return match(path) is not None
 
 
 def _needs(glob: str) -> set[str]:
