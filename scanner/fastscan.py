@@ -10,7 +10,8 @@ the same, slower.
 
 This module builds the extension's tables: for every keyword, its four adjacent bytes that are
 least common in source code, so that the scan stops to compare keywords as rarely as possible,
-and bitmaps of their two pairs in every letter case.
+and bitmaps of their pairs in every letter case: the first and the second pair of each window,
+and all three (tested at every third position of the data only).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def _extension() -> ModuleType | None:
 
 _fastscan = _extension()
 
-MAGIC = b"LKF3"
+MAGIC = b"LKF4"
 MAX_KEYWORD = 0xFFFF
 WINDOW = 4  # bytes of each keyword tested before it is compared whole
 
@@ -67,7 +68,7 @@ def _layout(keywords: Iterable[bytes]) -> tuple[bytes, tuple[bytes, ...]]:
     words = sorted(set(keywords))
     if not words or min(map(len, words)) < WINDOW or max(map(len, words)) > MAX_KEYWORD:
         raise ValueError(f"keywords must be {WINDOW} to {MAX_KEYWORD} bytes long")
-    first, second = bytearray(8192), bytearray(8192)
+    first, second, anywhere = bytearray(8192), bytearray(8192), bytearray(8192)
     entries: list[tuple[int, int, bytes]] = []
     for w in words:
         if w != w.lower():
@@ -75,6 +76,8 @@ def _layout(keywords: Iterable[bytes]) -> tuple[bytes, tuple[bytes, ...]]:
         off = min(range(len(w) - WINDOW + 1), key=lambda k: (_cost(w[k : k + WINDOW]), k))
         _set(first, w[off : off + 2])
         _set(second, w[off + 2 : off + 4])
+        for k in range(3):  # every third position of the data meets one of these
+            _set(anywhere, w[off + k : off + k + 2])
         entries.append((w[off] << 8 | w[off + 1], off, w))
     entries.sort()
     index = [0] * 257
@@ -83,13 +86,13 @@ def _layout(keywords: Iterable[bytes]) -> tuple[bytes, tuple[bytes, ...]]:
     for b in range(256):
         index[b + 1] += index[b]
     head = MAGIC + struct.pack("<HH", len(entries), 0)
-    data_at = len(head) + 2 * 8192 + 2 * 257 + 12 * len(entries)
+    data_at = len(head) + 3 * 8192 + 2 * 257 + 12 * len(entries)
     packed, blob = [], []
     for pair, off, w in entries:
         packed.append(struct.pack("<HHHHI", pair, off, len(w), 0, data_at))
         blob.append(w)
         data_at += len(w)
-    data = b"".join((head, first, second, struct.pack("<257H", *index), *packed, *blob))
+    data = b"".join((head, first, second, anywhere, struct.pack("<257H", *index), *packed, *blob))
     return data, tuple(w for _, _, w in entries)
 
 
