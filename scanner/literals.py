@@ -63,32 +63,80 @@ def required(source: str) -> tuple[str, ...] | None:
 
 
 _AMBIGUOUS = (ord("{"), ord("]"))
+MAX_STRINGS = 64  # exact strings a stretch of a pattern is spelled out as, at most
+MAX_CLASS = 16  # characters of a class spelled out one by one, at most
 
 
 def _sequence(items: Sequence[tuple[Any, Any]], c: Any) -> frozenset[str] | None:
-    """The best requirement of a sequence: one of its literal runs, or one of its parts'."""
+    """The best requirement of a sequence: the strings one of its stretches of exact parts is
+    spelled as (``spk_(?:live|test)_``: ``spk_live_`` or ``spk_test_``), or one of its other
+    parts' requirement; the one whose shortest string is longest, then the fewest."""
     options: list[frozenset[str]] = []
-    run: list[str] = []
+    run = {""}  # the strings the current stretch of exact parts spells
     for op, av in [*items, (None, None)]:
-        if op is c.LITERAL:
-            if av in _AMBIGUOUS:
-                raise ValueError("a literal that `regex` may read otherwise")
-            run.append(chr(av))
+        exact = _exact(op, av, c) if op is not None else None
+        if exact is not None and len(run) * len(exact) <= MAX_STRINGS:
+            run = {a + b for a in run for b in exact}
             continue
-        if run:
-            options.append(frozenset({"".join(run)}))
-            run = []
-        inner = _item(op, av, c)
-        if inner is not None:
-            options.append(inner)
-    options = [o for o in options if all(s.isascii() for s in o)]
+        options.append(frozenset(run))
+        run = set(exact) if exact is not None else {""}
+        if exact is None and op is not None:
+            inner = _item(op, av, c)
+            if inner is not None:
+                options.append(inner)
+    options = [o for o in options if "" not in o and all(s.isascii() for s in o)]
     if not options:
         return None
     best = max(options, key=lambda o: (min(map(len, o)), -len(o)))
     return frozenset(s.lower() for s in best)
 
 
+def _exact(op: Any, av: Any, c: Any) -> frozenset[str] | None:
+    """Every string one part of a pattern matches, when they are few (None otherwise)."""
+    if op is c.LITERAL:
+        if av in _AMBIGUOUS:
+            raise ValueError("a literal that `regex` may read otherwise")
+        return frozenset({chr(av)})
+    if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+        return frozenset({""})  # matches no character: the strings either side are adjacent
+    if op is c.IN:
+        chars: set[str] = set()
+        for kind, value in av:
+            if kind is c.LITERAL:
+                chars.add(chr(value))
+            elif kind is c.RANGE and value[1] - value[0] < MAX_CLASS:
+                chars.update(map(chr, range(value[0], value[1] + 1)))
+            else:
+                return None
+        return frozenset(chars) if len(chars) <= MAX_CLASS else None
+    if op is c.SUBPATTERN:
+        return _spelled(list(av[-1]), c)
+    if op is c.BRANCH:
+        out: set[str] = set()
+        for branch in av[1]:
+            got = _spelled(list(branch), c)
+            if got is None or len(out | got) > MAX_STRINGS:
+                return None
+            out |= got
+        return frozenset(out)
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and av[0] == av[1] == 1:
+        return _spelled(list(av[2]), c)
+    return None
+
+
+def _spelled(items: Sequence[tuple[Any, Any]], c: Any) -> frozenset[str] | None:
+    """Every string a sequence matches, when each part is exact and they are few."""
+    out = {""}
+    for op, av in items:
+        exact = _exact(op, av, c)
+        if exact is None or len(out) * len(exact) > MAX_STRINGS:
+            return None
+        out = {a + b for a in out for b in exact}
+    return frozenset(out)
+
+
 def _item(op: Any, av: Any, c: Any) -> frozenset[str] | None:
+    """The requirement of a part that is not exact."""
     if op is c.SUBPATTERN:
         return _sequence(list(av[-1]), c)
     if op is c.ATOMIC_GROUP:

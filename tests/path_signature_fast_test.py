@@ -160,6 +160,11 @@ def test_required_strings_are_in_every_match_of_the_packs_patterns() -> None:
     ("source", "needs"),
     [
         ("vipps|mobilepay", ("mobilepay", "vipps")),
+        ("spk_(?:live|test)_[a-z]{8}", ("spk_live_", "spk_test_")),
+        ("(?<![a-z])x[_-]?y", ("x",)),
+        ("x[_-]y|z", ("x-y", "x_y", "z")),
+        ("(?:a|)vipps", ("avipps", "vipps")),
+        (r"\bsgs_(?:live_|test_)?[A-Z]{4}", ("sgs_",)),
         ("(?i)Sagapay[_-]?key", ("sagapay",)),
         ("(?:vipps)?x", ("x",)),
         ("(?:vipps)?", None),
