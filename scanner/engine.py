@@ -612,12 +612,18 @@ class Engine:
         anchors = sorted({a for r in secret_rules for a in r.anchors})
         words = {r.names for r in secret_rules if r.names is not None}
 
-        @functools.lru_cache(maxsize=256)
-        def qualify(block: str) -> bool:  # whether a block's name changes how a rule reads names
-            return any(says_whose(block, w) for w in words)
-
         if not anchors:
             return set(), {}
+        said: dict[str, bool] = {}  # (a dict: an lru_cache made per fragment costs more)
+
+        def qualify(block: str) -> bool:  # whether a block's name changes how a rule reads names
+            got = said.get(block)
+            if got is None:
+                got = any(says_whose(block, w) for w in words)
+                if len(said) < 256:
+                    said[block] = got
+            return got
+
         colon_blocks = _colon_blocks(t.path_low)
         found = structure.pairs(
             t.text,
