@@ -39,6 +39,7 @@ NEARBY_CHARS = 1500  # "nearby" is capped in characters too, for minified one-li
 REGEX_TIMEOUT = 5.0  # seconds per region; a pathological input warns instead of hanging
 MAX_FINDINGS = 1000  # per rule and file; past this a rule's findings are noise or an attack
 MAX_ANCHORS = 20_000
+LOCATED = 1000  # occurrences of a word located in one pass; past that, str.find goes on
 PREFILTER_PROBES = 64  # occurrences of a needle checked in place before one search per keyword
 # A region never ends inside a token: a value cut at the region's end would look complete to the
 # regex's closing look-ahead (a prefix of a longer blob reported as a secret).
@@ -398,22 +399,25 @@ class Engine:
         }
 
     def _where(self, t: _Text) -> dict[str, list[int]]:
-        """Where the located words occur in the folded text (the first MAX_ANCHORS of each)."""
+        """Where the located words occur in the folded text (the first LOCATED of each)."""
         if t.where is None:
             t.where = {}
             if self._located and self._locate is not None:
                 data = t.low.encode("ascii", "replace")  # one byte a character: same offsets
-                for w, at in self._locate(data, MAX_ANCHORS).items():
+                for w, at in self._locate(data, LOCATED).items():
                     t.where[w.decode()] = at
         return t.where
 
     def _occurrences(self, t: _Text, word: str, limit: int) -> list[int]:
         """Where ``word`` occurs in the folded text, overlapping occurrences too: the first
-        ``limit`` (at most MAX_ANCHORS)."""
-        if word in self._located and limit <= MAX_ANCHORS:  # (each is located that far)
-            return self._where(t).get(word, [])[:limit]
+        ``limit``."""
         out: list[int] = []
-        i = t.low.find(word)
+        if word in self._located:
+            out = self._where(t).get(word, [])
+            if len(out) < LOCATED or limit <= len(out):  # all of them, or enough
+                return out[:limit]
+            out = out[:]  # (the rest is found on from the last)
+        i = t.low.find(word, out[-1] + 1) if out else t.low.find(word)
         while i >= 0 and len(out) < limit:
             out.append(i)
             i = t.low.find(word, i + 1)
