@@ -72,24 +72,40 @@ static int has(const unsigned char *bits, const unsigned char *p)
     return bits[pair >> 3] & (1u << (pair & 7));
 }
 
+/* the entries (first up to last) that may own a window starting at s[i], and the window's
+ * first pair there, folded */
+static unsigned int owners(const unsigned char *t, const unsigned char *s, Py_ssize_t i,
+                           Py_ssize_t *first, Py_ssize_t *last)
+{
+    const unsigned char *index = t + HEAD + 3 * BITS + 2 * fold[s[i]];
+    *first = (Py_ssize_t)u16(index);
+    *last = (Py_ssize_t)u16(index + 2);
+    return ((unsigned int)fold[s[i]] << 8) | fold[s[i + 1]];
+}
+
+/* where the keyword of entry k starts, if it occurs with its window at s[i]; else -1 */
+static Py_ssize_t occurs(const unsigned char *t, Py_ssize_t k, const unsigned char *s,
+                         Py_ssize_t n, Py_ssize_t i)
+{
+    const unsigned char *e = t + ENTRIES + k * ENTRY;
+    Py_ssize_t start = i - (Py_ssize_t)u16(e + 2), len = (Py_ssize_t)u16(e + 4);
+    if (start < 0 || start + len > n)
+        return -1;
+    const unsigned char *w = t + u32(e + 8);
+    Py_ssize_t j = 0;
+    while (j < len && fold[s[start + j]] == w[j])
+        j++;
+    return j == len ? start : -1;
+}
+
 /* where a keyword whose window starts at s[i] occurs, if one does; else -1 */
 static Py_ssize_t verify(const unsigned char *t, const unsigned char *s, Py_ssize_t n, Py_ssize_t i)
 {
-    const unsigned int pair = ((unsigned int)fold[s[i]] << 8) | fold[s[i + 1]];
-    const unsigned char *index = t + HEAD + 3 * BITS + 2 * fold[s[i]];
-    const unsigned char *e = t + ENTRIES + (Py_ssize_t)u16(index) * ENTRY;
-    const unsigned char *end = t + ENTRIES + (Py_ssize_t)u16(index + 2) * ENTRY;
-    for (; e < end; e += ENTRY) {
-        if (u16(e) != pair)
-            continue;
-        Py_ssize_t start = i - (Py_ssize_t)u16(e + 2), len = (Py_ssize_t)u16(e + 4);
-        if (start < 0 || start + len > n)
-            continue;
-        const unsigned char *w = t + u32(e + 8);
-        Py_ssize_t j = 0;
-        while (j < len && fold[s[start + j]] == w[j])
-            j++;
-        if (j == len)
+    Py_ssize_t first, last;
+    const unsigned int pair = owners(t, s, i, &first, &last);
+    for (Py_ssize_t k = first; k < last; k++) {
+        Py_ssize_t start = u16(t + ENTRIES + k * ENTRY) == pair ? occurs(t, k, s, n, i) : -1;
+        if (start >= 0)
             return start;
     }
     return -1;
@@ -168,21 +184,13 @@ static int collect(void *ctx, const unsigned char *t, const unsigned char *s, Py
                    Py_ssize_t i)
 {
     Collect *c = ctx;
-    const unsigned int pair = ((unsigned int)fold[s[i]] << 8) | fold[s[i + 1]];
-    const unsigned char *index = t + HEAD + 3 * BITS + 2 * fold[s[i]];
-    Py_ssize_t first = (Py_ssize_t)u16(index), last = (Py_ssize_t)u16(index + 2);
+    Py_ssize_t first, last;
+    const unsigned int pair = owners(t, s, i, &first, &last);
     for (Py_ssize_t k = first; k < last; k++) {
-        const unsigned char *e = t + ENTRIES + k * ENTRY;
-        if (u16(e) != pair || c->counts[k] >= c->limit)
+        if (u16(t + ENTRIES + k * ENTRY) != pair || c->counts[k] >= c->limit)
             continue;
-        Py_ssize_t start = i - (Py_ssize_t)u16(e + 2), len = (Py_ssize_t)u16(e + 4);
-        if (start < 0 || start + len > n)
-            continue;
-        const unsigned char *w = t + u32(e + 8);
-        Py_ssize_t j = 0;
-        while (j < len && fold[s[start + j]] == w[j])
-            j++;
-        if (j == len) {
+        Py_ssize_t start = occurs(t, k, s, n, i);
+        if (start >= 0) {
             c->counts[k]++;
             if (push(&c->hits, k, start) < 0)
                 return -1;
