@@ -1,18 +1,24 @@
 /* Optional accelerator for the engine's keyword prefilter (scanner/fastscan.py builds the tables).
  *
  * search(tables, data) -> offset of the first keyword found in data, ASCII case-insensitively,
- * or -1.  Every keyword is given a window of four bytes (its least common one); two bitmaps hold
- * the window's first and second pair of bytes, in every letter case.  At each position of the
- * data the pair there is tested against the first bitmap and, when set, the pair two bytes on
- * against the second; only then are the keywords that own the first pair compared in place.
- * The positions are independent of each other, so the loop runs at the processor's throughput,
- * not at its memory latency: one pass finds any of the keywords, where the pure-Python
- * prefilter needs one pass per needle.
+ * or -1.  occurrences(tables, data, limit) -> [(entry, offset), ...]: every occurrence of every
+ * keyword (overlapping ones too), at most limit of each, in the order of their windows; entry is
+ * the keyword's index in the tables' entries (fastscan.py keeps the order).
+ *
+ * Every keyword is given a window of four bytes (its least common one).  A window at p holds a
+ * position that is a multiple of three (p, p + 1 or p + 2), and the pair of bytes there is one
+ * of the window's three pairs: the `any` bitmap holds every window's three pairs, in every
+ * letter case, and only every third position of the data is tested against it.  Where it is
+ * set, each of the three positions where a window could start is tested against the `first`
+ * and `second` bitmaps (the window's first pair there, its second two bytes on), and only then
+ * are the keywords that own the first pair compared in place.  The positions are independent
+ * of each other, so the loop runs at the processor's throughput, not at its memory latency: one
+ * pass finds any of the keywords, where the pure-Python prefilter needs one pass per needle.
  *
  * tables (built and checked by fastscan.py; checked again here), numbers little-endian:
- *   "LKF3", count (u16), 0 (u16);
- *   first[8192], second[8192]: bit p is set when some keyword's window has the bytes p >> 8,
- *     p & 255 (in some letter case) as its first, or second, pair;
+ *   "LKF4", count (u16), 0 (u16);
+ *   first[8192], second[8192], any[8192]: bit p is set when some keyword's window has the bytes
+ *     p >> 8, p & 255 (in some letter case) as its first pair, its second, or any of its three;
  *   index[257] (u16): the entries whose first pair starts with the byte b are index[b] up to
  *     index[b + 1];
  *   count entries, sorted by pair: {first pair u16 (lowercase), offset of the window in the
@@ -27,7 +33,7 @@
 #define HEAD 8
 #define BITS 8192
 #define INDEX (257 * 2)
-#define ENTRIES (HEAD + 2 * BITS + INDEX)
+#define ENTRIES (HEAD + 3 * BITS + INDEX)
 #define ENTRY 12
 
 static unsigned char fold[256];
@@ -41,12 +47,12 @@ static uint32_t u32(const unsigned char *p)
 
 static int valid(const unsigned char *t, Py_ssize_t size)
 {
-    if (size < ENTRIES || memcmp(t, "LKF3", 4) != 0)
+    if (size < ENTRIES || memcmp(t, "LKF4", 4) != 0)
         return 0;
     unsigned int count = u16(t + 4);
     if (size < ENTRIES + (Py_ssize_t)count * ENTRY)
         return 0;
-    const unsigned char *index = t + HEAD + 2 * BITS;
+    const unsigned char *index = t + HEAD + 3 * BITS;
     for (int b = 0; b < 256; b++)
         if (u16(index + 2 * b) > u16(index + 2 * b + 2) || u16(index + 2 * b + 2) > count)
             return 0;
@@ -66,40 +72,176 @@ static int has(const unsigned char *bits, const unsigned char *p)
     return bits[pair >> 3] & (1u << (pair & 7));
 }
 
+/* the entries (first up to last) that may own a window starting at s[i], and the window's
+ * first pair there, folded */
+static unsigned int owners(const unsigned char *t, const unsigned char *s, Py_ssize_t i,
+                           Py_ssize_t *first, Py_ssize_t *last)
+{
+    const unsigned char *index = t + HEAD + 3 * BITS + 2 * fold[s[i]];
+    *first = (Py_ssize_t)u16(index);
+    *last = (Py_ssize_t)u16(index + 2);
+    return ((unsigned int)fold[s[i]] << 8) | fold[s[i + 1]];
+}
+
+/* where the keyword of entry k starts, if it occurs with its window at s[i]; else -1 */
+static Py_ssize_t occurs(const unsigned char *t, Py_ssize_t k, const unsigned char *s,
+                         Py_ssize_t n, Py_ssize_t i)
+{
+    const unsigned char *e = t + ENTRIES + k * ENTRY;
+    Py_ssize_t start = i - (Py_ssize_t)u16(e + 2), len = (Py_ssize_t)u16(e + 4);
+    if (start < 0 || start + len > n)
+        return -1;
+    const unsigned char *w = t + u32(e + 8);
+    Py_ssize_t j = 0;
+    while (j < len && fold[s[start + j]] == w[j])
+        j++;
+    return j == len ? start : -1;
+}
+
 /* where a keyword whose window starts at s[i] occurs, if one does; else -1 */
 static Py_ssize_t verify(const unsigned char *t, const unsigned char *s, Py_ssize_t n, Py_ssize_t i)
 {
-    const unsigned int pair = ((unsigned int)fold[s[i]] << 8) | fold[s[i + 1]];
-    const unsigned char *index = t + HEAD + 2 * BITS + 2 * fold[s[i]];
-    const unsigned char *e = t + ENTRIES + (Py_ssize_t)u16(index) * ENTRY;
-    const unsigned char *end = t + ENTRIES + (Py_ssize_t)u16(index + 2) * ENTRY;
-    for (; e < end; e += ENTRY) {
-        if (u16(e) != pair)
-            continue;
-        Py_ssize_t start = i - (Py_ssize_t)u16(e + 2), len = (Py_ssize_t)u16(e + 4);
-        if (start < 0 || start + len > n)
-            continue;
-        const unsigned char *w = t + u32(e + 8);
-        Py_ssize_t j = 0;
-        while (j < len && fold[s[start + j]] == w[j])
-            j++;
-        if (j == len)
+    Py_ssize_t first, last;
+    const unsigned int pair = owners(t, s, i, &first, &last);
+    for (Py_ssize_t k = first; k < last; k++) {
+        Py_ssize_t start = u16(t + ENTRIES + k * ENTRY) == pair ? occurs(t, k, s, n, i) : -1;
+        if (start >= 0)
             return start;
     }
     return -1;
 }
 
-static Py_ssize_t scan(const unsigned char *t, const unsigned char *s, Py_ssize_t n)
+/* calls visit(ctx, q) for each position q where the bitmaps say a window may start, in order,
+ * until it returns nonzero (and returns that) */
+typedef int (*Visit)(void *ctx, const unsigned char *t, const unsigned char *s, Py_ssize_t n,
+                     Py_ssize_t q);
+
+static int windows(const unsigned char *t, const unsigned char *s, Py_ssize_t n, Visit visit,
+                   void *ctx)
 {
-    const unsigned char *first = t + HEAD, *second = t + HEAD + BITS;
-    for (Py_ssize_t i = 0; i + 3 < n; i++) {
-        if (has(first, s + i) && has(second, s + i + 2)) {
-            Py_ssize_t at = verify(t, s, n, i);
-            if (at >= 0)
-                return at;
+    const unsigned char *first = t + HEAD, *second = first + BITS, *any = second + BITS;
+    for (Py_ssize_t i = 0; i + 1 < n; i += 3) {
+        if (!has(any, s + i))
+            continue;
+        for (Py_ssize_t q = i - 2; q <= i; q++) {
+            if (q < 0 || q + 3 >= n || !has(first, s + q) || !has(second, s + q + 2))
+                continue;
+            int stop = visit(ctx, t, s, n, q);
+            if (stop)
+                return stop;
         }
     }
-    return -1;
+    return 0;
+}
+
+static int first_found(void *ctx, const unsigned char *t, const unsigned char *s, Py_ssize_t n,
+                       Py_ssize_t q)
+{
+    Py_ssize_t at = verify(t, s, n, q);
+    if (at < 0)
+        return 0;
+    *(Py_ssize_t *)ctx = at;
+    return 1;
+}
+
+static Py_ssize_t scan(const unsigned char *t, const unsigned char *s, Py_ssize_t n)
+{
+    Py_ssize_t at = -1;
+    windows(t, s, n, first_found, &at);
+    return at;
+}
+
+/* occurrences found so far, as (entry, start) pairs */
+typedef struct {
+    Py_ssize_t *items; /* entry, start, entry, start, ... */
+    Py_ssize_t len, cap;
+} Hits;
+
+static int push(Hits *h, Py_ssize_t entry, Py_ssize_t start)
+{
+    if (h->len + 2 > h->cap) {
+        Py_ssize_t cap = h->cap ? 2 * h->cap : 256;
+        Py_ssize_t *items = PyMem_RawRealloc(h->items, (size_t)cap * sizeof(Py_ssize_t));
+        if (items == NULL)
+            return -1;
+        h->items = items;
+        h->cap = cap;
+    }
+    h->items[h->len++] = entry;
+    h->items[h->len++] = start;
+    return 0;
+}
+
+typedef struct {
+    Py_ssize_t limit;
+    Py_ssize_t *counts; /* occurrences of each entry so far */
+    Hits hits;
+} Collect;
+
+/* every keyword whose window starts at s[i] and that occurs there, up to the limit of each
+ * entry, appended to the hits; -1 when out of memory */
+static int collect(void *ctx, const unsigned char *t, const unsigned char *s, Py_ssize_t n,
+                   Py_ssize_t i)
+{
+    Collect *c = ctx;
+    Py_ssize_t first, last;
+    const unsigned int pair = owners(t, s, i, &first, &last);
+    for (Py_ssize_t k = first; k < last; k++) {
+        if (u16(t + ENTRIES + k * ENTRY) != pair || c->counts[k] >= c->limit)
+            continue;
+        Py_ssize_t start = occurs(t, k, s, n, i);
+        if (start >= 0) {
+            c->counts[k]++;
+            if (push(&c->hits, k, start) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+static PyObject *fastscan_occurrences(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    Py_buffer tables, data;
+    Py_ssize_t limit;
+    if (!PyArg_ParseTuple(args, "y*y*n:occurrences", &tables, &data, &limit))
+        return NULL;
+    PyObject *out = NULL;
+    Collect c = {limit, NULL, {NULL, 0, 0}};
+    int failed = 0;
+    if (!valid(tables.buf, tables.len)) {
+        PyErr_SetString(PyExc_ValueError, "malformed prefilter tables");
+        goto done;
+    }
+    c.counts = PyMem_RawCalloc((size_t)u16((const unsigned char *)tables.buf + 4) + 1,
+                               sizeof(Py_ssize_t));
+    if (c.counts == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    failed = windows(tables.buf, data.buf, data.len, collect, &c);
+    Py_END_ALLOW_THREADS
+    if (failed) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    out = PyList_New(c.hits.len / 2);
+    if (out == NULL)
+        goto done;
+    for (Py_ssize_t k = 0; k < c.hits.len / 2; k++) {
+        PyObject *item = Py_BuildValue("(nn)", c.hits.items[2 * k], c.hits.items[2 * k + 1]);
+        if (item == NULL) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyList_SET_ITEM(out, k, item);
+    }
+done:
+    PyMem_RawFree(c.counts);
+    PyMem_RawFree(c.hits.items);
+    PyBuffer_Release(&tables);
+    PyBuffer_Release(&data);
+    return out;
 }
 
 static PyObject *fastscan_search(PyObject *Py_UNUSED(self), PyObject *args)
@@ -126,6 +268,9 @@ static PyObject *fastscan_search(PyObject *Py_UNUSED(self), PyObject *args)
 static PyMethodDef methods[] = {
     {"search", fastscan_search, METH_VARARGS,
      "search(tables, data) -> offset of the first keyword in data (ASCII case-insensitive), or -1"},
+    {"occurrences", fastscan_occurrences, METH_VARARGS,
+     "occurrences(tables, data, limit) -> [(entry, offset), ...]: every keyword's occurrences, "
+     "at most limit of each"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -25,7 +25,8 @@ from scanner import fastscan, provider_context
 from scanner.allow import allowed_by
 from scanner.casefold import fold, spellings
 from scanner.finding import Finding
-from scanner.globs import path_matches, path_ok
+from scanner.globs import GlobSet
+from scanner.literals import PatternSet
 from scanner.names import another_system, says_whose
 from scanner.rules import SEARCH_TIMEOUT, Rule
 from scanner.sources import TOKEN_MAX, TOKEN_PUNCT, Fragment, Warn
@@ -38,6 +39,7 @@ NEARBY_CHARS = 1500  # "nearby" is capped in characters too, for minified one-li
 REGEX_TIMEOUT = 5.0  # seconds per region; a pathological input warns instead of hanging
 MAX_FINDINGS = 1000  # per rule and file; past this a rule's findings are noise or an attack
 MAX_ANCHORS = 20_000
+LOCATED = 1000  # occurrences of a word located in one pass; past that, str.find goes on
 PREFILTER_PROBES = 64  # occurrences of a needle checked in place before one search per keyword
 # A region never ends inside a token: a value cut at the region's end would look complete to the
 # regex's closing look-ahead (a prefix of a longer blob reported as a secret).
@@ -49,9 +51,25 @@ _RULE_ID = r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+(?:\.test)?"
 _IGNORE = re.compile(
     rf"lekk:ignore(-next-line)?(?:[ \t]+({_RULE_ID}(?:[ \t]*,[ \t]*{_RULE_ID})*)(?![\w-]))?"
 )
-# (the standard library's `re` runs these simple patterns about 4x faster than `regex`)
-_B64_TOKEN = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
-_PRINTABLE = re.compile(r"^[\x21-\x7e]{8,200}$")
+# A Base64 token: 16 or more Base64 characters, then at most two `=`, touching none of
+# `[A-Za-z0-9+/=_-]` either side (``b64_tokens``; the regex it stands for is in
+# tests/base64_tokens_test.py).  Only a token of a length divisible by four that decodes to
+# 8 to DECODED_MAX printable ASCII characters is decoded in place.
+B64_MIN = 16
+DECODED_MAX = 200
+B64_MAX = 4 * (DECODED_MAX + 2) // 3  # a longer token decodes to more than DECODED_MAX
+# (the standard library's `re` runs this simple pattern about 4x faster than `regex`)
+_PRINTABLE = re.compile(rf"^[\x21-\x7e]{{8,{DECODED_MAX}}}$")
+# each character as a token sees it: Base64 ("a"), not Base64 but not to be touched ("="),
+# any other (" "; anything past ASCII is encoded as "?")
+_B64_CLASSES = bytes(
+    ord("a")
+    if chr(c).isascii() and (chr(c).isalnum() or chr(c) in "+/")
+    else ord("=")
+    if chr(c) in "=_-"
+    else ord(" ")
+    for c in range(256)
+)
 _NEWLINE = re.compile("\n")
 MIN_TRIGGER = 4  # a Base64 form shorter than this would match nearly any Base64 text
 
@@ -83,6 +101,24 @@ def b64_triggers(rules: Sequence[Rule]) -> tuple[str, ...]:
     return tuple(sorted(f for f in forms if len(f) >= MIN_TRIGGER))
 
 
+def b64_tokens(text: str) -> Iterator[tuple[int, int]]:
+    """The spans of the Base64 tokens in the text, in order, without a regex tried at every
+    position: a token is a whole run of the characters it may not touch, Base64 characters
+    then at most two ``=``; such a run holds 16 Base64 characters in a row, which one
+    ``bytes.find`` over the text's character classes finds."""
+    classes = text.encode("ascii", "replace").translate(_B64_CLASSES)
+    need = b"a" * B64_MIN
+    i = classes.find(need)
+    while i >= 0:
+        start = classes.rfind(b" ", 0, i) + 1
+        end = classes.find(b" ", i)
+        end = len(classes) if end < 0 else end
+        pad = classes.find(b"=", start, end)
+        if pad < 0 or (pad >= start + B64_MIN and text[pad:end] in ("=", "==")):
+            yield start, end
+        i = classes.find(need, end)
+
+
 def shannon_entropy(value: str) -> float:
     if not value:
         return 0.0
@@ -108,6 +144,8 @@ class _Text:
     # (start, end, text), in order and apart: the structure around start..end, read as nearby
     # text too
     scopes: tuple[tuple[int, int, str], ...] = ()
+    # where the engine's located words occur in ``low`` (``Engine._where``), once asked
+    where: dict[str, list[int]] | None = None
     _ends: list[int] | None = None
     _ignores: dict[tuple[int, bool], frozenset[str]] = field(default_factory=dict)
 
@@ -227,9 +265,18 @@ class Engine:
         # patterns searched in the path, each once however many rules share it
         globs = {g.removeprefix("!") for r in self.rules for g in r.paths}
         globs |= {g for r in self.rules for a in r.allowlists for g in a.paths}
-        self._globs = tuple(sorted(globs))
-        patterns = {p.source: p for r in self.rules for p in (*r.context_any, *r.context_all)}
-        self._path_patterns = tuple(patterns[s] for s in sorted(patterns))
+        self._globs = GlobSet(sorted(globs))
+        # each rule's ``paths`` as the indexes of its globs there: (wanted, excluded)
+        at = {g: i for i, g in enumerate(self._globs.globs)}
+        self._rule_paths = tuple(
+            (
+                frozenset(at[g] for g in r.paths if not g.startswith("!")),
+                frozenset(at[g[1:]] for g in r.paths if g.startswith("!")),
+            )
+            for r in self.rules
+        )
+        self._matched: tuple[str, frozenset[int]] = ("", self._globs.matching(""))
+        self._path_patterns: PatternSet | None = None  # on the first path_signature
         self.triggers = b64_triggers(self.rules)
         # the raw bytes the prefilter looks for, ASCII letters in any case: every spelling of
         # each keyword's other letters (casefold.py), and the Base64 triggers
@@ -239,6 +286,31 @@ class Engine:
         self._search = fastscan.compile_search(words) if extension else None
         # ... else needle -> (word, offset of the needle in the word) for the words holding it
         self._needles = () if self._search else _needles(words)
+        # where the keywords and anchors are in a folded text: one pass in C for those it can
+        # find in the text encoded one byte a character (ASCII, and no `?`, which stands for
+        # any other character there), instead of one `str.find` pass each
+        located = {k for k in self.keywords if k.isascii() and "?" not in k}
+        located |= {a for r in self.rules for a in r.anchors if a.isascii() and "?" not in a}
+        located = {w for w in located if len(w) >= fastscan.WINDOW}
+        self._extension = extension and fastscan.available()
+        self._located = frozenset(located) if self._extension else frozenset()
+        # (their tables, and the triggers', are built on first use: a scan in which nothing
+        # passes the prefilter, and `lekk staged` on most commits, never needs them)
+
+    @functools.cached_property
+    def _locate(self) -> fastscan.Locate | None:
+        return fastscan.compile_locate(w.encode() for w in self._located)
+
+    @functools.cached_property
+    def _triggers(self) -> fastscan.Search | None:
+        triggers = [t.encode() for t in self.triggers]
+        return fastscan.compile_search(triggers) if self._extension and triggers else None
+
+    def _trigger(self, low: str) -> bool:
+        """Is a Base64 trigger in this folded text?  (Either way the same answer.)"""
+        if self._triggers is not None:
+            return self._triggers(low.encode("utf-8", "surrogatepass"))
+        return any(t in low for t in self.triggers)
 
     def prefilter(self, data: str | bytes, path_low: str = "") -> bool:
         """True when any rule could match: the cheap test run over raw bytes before decoding.
@@ -282,11 +354,14 @@ class Engine:
         module, so the same content under two paths with the same signature gives the same
         findings (the history scans a blob once per signature).  Most paths have one signature,
         the empty path's."""
+        if self._path_patterns is None:
+            found = {p.source: p for r in self.rules for p in (*r.context_any, *r.context_all)}
+            self._path_patterns = PatternSet([found[s] for s in sorted(found)])
         low = fold(path)
         return (
-            frozenset(w for w in self.keywords if w in low),
-            frozenset(i for i, g in enumerate(self._globs) if path_matches(path, g)),
-            frozenset(i for i, p in enumerate(self._path_patterns) if p.search(path)),
+            frozenset(filter(low.__contains__, self.keywords)),
+            self._globs.matching(path),
+            self._path_patterns.matching(path),
             _colon_blocks(low),
         )
 
@@ -299,7 +374,8 @@ class Engine:
             self._stopped.clear()
         say = warn or _ignore
         t = _Text(frag, frag.text, fold(frag.text), fold(frag.path))
-        rules = list(self._active(t))
+        present = self._present(t)
+        rules = list(self._active(t, present))
         found = dict(self._scan_text(t, say, rules))
         # where a structure puts a name and its value apart, or a name in a named block, the
         # rules' verdict on the pair replaces theirs on the line
@@ -309,35 +385,74 @@ class Engine:
         found.update(paired)
         # a value that is a credential as written is reported as written, never decoded
         taken = [span for (_, span), f in found.items() if f.rule.is_secret]
-        return [*found.values(), *self._scan_decoded(t, taken, say)]
+        return [*found.values(), *self._scan_decoded(t, bool(present), taken, say)]
 
     # -- plain text -------------------------------------------------------------------------
 
-    def _active(self, t: _Text) -> Iterator[Rule]:
-        present = {k for k in self.keywords if k in t.low or k in t.path_low}
+    def _present(self, t: _Text) -> set[str]:
+        """The keywords in the text or its path."""
+        where = self._where(t)
+        return {
+            k
+            for k in self.keywords
+            if (k in where if k in self._located else k in t.low) or k in t.path_low
+        }
+
+    def _where(self, t: _Text) -> dict[str, list[int]]:
+        """Where the located words occur in the folded text (the first LOCATED of each)."""
+        if t.where is None:
+            t.where = {}
+            if self._located and self._locate is not None:
+                data = t.low.encode("ascii", "replace")  # one byte a character: same offsets
+                for w, at in self._locate(data, LOCATED).items():
+                    t.where[w.decode()] = at
+        return t.where
+
+    def _occurrences(self, t: _Text, word: str, limit: int) -> list[int]:
+        """Where ``word`` occurs in the folded text, overlapping occurrences too: the first
+        ``limit``."""
+        out: list[int] = []
+        if word in self._located:
+            out = self._where(t).get(word, [])
+            if len(out) < LOCATED or limit <= len(out):  # all of them, or enough
+                return out[:limit]
+            out = out[:]  # (the rest is found on from the last)
+        i = t.low.find(word, out[-1] + 1) if out else t.low.find(word)
+        while i >= 0 and len(out) < limit:
+            out.append(i)
+            i = t.low.find(word, i + 1)
+        return out
+
+    def _active(self, t: _Text, present: set[str] | None = None) -> Iterator[Rule]:
+        present = self._present(t) if present is None else present
         if not present:
             return
         own_report = t.frag.extra.get(OWN_REPORT, False)  # lekk's report: secret rules only
-        for rule in self.rules:
+        for rule, paths in zip(self.rules, self._rule_paths, strict=True):
             if own_report and not rule.is_secret:
                 continue
             if rule.client_side_only:
                 # a client-side-only rule's ``paths`` name more browser code (components)
-                if not t.frag.client_side and not (rule.paths and path_ok(t.frag.path, rule.paths)):
+                if not t.frag.client_side and not (rule.paths and self._path_ok(t, paths)):
                     continue
-            elif rule.paths and not path_ok(t.frag.path, rule.paths):
+            elif rule.paths and not self._path_ok(t, paths):
                 continue
             if any(k in present for k in rule.keywords):
                 yield rule
+
+    def _path_ok(self, t: _Text, paths: tuple[frozenset[int], frozenset[int]]) -> bool:
+        """``globs.path_ok`` of a rule's ``paths``, from the globs the path matches (once)."""
+        if self._matched[0] != t.frag.path:
+            self._matched = (t.frag.path, self._globs.matching(t.frag.path))
+        matched = self._matched[1]
+        wanted, excluded = paths
+        return not excluded & matched and (not wanted or bool(wanted & matched))
 
     def _regions(self, t: _Text, rule: Rule) -> list[tuple[int, int]]:
         before, after = rule.region
         hits: list[int] = []
         for a in rule.anchors:
-            i = t.low.find(a)
-            while i >= 0 and len(hits) < MAX_ANCHORS:
-                hits.append(i)
-                i = t.low.find(a, i + 1)
+            hits += self._occurrences(t, a, MAX_ANCHORS - len(hits))
         if len(hits) >= MAX_ANCHORS:
             return [(0, len(t.text))]
         hits.sort()
@@ -353,11 +468,19 @@ class Engine:
         return regions
 
     def _scan_text(
-        self, t: _Text, warn: Warn, rules: Iterable[Rule] | None = None
+        self,
+        t: _Text,
+        warn: Warn,
+        rules: Iterable[Rule] | None = None,
+        within: Sequence[tuple[int, int]] | None = None,
     ) -> Iterator[tuple[tuple[str, tuple[int, int]], Finding]]:
-        """((rule id, span of the value), finding) for each candidate the rules keep."""
+        """((rule id, span of the value), finding) for each candidate the rules keep; with
+        ``within`` (sorted spans, apart), only in the regions that touch one of them."""
         for rule in self._active(t) if rules is None else rules:
-            for key, f in self._scan_regions(t, rule, self._regions(t, rule), warn):
+            regions = self._regions(t, rule)
+            if within is not None:
+                regions = _touching(regions, within)
+            for key, f in self._scan_regions(t, rule, regions, warn):
                 if f is not None:
                     yield key, f
 
@@ -493,14 +616,27 @@ class Engine:
         anchors = sorted({a for r in secret_rules for a in r.anchors})
         words = {r.names for r in secret_rules if r.names is not None}
 
-        @functools.lru_cache(maxsize=256)
-        def qualify(block: str) -> bool:  # whether a block's name changes how a rule reads names
-            return any(says_whose(block, w) for w in words)
-
         if not anchors:
             return set(), {}
+        said: dict[str, bool] = {}  # (a dict: an lru_cache made per fragment costs more)
+
+        def qualify(block: str) -> bool:  # whether a block's name changes how a rule reads names
+            got = said.get(block)
+            if got is None:
+                got = any(says_whose(block, w) for w in words)
+                if len(said) < 256:
+                    said[block] = got
+            return got
+
         colon_blocks = _colon_blocks(t.path_low)
-        found = structure.pairs(t.text, t.low, anchors, qualify, colon_blocks=colon_blocks)
+        found = structure.pairs(
+            t.text,
+            t.low,
+            anchors,
+            qualify,
+            colon_blocks=colon_blocks,
+            find=lambda word, limit: self._occurrences(t, word, limit),
+        )
         if not found:
             return set(), {}
         pieces: list[str] = []
@@ -542,34 +678,37 @@ class Engine:
     # -- base64-encoded values (Kubernetes Secrets and the like) ----------------------------
 
     def _scan_decoded(
-        self, t: _Text, taken: Sequence[tuple[int, int]], warn: Warn
+        self, t: _Text, keyword: bool, taken: Sequence[tuple[int, int]], warn: Warn
     ) -> Iterator[Finding]:
-        """Base64 tokens decoded in place, and the rules run again on the result; a finding in a
-        decoded token is reported at the token.  ``taken``: spans already reported as written
-        (a credential that happens to be valid Base64 is not decoded)."""
-        if not self.prefilter(t.low, t.path_low):
+        """Base64 tokens decoded in place, and the rules run again on the result where it was
+        decoded; a finding in a decoded token is reported at the token.  ``keyword``: a
+        keyword is in the text or its path (else only a Base64 trigger in the text sends it to
+        the decoder, as the prefilter would); ``taken``: spans already reported as written (a
+        credential that happens to be valid Base64 is not decoded)."""
+        if not keyword and not self._trigger(t.low):
             return
         pieces: list[str] = []
         spans: list[tuple[int, int, int, int]] = []  # new start/end, original start/end
         last = 0
         out_len = 0
-        for m in _B64_TOKEN.finditer(t.text):
-            token = m.group()
-            if len(token) % 4 or any(a < m.end() and m.start() < b for a, b in taken):
+        for start, end in b64_tokens(t.text):
+            if (end - start) % 4 or end - start > B64_MAX:
+                continue
+            if any(a < end and start < b for a, b in taken):
                 continue
             try:
-                decoded = base64.b64decode(token, validate=True).decode("ascii")
+                decoded = binascii.a2b_base64(t.text[start:end], strict_mode=True).decode("ascii")
             except (binascii.Error, UnicodeDecodeError, ValueError):
                 continue
             if not _PRINTABLE.match(decoded):
                 continue
-            before = t.text[last : m.start()]
+            before = t.text[last:start]
             pieces.append(before)
             out_len += len(before)
-            spans.append((out_len, out_len + len(decoded), m.start(), m.end()))
+            spans.append((out_len, out_len + len(decoded), start, end))
             pieces.append(decoded)
             out_len += len(decoded)
-            last = m.end()
+            last = end
             if len(spans) > 1000:
                 break
         if not spans:
@@ -577,7 +716,10 @@ class Engine:
         pieces.append(t.text[last:])
         derived_text = "".join(pieces)
         derived = _Text(t.frag, derived_text, fold(derived_text), t.path_low)
-        for (_, (pos, _)), f in self._scan_text(derived, warn):
+        # a finding is kept only where its value starts in a decoded token: the regions away
+        # from every token were read in the plain text already
+        within = [(s, e) for s, e, _, _ in spans]
+        for (_, (pos, _)), f in self._scan_text(derived, warn, within=within):
             for new_s, new_e, orig_s, orig_e in spans:
                 if new_s <= pos < new_e:
                     moved = _moved(f, t, orig_s, orig_e)
@@ -631,6 +773,20 @@ def _cover(words: Sequence[str]) -> list[str]:
         )
         out.append(best)
         left -= holders[best]
+    return out
+
+
+def _touching(
+    regions: Sequence[tuple[int, int]], spans: Sequence[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """The regions (sorted, apart) in which a value can start inside one of the spans (sorted,
+    apart): a region ``lo..hi`` holds values starting from ``lo`` to ``hi``."""
+    starts = [s for s, _ in spans]
+    out = []
+    for lo, hi in regions:
+        i = bisect.bisect_right(starts, hi) - 1  # the last span starting by hi ends last
+        if i >= 0 and spans[i][1] > lo:
+            out.append((lo, hi))
     return out
 
 

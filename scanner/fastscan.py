@@ -1,13 +1,17 @@
-"""One-pass keyword search for the prefilter, in C when the optional extension was built.
+"""One-pass keyword search, in C when the optional extension was built: whether any keyword is
+in some bytes (the prefilter, ``compile_search``), and where each occurs (the engine's keywords
+and anchors in a text it reads, ``compile_locate``).
 
 ``scanner/_fastscan.c`` is compiled when lekk is installed with a C compiler at hand
 (``hatch_build.py``); without one, lekk installs all the same and the engine falls back to its
-pure-Python prefilter (one ``bytes.find`` per needle), which finds the same files, slower.
+pure-Python prefilter (one ``bytes.find`` per needle) and ``str.find`` per keyword, which find
+the same, slower.
 ``LEKK_PURE_PYTHON=1`` in the environment makes lekk ignore the extension (to compare the two).
 
 This module builds the extension's tables: for every keyword, its four adjacent bytes that are
 least common in source code, so that the scan stops to compare keywords as rarely as possible,
-and bitmaps of their two pairs in every letter case.
+and bitmaps of their pairs in every letter case: the first and the second pair of each window,
+and all three (tested at every third position of the data only).
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ def _extension() -> ModuleType | None:
 
 _fastscan = _extension()
 
-MAGIC = b"LKF3"
+MAGIC = b"LKF4"
 MAX_KEYWORD = 0xFFFF
 WINDOW = 4  # bytes of each keyword tested before it is compared whole
 
@@ -45,16 +49,26 @@ class Search(Protocol):
     def __call__(self, data: bytes) -> bool: ...
 
 
+class Locate(Protocol):
+    def __call__(self, data: bytes, limit: int) -> dict[bytes, list[int]]: ...
+
+
 def available() -> bool:
     return _fastscan is not None
 
 
 def tables(keywords: Iterable[bytes]) -> bytes:
     """The extension's tables for these lowercase keywords (see ``_fastscan.c``)."""
+    return _layout(keywords)[0]
+
+
+def _layout(keywords: Iterable[bytes]) -> tuple[bytes, tuple[bytes, ...]]:
+    """The tables, and the keywords in the order of their entries (``occurrences`` names an
+    entry by its index)."""
     words = sorted(set(keywords))
     if not words or min(map(len, words)) < WINDOW or max(map(len, words)) > MAX_KEYWORD:
         raise ValueError(f"keywords must be {WINDOW} to {MAX_KEYWORD} bytes long")
-    first, second = bytearray(8192), bytearray(8192)
+    first, second, anywhere = bytearray(8192), bytearray(8192), bytearray(8192)
     entries: list[tuple[int, int, bytes]] = []
     for w in words:
         if w != w.lower():
@@ -62,6 +76,8 @@ def tables(keywords: Iterable[bytes]) -> bytes:
         off = min(range(len(w) - WINDOW + 1), key=lambda k: (_cost(w[k : k + WINDOW]), k))
         _set(first, w[off : off + 2])
         _set(second, w[off + 2 : off + 4])
+        for k in range(3):  # every third position of the data meets one of these
+            _set(anywhere, w[off + k : off + k + 2])
         entries.append((w[off] << 8 | w[off + 1], off, w))
     entries.sort()
     index = [0] * 257
@@ -70,13 +86,14 @@ def tables(keywords: Iterable[bytes]) -> bytes:
     for b in range(256):
         index[b + 1] += index[b]
     head = MAGIC + struct.pack("<HH", len(entries), 0)
-    data_at = len(head) + 2 * 8192 + 2 * 257 + 12 * len(entries)
+    data_at = len(head) + 3 * 8192 + 2 * 257 + 12 * len(entries)
     packed, blob = [], []
     for pair, off, w in entries:
         packed.append(struct.pack("<HHHHI", pair, off, len(w), 0, data_at))
         blob.append(w)
         data_at += len(w)
-    return b"".join((head, first, second, struct.pack("<257H", *index), *packed, *blob))
+    data = b"".join((head, first, second, anywhere, struct.pack("<257H", *index), *packed, *blob))
+    return data, tuple(w for _, _, w in entries)
 
 
 def _set(bits: bytearray, pair: bytes) -> None:
@@ -113,3 +130,25 @@ def compile_search(keywords: Iterable[bytes]) -> Search | None:
         return False
 
     return found
+
+
+def compile_locate(keywords: Iterable[bytes]) -> Locate | None:
+    """A function giving where each of these lowercase keywords (of ``WINDOW`` bytes or more)
+    occurs in some bytes, ASCII case-insensitively, overlapping occurrences too, in order, at
+    most ``limit`` of each (a keyword that does not occur is left out): one pass however many
+    keywords, where ``bytes.find`` makes one each.  None when the extension is not built."""
+    if _fastscan is None:
+        return None
+    words = sorted(set(keywords))
+    if not words:
+        return lambda data, limit: {}
+    t, order = _layout(words)
+    occurrences = _fastscan.occurrences
+
+    def locate(data: bytes, limit: int) -> dict[bytes, list[int]]:
+        out: dict[bytes, list[int]] = {}
+        for entry, start in occurrences(t, data, limit):
+            out.setdefault(order[entry], []).append(start)
+        return out
+
+    return locate

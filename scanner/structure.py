@@ -56,17 +56,20 @@ def pairs(
     qualify: Callable[[str], bool] = bool,
     *,
     colon_blocks: bool = True,
+    find: Find | None = None,
 ) -> list[Pair]:
     """The pairs whose name holds one of the anchors, in text order, none overlapping.
     ``qualify(block)``: whether a block's name says something of whose its members are (a
     one-line member is a pair only then; a block that says nothing is left out of the name).
     ``colon_blocks``: a line ending in ``name:`` opens a block (YAML), as it does not in Python
     (``else:``); the caller tells from the path, so that the engine's ``path_signature`` sees
-    everything a path changes."""
+    everything a path changes.  ``find(anchor, limit)``: where the anchor occurs in ``low``, the
+    first ``limit`` occurrences, overlapping ones too (by default ``str.find`` from each on;
+    the engine locates all its anchors in one pass)."""
     key = tuple(sorted(set(anchors), key=len, reverse=True))
     found = _json_pairs(text, _anchors(key), qualify)
     if found is None:
-        found = _pattern_pairs(text, low, key, qualify, colon_blocks)
+        found = _pattern_pairs(text, low, key, qualify, colon_blocks, find or _finder(low))
     out: list[Pair] = []
     for p in sorted(found, key=lambda p: (p.at, p.value)):
         if out and p.at < out[-1].value[1]:
@@ -74,6 +77,21 @@ def pairs(
         if p.at <= p.value[0]:
             out.append(p)
     return out
+
+
+Find = Callable[[str, int], Sequence[int]]
+
+
+def _finder(low: str) -> Find:
+    def find(word: str, limit: int) -> list[int]:
+        out: list[int] = []
+        i = low.find(word)
+        while i >= 0 and len(out) < limit:
+            out.append(i)
+            i = low.find(word, i + 1)
+        return out
+
+    return find
 
 
 @lru_cache(maxsize=32)
@@ -309,6 +327,7 @@ def _pattern_pairs(
     anchors: tuple[str, ...],
     qualify: Callable[[str], bool],
     colon_blocks: bool,
+    find: Find,
 ) -> list[Pair]:
     """Each name that holds an anchor, tried against each form, anchored where the name is: the
     cost goes with the anchors' occurrences, not the text's length."""
@@ -316,7 +335,7 @@ def _pattern_pairs(
     blocks = _Blocks(text, colon_blocks)
     out: list[Pair] = []
     members = 0
-    for start in _name_starts(text, low, anchors):
+    for start in _name_starts(text, anchors, find):
         before = low[max(0, start - LEAD_MAX) : start]
         ends_line = _ends_line(text, start)
         for form in _FORMS:
@@ -353,15 +372,14 @@ def _value_span(m: re.Match[str]) -> tuple[int, int] | None:
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:/$-")
 
 
-def _name_starts(text: str, low: str, anchors: tuple[str, ...]) -> list[int]:
+def _name_starts(text: str, anchors: tuple[str, ...], find: Find) -> list[int]:
     """Where the names holding an anchor start (the run of name characters around each
     occurrence; at most ``MAX_HITS`` occurrences), in order; only names followed as a name
     is in a structure (a quote, `<`, or a separator: not `dict.keys()`)."""
     starts: set[int] = set()
     hits = 0
     for a in anchors:
-        i = low.find(a)
-        while i >= 0 and hits < MAX_HITS:
+        for i in find(a, MAX_HITS - hits):
             hits += 1
             j, floor = i, max(0, i - NAME_REACH)
             while j > floor and text[j - 1] in _NAME_CHARS:
@@ -373,7 +391,6 @@ def _name_starts(text: str, low: str, anchors: tuple[str, ...]) -> list[int]:
                 k -= 1
             if _NAME_END.match(text, k):
                 starts.add(j)
-            i = low.find(a, i + 1)
     return sorted(starts)
 
 

@@ -3,10 +3,12 @@ lowercased data", and it is really built where a C compiler is at hand (as in CI
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import shutil
 import sysconfig
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -65,29 +67,59 @@ def test_malformed_tables_are_an_error_not_a_crash() -> None:
     assert _fastscan.search(good, b"xx VIPPS") == 3
 
 
+def _words(r: random.Random, longest: int, most: int) -> list[bytes]:
+    """A few random keywords made of a few letters (so they overlap and share pairs)."""
+    return sorted(
+        {
+            bytes(r.choice(b"abcdsp_1") for _ in range(r.randint(4, longest)))
+            for _ in range(r.randint(1, most))
+        }
+    )
+
+
+def _plant(r: random.Random, data: bytearray, words: list[bytes], twice: bool = False) -> None:
+    """One of the words, in some letter case, anywhere (the ends included), maybe twice over."""
+    w = r.choice(words)
+    w = bytes(c - 32 if 97 <= c <= 122 and r.random() < 0.5 else c for c in w)
+    at = r.choice([0, len(data), r.randint(0, len(data))])
+    data[at:at] = w + (w if twice and r.random() < 0.3 else b"")
+
+
+def _cases(
+    seed: int, alphabet: bytes, size: int, longest: int, plant: Callable[..., None]
+) -> Iterator[tuple[list[bytes], list[bytes]]]:
+    """Sets of random keywords, each with random data in which ``plant`` put some of them."""
+    r = random.Random(seed)
+    for _ in range(300):
+        words = _words(r, longest, 12)
+        datas = []
+        for _ in range(15):
+            data = bytearray(r.choice(alphabet) for _ in range(r.randint(0, size)))
+            plant(r, data, words)
+            datas.append(bytes(data))
+        yield words, datas
+
+
+def _plant_or_cut(r: random.Random, data: bytearray, words: list[bytes]) -> None:
+    if r.random() < 0.5:
+        _plant(r, data, words)
+    if r.random() < 0.3:  # a keyword cut short at the end of the data
+        data += r.choice(words)[:-1]
+
+
+def _plant_some(r: random.Random, data: bytearray, words: list[bytes]) -> None:
+    for _ in range(r.randint(0, 4)):  # overlapping ones too
+        _plant(r, data, words, twice=True)
+
+
 @needs_extension
 def test_same_answer_as_the_naive_test_on_random_data() -> None:
-    r = random.Random(7)
     alphabet = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-/ .\n\xc3\xa6\xff"
-    for _ in range(300):
-        words = sorted(
-            {
-                bytes(r.choice(b"abcdsp_1") for _ in range(r.randint(4, 9)))
-                for _ in range(r.randint(1, 12))
-            }
-        )
+    for words, datas in _cases(7, alphabet, 200, 9, _plant_or_cut):
         search = fastscan.compile_search(words)
         assert search is not None
-        for _ in range(20):
-            data = bytearray(r.choice(alphabet) for _ in range(r.randint(0, 200)))
-            if r.random() < 0.5:  # plant a keyword, in some case, anywhere (the ends included)
-                w = r.choice(words)
-                w = bytes(c - 32 if 97 <= c <= 122 and r.random() < 0.5 else c for c in w)
-                at = r.choice([0, len(data), r.randint(0, len(data))])
-                data[at:at] = w
-            if r.random() < 0.3:  # a keyword cut short at the end of the data
-                data += r.choice(words)[:-1]
-            assert search(bytes(data)) == _naive(words, bytes(data)), (words, bytes(data))
+        for data in datas:
+            assert search(data) == _naive(words, data), (words, data)
 
 
 @needs_extension
@@ -104,3 +136,41 @@ def test_every_keyword_in_every_case_at_every_position() -> None:
                 assert not search(variant[1:] + b"y" * pad), (w, variant, pad)
     # bytes that only look alike after a non-ASCII lowering are not folded (as bytes.lower())
     assert not search("VİPPS".encode())
+
+
+def _every(word: bytes, data: bytes, limit: int) -> list[int]:
+    """What the engine does without the extension: str.find from each hit on (overlaps too)."""
+    low, out = data.lower(), []
+    i = low.find(word)
+    while i >= 0 and len(out) < limit:
+        out.append(i)
+        i = low.find(word, i + 1)
+    return out
+
+
+@needs_extension
+def test_locate_finds_every_occurrence_as_find_does() -> None:
+    for words, datas in _cases(11, b"abcdsp_1ABCDSP \n\xff?", 300, 8, _plant_some):
+        locate = fastscan.compile_locate(words)
+        assert locate is not None
+        for limit, data in zip(itertools.cycle((1, 2, 3, 1000)), datas):
+            want = {w: _every(w, data, limit) for w in words}
+            assert locate(data, limit) == {w: at for w, at in want.items() if at}, (words, data)
+
+
+@needs_extension
+def test_locate_overlapping_and_limited() -> None:
+    locate = fastscan.compile_locate([b"aaaa", b"vipps", b"pps_s"])
+    assert locate is not None
+    assert locate(b"VIPPS_SECRET vipps aaaaaa", 2) == {
+        b"vipps": [0, 13],
+        b"pps_s": [2],
+        b"aaaa": [19, 20],
+    }
+    assert locate(b"", 5) == {} and locate(b"aaa", 5) == {}
+    empty = fastscan.compile_locate([])
+    assert empty is not None and empty(b"vipps", 5) == {}
+    from scanner import _fastscan
+
+    with pytest.raises(ValueError, match="malformed"):
+        _fastscan.occurrences(b"LKF3", b"vipps", 5)
