@@ -9,14 +9,19 @@ and its rule packs, as text: a worker may be on another machine) arrive as a JSO
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner.errors import ConfigError, ScanError
+
+if TYPE_CHECKING:
+    from scanner.config import Config
+    from scanner.rules import Rule
 
 
 def settings_doc(config_file: str | None, verify: bool, show_secrets: bool) -> dict[str, Any]:
@@ -61,17 +66,25 @@ def _materialise(doc: Mapping[str, Any], where: Path) -> str:
     return str(where / name)
 
 
+@contextlib.contextmanager
+def configured(doc: Mapping[str, Any]) -> Iterator[tuple[Config, list[Rule]]]:
+    """The config and the rules an audit scans with, from its settings (``settings_doc``), its
+    files in place while the block runs: what each task scans with, and what the combined HTML
+    report names its findings' rules with."""
+    from scanner.commands.common import load_config_and_rules
+
+    with tempfile.TemporaryDirectory(prefix="lekk-audit-config-") as tmp:
+        yield load_config_and_rules(_materialise(doc, Path(tmp)), [])
+
+
 def scan(repo: str, out_dir: Path, doc: Mapping[str, Any], category: str) -> int:
     """Scan ``repo``'s history; write ``report.json`` and ``report.sarif`` into ``out_dir``."""
     from scanner import pipeline
-    from scanner.commands.common import load_config_and_rules
     from scanner.reporters import REPORTERS, ReportContext
     from scanner.sources.git.source import HistorySource
 
-    with tempfile.TemporaryDirectory(prefix="lekk-audit-config-") as tmp:
-        config_file = _materialise(doc, Path(tmp))
+    with configured(doc) as (cfg, rules):
         source = HistorySource(repo)
-        cfg, rules = load_config_and_rules(config_file, [Path(repo)])
         settings = pipeline.Settings(
             rules=tuple(rules),
             config=cfg,
