@@ -3,6 +3,7 @@ workers started here on 127.0.0.1; each must find exactly what ``lekk git`` find
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
@@ -345,44 +346,67 @@ def test_a_real_scheduler_and_two_workers_find_the_same(
     assert workers  # recorded per repository (both workers are on this host)
 
 
+# The audit runs as a terminal's foreground job: its own process group, SIGINT at its default
+# action whatever this test inherited (a background job of a non-interactive shell has SIGINT
+# ignored, and so would the audit: Ctrl-C would do nothing and the audit would run to its end).
+_FOREGROUND = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"
+)
+
+
+def _running(group: int) -> list[str]:
+    """The processes of a process group still running (zombies left for init to reap aside)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name, fields = text[: text.rindex(")") + 1], text[text.rindex(")") + 2 :].split()
+        if int(fields[2]) == group and fields[0] != "Z":
+            out.append(name)
+    return out
+
+
 def test_an_interrupted_audit_resumes(
     repos: dict[str, Path], one_by_one: dict[str, set[tuple]], tmp_path: Path
 ) -> None:
+    """Ctrl-C (SIGINT to every process of the job, once four repositories are recorded): exit
+    130 with what was recorded kept, no traceback, no process or temporary folder left behind;
+    the same command then scans only the rest."""
     listing = tmp_path / "repos.txt"
     listing.write_text("".join(f"{p}\n" for p in repos.values()))
     index = tmp_path / "results" / "index.json"
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    args = ["--from", str(listing), "--workers", "1", "--results", str(tmp_path / "results")]
+    args += ["--cache", str(tmp_path / "cache")]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "scanner",
-            "audit",
-            "--from",
-            str(listing),
-            "--workers",
-            "1",
-            "--results",
-            str(tmp_path / "results"),
-            "--cache",
-            str(tmp_path / "cache"),
-        ],
+        [sys.executable, "-c", _FOREGROUND, "-m", "scanner", "audit", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,
+        env={**os.environ, "TMPDIR": str(scratch)},
     )
     deadline = time.monotonic() + 240
     done = 0
-    while time.monotonic() < deadline and proc.poll() is None:
+    while time.monotonic() < deadline and proc.poll() is None and done < 4:
         if index.is_file():
             done = len(json.loads(index.read_text())["repositories"])
-            if done >= 4:
-                break
-        time.sleep(0.2)
+        time.sleep(0.1)
     assert proc.poll() is None and 4 <= done < N, "the audit finished before it could be stopped"
-    proc.send_signal(signal.SIGINT)
+    os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert "interrupted:" in err and "run the same command again to resume" in err
+    assert "Traceback" not in err, err
+    deadline = time.monotonic() + 30
+    while _running(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _running(proc.pid) == []  # no worker, scan or git process outlives the audit
+    assert list(scratch.glob("lekk-audit-*")) == []
     first = {e["slug"]: e for e in json.loads(index.read_text())["repositories"]}
     assert 4 <= len(first) < N
     _, doc = _audit(repos, tmp_path, "--workers", "2")
@@ -394,24 +418,57 @@ def test_an_interrupted_audit_resumes(
     _check(tmp_path / "results", doc, repos, one_by_one)
 
 
+def test_a_scan_stops_when_its_worker_is_gone(tmp_path: Path) -> None:
+    """A worker killed while its scan runs (the cluster stopped after Ctrl-C, or the worker ran
+    out of memory) leaves no scan running on for up to the time limit, nor its folder."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "settings.json").write_text("{}")
+    scan = (
+        "import sys, time; from pathlib import Path; from scanner.audit import scan; "
+        "scan.stop_with_worker(Path(sys.argv[1])); time.sleep(120)"
+    )
+    worker = (  # starts the scan as a task does, says its pid, and dies at once
+        "import os, subprocess, sys; from scanner.audit.scan import WORKER; "
+        "p = subprocess.Popen([sys.executable, '-c', sys.argv[1], sys.argv[2]], "
+        "env={**os.environ, WORKER: str(os.getpid())}); print(p.pid, flush=True); os._exit(0)"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", worker, scan, str(out)], capture_output=True, text=True, timeout=60
+    )
+    pid = int(r.stdout)
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
+    assert not out.exists()
+
+
 def test_hostile_inputs_fail_alone_and_run_nothing(tmp_path: Path, repos: dict[str, Path]) -> None:
     marker = tmp_path / "pwned"
     good = repos["shop-00"]
     listing = tmp_path / "repos.txt"
     listing.write_text(f"ext::sh -c touch% {marker}\nfd::17\n{good}\n")
-    r = lekk(
-        "audit",
-        "--from",
-        str(listing),
-        "--workers",
-        "1",
-        "--results",
-        str(tmp_path / "results"),
-        "--cache",
-        str(tmp_path / "cache"),
-        "--format",
-        "json",
-    )
+    with socket.socket() as held:  # Dask's default HTTP port, as another cluster would hold it
+        with contextlib.suppress(OSError):
+            held.bind(("127.0.0.1", 8787))
+            held.listen()
+        r = lekk(
+            "audit",
+            "--from",
+            str(listing),
+            "--workers",
+            "1",
+            "--results",
+            str(tmp_path / "results"),
+            "--cache",
+            str(tmp_path / "cache"),
+            "--format",
+            "json",
+        )
+    # one line per failed repository on stderr, and nothing else (no word from Dask)
+    lines = r.stderr.splitlines()
+    assert len(lines) == 2 and all(ln.startswith("lekk: warning: ") for ln in lines), r.stderr
     doc = json.loads(r.stdout)
     status = {row["source"]: row for row in doc["repositories"]}
     assert status[str(good)]["status"] == "scanned"

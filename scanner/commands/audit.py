@@ -143,7 +143,8 @@ def audit(
       lekk audit --from repos.txt --scheduler tcp://10.0.0.5:8786
       lekk audit --from repos.txt --format html -o audit.html
 
-    Exit codes: 0 no findings, 1 findings, 2 usage error or every repository failed.
+    Exit codes: 0 no findings, 1 findings, 2 usage error or every repository failed, 130
+    interrupted (Ctrl-C; what was recorded is kept: run the same command again to resume).
     """
     from scanner.audit import repos as repos_mod
     from scanner.audit import run, scan, summary, task
