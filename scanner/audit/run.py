@@ -122,12 +122,15 @@ def run(plan: Plan, say: Callable[[str], None], progress: bool) -> Results:
                 for fut in distributed.as_completed(futures):
                     _record(results, bar, say, futures[fut], fut)
             except KeyboardInterrupt:  # said now: stopping the workers takes a few seconds
+                results.flush()
                 told = _interrupted(bar, len(jobs), plan.results, say)
                 raise
     except KeyboardInterrupt:
         if not told:  # while the cluster started or stopped
             _interrupted(bar, len(jobs), plan.results, say)
         raise
+    finally:
+        results.flush()
     bar.close()
     return results
 
