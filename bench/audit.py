@@ -28,7 +28,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -69,18 +68,16 @@ def role(cmdline: str) -> str:
     return process_name(cmdline)
 
 
-class Sampler:
+class Sampler(scan_tree.TreeSampler):
     """Peaks of PSS (KiB), sampled on a thread: the audit's whole process tree; one worker's
     share (a Dask worker process with the scan and git processes under it, at one instant);
     and each kind of process, counted as what it is when sampled (a child forked from a
     worker is the program it execs, not the worker it was for a moment)."""
 
     def __init__(self, pid: int, interval: float = 0.05) -> None:
-        self.pid, self.interval = pid, interval
+        super().__init__(pid, interval)
         self.tree = self.worker = 0
         self.roles: dict[str, int] = {}
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _sample(self) -> dict[int, tuple[str, int, list[int]]]:
         """pid -> (role, PSS, children), for the processes that are what they were a moment
@@ -112,14 +109,6 @@ class Sampler:
                         share, todo = share + k, todo + more
                     self.worker = max(self.worker, share)
             self._done.wait(self.interval)
-
-    def __enter__(self) -> Sampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._done.set()
-        self._thread.join()
 
 
 def audit(lekk: list[str], listing: Path, work: Path, workers: int, fresh: bool) -> dict[str, Any]:
