@@ -3,6 +3,7 @@ audit`` says how to install it in one line."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -43,3 +44,20 @@ def test_audit_without_dask_is_one_line_exit_2(tmp_path: Path) -> None:
     assert r.stderr == (
         "lekk: error: lekk audit needs Dask: pip install 'lekk[audit]' (dask[distributed])\n"
     )
+
+
+def test_audit_help_without_dask_and_the_docs_name_every_option() -> None:
+    """``lekk audit --help`` needs no Dask, and docs/audit.md names each option it lists."""
+    code = (
+        "import sys\nsys.modules['dask'] = None\nsys.modules['distributed'] = None\n"
+        "from scanner.cli import main\nsys.exit(main(sys.argv[1:]))\n"
+    )
+    r = _run(code, "audit", "--help")
+    assert r.returncode == 0, r.stderr
+    options = set(re.findall(r"^\s+(?:-\w, )?(--[\w-]+)", r.stdout, re.M)) - {"--help"}
+    assert len(options) >= 15
+    doc = (ROOT / "docs" / "audit.md").read_text(encoding="utf-8")
+    assert sorted(o for o in options if f"`{o}" not in doc) == []
+    for fmt in ("text", "json", "html"):
+        assert fmt in r.stdout.split("--format", 1)[1]
+    assert "130" in r.stdout and "Exit codes: 1 when" in doc and "130 when interrupted" in doc

@@ -3,8 +3,11 @@ workers started here on 127.0.0.1; each must find exactly what ``lekk git`` find
 
 from __future__ import annotations
 
+import contextlib
+import html
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -14,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser import chromium, keep_screenshot, launch
 from git_builder import Repo, fake_secret
 from helpers import lekk
 
@@ -83,7 +87,7 @@ def one_by_one(repos: dict[str, Path]) -> dict[str, set[tuple]]:
 
 
 def _audit(
-    repos: dict[str, Path], tmp: Path, *args: str
+    repos: dict[str, Path], tmp: Path, *args: str, fmt: str = "json"
 ) -> tuple[subprocess.CompletedProcess[str], dict]:
     listing = tmp / "repos.txt"
     listing.write_text("# the shops\n" + "".join(f"{p}\n" for p in repos.values()))
@@ -96,11 +100,11 @@ def _audit(
         "--cache",
         str(tmp / "cache"),
         "--format",
-        "json",
+        fmt,
         *args,
     )
     assert "Traceback" not in r.stderr, r.stderr
-    return r, json.loads(r.stdout)
+    return r, json.loads(r.stdout) if fmt == "json" else {}
 
 
 def _check(
@@ -120,10 +124,20 @@ def _check(
     assert doc["summary"]["failed"] == 1 and doc["summary"]["repositories"] == N
 
 
+@pytest.fixture(scope="module")
+def embedded(
+    repos: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, subprocess.CompletedProcess[str], dict]:
+    """One audit of every repository on the embedded cluster: its folder, the run, the report."""
+    tmp = tmp_path_factory.mktemp("embedded")
+    r, doc = _audit(repos, tmp, "--workers", "2")
+    return tmp, r, doc
+
+
 def test_embedded_cluster_finds_what_lekk_git_finds(
-    repos: dict[str, Path], one_by_one: dict[str, set[tuple]], tmp_path: Path
+    repos: dict[str, Path], one_by_one: dict[str, set[tuple]], embedded: tuple
 ) -> None:
-    r, doc = _audit(repos, tmp_path, "--workers", "2")
+    tmp_path, r, doc = embedded
     assert r.returncode == 1, r.stderr  # findings
     _check(tmp_path / "results", doc, repos, one_by_one)
     assert f"{repos['corrupt']}: " in r.stderr  # the failure is said, with its reason
@@ -134,6 +148,126 @@ def test_embedded_cluster_finds_what_lekk_git_finds(
     status = {Path(row["source"]).name: row["status"] for row in again["repositories"]}
     assert {s for n, s in status.items() if n != "corrupt"} == {"unchanged"}
     _check(tmp_path / "results", again, repos, one_by_one)
+
+
+def _planted(path: Path) -> set[str]:
+    """Every value a test planted in a repository's history (files and commit messages)."""
+    log = subprocess.run(
+        ["git", "-C", str(path), "log", "--all", "-p", "--format=%B"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    return set(re.findall(r"SAGAPAY_API_\w+=(\w+)", log))
+
+
+def _sections(page: str) -> dict[str, list[tuple[str, str, int]]]:
+    """The page's sections: title -> the (rule, path, line) of each finding shown in it."""
+    out = {}
+    for chunk in re.split(r'<section id="section-\d+" class="section">', page)[1:]:
+        [title] = re.findall(r'<h2 class="section-title">([^<]*)</h2>', chunk)
+        found = re.findall(
+            r'<article class="finding[^"]*" data-rule="([^"]+)" data-path="([^"]*)" '
+            r'data-line="(\d+)"',
+            chunk,
+        )
+        out[html.unescape(title)] = [(rule, html.unescape(p), int(n)) for rule, p, n in found]
+    return out
+
+
+def test_html_report_a_section_per_repository(
+    repos: dict[str, Path], one_by_one: dict[str, set[tuple]], embedded: tuple
+) -> None:
+    """``--format html``: one page, an overall summary and a section per repository (from the
+    JSON reports in the results folder) holding what ``lekk git`` finds there; no raw value; it
+    opens in Chromium without a request or an error."""
+    tmp_path, _, _ = embedded
+    page_file = tmp_path / "audit.html"
+    r, _ = _audit(repos, tmp_path, "--workers", "2", "-o", str(page_file), fmt="html")
+    assert r.returncode == 1 and r.stdout == "", r.stderr
+    page = page_file.read_text(encoding="utf-8")
+    sections = _sections(page)
+    assert set(sections) == {str(p) for p in repos.values()}
+    for name, path in repos.items():
+        shown = sections[str(path)]
+        if name == "corrupt":
+            assert shown == []
+            continue
+        assert sorted(shown) == sorted((k[0], k[1], k[2]) for k in one_by_one[name]), name
+    chunk = page.split(f'<h2 class="section-title">{repos["corrupt"]}</h2>')[1]
+    assert "not scanned" in chunk.split("</section>")[0]
+    assert f"lekk audit of {N} repositories" in page
+    assert f"{N}: 0 scanned, {N - 1} unchanged since the last run, 1 failed" in page
+    planted = set().union(*(_planted(p) for n, p in repos.items() if n != "corrupt"))
+    assert len(planted) >= 10
+    for value in planted:
+        assert value not in page
+    assert page.count("sps_live_********") >= 7  # the values, masked
+
+    exe = chromium()
+    if exe is None:
+        pytest.skip("no chromium on this machine (apt-get install chromium; .ci/run does)")
+    with launch(exe) as browser:
+        seen = browser.visit(page_file, tmp_path / "audit.png")
+    shot = keep_screenshot(tmp_path / "audit.png", "audit-html")
+    assert shot.stat().st_size > 10_000
+    assert seen.requests == [seen.url], "the report made requests"
+    assert seen.errors == [] and seen.dialogs == [] and seen.scripts == 0
+    assert all(str(p) in seen.text for p in repos.values())
+    assert not any(value in seen.text for value in planted)
+
+
+def test_html_report_masks_reports_kept_with_show_secrets(tmp_path: Path) -> None:
+    """With --show-secrets the per-repository JSON reports keep values whole; the page drawn
+    from them still masks every one, in a commit message too."""
+    key, secret, said = fake_secret("spk_live_"), fake_secret(), fake_secret()
+    shops = {}
+    for name in ("tip", "gone"):
+        r = Repo(tmp_path / "repos" / name)
+        r.commit("init", {"README.md": "# shop\n"})
+        r.commit("keys", {"prod.env": f"SAGAPAY_API_KEY={key}\nSAGAPAY_API_SECRET={secret}\n"})
+        if name == "gone":
+            r.commit(f"rotate SAGAPAY_API_SECRET={said} for sagapay", delete=("prod.env",))
+        shops[name] = r.path
+    page_file = tmp_path / "audit.html"
+    r, _ = _audit(
+        shops, tmp_path, "--workers", "1", "--show-secrets", "-o", str(page_file), fmt="html"
+    )
+    assert r.returncode == 1, r.stderr
+    kept = "".join(p.read_text() for p in (tmp_path / "results" / "repos").glob("*.json"))
+    assert key in kept and secret in kept and said in kept  # --show-secrets: whole there
+    page = page_file.read_text(encoding="utf-8")
+    assert len(_sections(page)) == 2
+    for value in (key, secret, said):
+        assert value not in page
+    assert "rotate SAGAPAY_API_SECRET=sps_live_******** for sagapay" in html.unescape(page)
+
+
+def test_html_without_jinja2_stops_before_the_audit(tmp_path: Path, repos: dict[str, Path]) -> None:
+    code = (
+        "import sys; sys.modules['jinja2'] = None; from scanner.cli import main; sys.exit(main())"
+    )
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            code,
+            "audit",
+            str(repos["shop-00"]),
+            "--format",
+            "html",
+            "--results",
+            str(tmp_path / "results"),
+            "--cache",
+            str(tmp_path / "cache"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr == "lekk: error: --format html needs Jinja2: pip install 'lekk[html]'\n"
+    assert not (tmp_path / "results").exists()
 
 
 def _free_port() -> int:
@@ -212,44 +346,67 @@ def test_a_real_scheduler_and_two_workers_find_the_same(
     assert workers  # recorded per repository (both workers are on this host)
 
 
+# The audit runs as a terminal's foreground job: its own process group, SIGINT at its default
+# action whatever this test inherited (a background job of a non-interactive shell has SIGINT
+# ignored, and so would the audit: Ctrl-C would do nothing and the audit would run to its end).
+_FOREGROUND = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"
+)
+
+
+def _running(group: int) -> list[str]:
+    """The processes of a process group still running (zombies left for init to reap aside)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name, fields = text[: text.rindex(")") + 1], text[text.rindex(")") + 2 :].split()
+        if int(fields[2]) == group and fields[0] != "Z":
+            out.append(name)
+    return out
+
+
 def test_an_interrupted_audit_resumes(
     repos: dict[str, Path], one_by_one: dict[str, set[tuple]], tmp_path: Path
 ) -> None:
+    """Ctrl-C (SIGINT to every process of the job, once four repositories are recorded): exit
+    130 with what was recorded kept, no traceback, no process or temporary folder left behind;
+    the same command then scans only the rest."""
     listing = tmp_path / "repos.txt"
     listing.write_text("".join(f"{p}\n" for p in repos.values()))
     index = tmp_path / "results" / "index.json"
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    args = ["--from", str(listing), "--workers", "1", "--results", str(tmp_path / "results")]
+    args += ["--cache", str(tmp_path / "cache")]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "scanner",
-            "audit",
-            "--from",
-            str(listing),
-            "--workers",
-            "1",
-            "--results",
-            str(tmp_path / "results"),
-            "--cache",
-            str(tmp_path / "cache"),
-        ],
+        [sys.executable, "-c", _FOREGROUND, "-m", "scanner", "audit", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,
+        env={**os.environ, "TMPDIR": str(scratch)},
     )
     deadline = time.monotonic() + 240
     done = 0
-    while time.monotonic() < deadline and proc.poll() is None:
+    while time.monotonic() < deadline and proc.poll() is None and done < 4:
         if index.is_file():
             done = len(json.loads(index.read_text())["repositories"])
-            if done >= 4:
-                break
-        time.sleep(0.2)
+        time.sleep(0.1)
     assert proc.poll() is None and 4 <= done < N, "the audit finished before it could be stopped"
-    proc.send_signal(signal.SIGINT)
+    os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert "interrupted:" in err and "run the same command again to resume" in err
+    assert "Traceback" not in err, err
+    deadline = time.monotonic() + 30
+    while _running(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _running(proc.pid) == []  # no worker, scan or git process outlives the audit
+    assert list(scratch.glob("lekk-audit-*")) == []
     first = {e["slug"]: e for e in json.loads(index.read_text())["repositories"]}
     assert 4 <= len(first) < N
     _, doc = _audit(repos, tmp_path, "--workers", "2")
@@ -261,24 +418,57 @@ def test_an_interrupted_audit_resumes(
     _check(tmp_path / "results", doc, repos, one_by_one)
 
 
+def test_a_scan_stops_when_its_worker_is_gone(tmp_path: Path) -> None:
+    """A worker killed while its scan runs (the cluster stopped after Ctrl-C, or the worker ran
+    out of memory) leaves no scan running on for up to the time limit, nor its folder."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "settings.json").write_text("{}")
+    scan = (
+        "import sys, time; from pathlib import Path; from scanner.audit import scan; "
+        "scan.stop_with_worker(Path(sys.argv[1])); time.sleep(120)"
+    )
+    worker = (  # starts the scan as a task does, says its pid, and dies at once
+        "import os, subprocess, sys; from scanner.audit.scan import WORKER; "
+        "p = subprocess.Popen([sys.executable, '-c', sys.argv[1], sys.argv[2]], "
+        "env={**os.environ, WORKER: str(os.getpid())}); print(p.pid, flush=True); os._exit(0)"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", worker, scan, str(out)], capture_output=True, text=True, timeout=60
+    )
+    pid = int(r.stdout)
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
+    assert not out.exists()
+
+
 def test_hostile_inputs_fail_alone_and_run_nothing(tmp_path: Path, repos: dict[str, Path]) -> None:
     marker = tmp_path / "pwned"
     good = repos["shop-00"]
     listing = tmp_path / "repos.txt"
     listing.write_text(f"ext::sh -c touch% {marker}\nfd::17\n{good}\n")
-    r = lekk(
-        "audit",
-        "--from",
-        str(listing),
-        "--workers",
-        "1",
-        "--results",
-        str(tmp_path / "results"),
-        "--cache",
-        str(tmp_path / "cache"),
-        "--format",
-        "json",
-    )
+    with socket.socket() as held:  # Dask's default HTTP port, as another cluster would hold it
+        with contextlib.suppress(OSError):
+            held.bind(("127.0.0.1", 8787))
+            held.listen()
+        r = lekk(
+            "audit",
+            "--from",
+            str(listing),
+            "--workers",
+            "1",
+            "--results",
+            str(tmp_path / "results"),
+            "--cache",
+            str(tmp_path / "cache"),
+            "--format",
+            "json",
+        )
+    # one line per failed repository on stderr, and nothing else (no word from Dask)
+    lines = r.stderr.splitlines()
+    assert len(lines) == 2 and all(ln.startswith("lekk: warning: ") for ln in lines), r.stderr
     doc = json.loads(r.stdout)
     status = {row["source"]: row for row in doc["repositories"]}
     assert status[str(good)]["status"] == "scanned"

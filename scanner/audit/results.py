@@ -8,7 +8,8 @@ results/
 ```
 
 Every file is replaced atomically, so an interrupted audit leaves a consistent folder; the
-next run reads the index and skips what is done (``resumable``).  The index remembers the
+next run reads the index and skips what is done (``resumable``).  The index is rewritten as
+repositories finish, less often as it grows (``flush``), and once more at the end.  The index remembers the
 settings it was made with: a run with other settings (another lekk version, config or rule
 packs, ``--verify``) scans everything again.
 """
@@ -19,6 +20,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,8 @@ class Results:
         self.folder = folder
         self.digest = settings_digest(settings)
         self.entries: dict[str, dict[str, Any]] = {}
+        self._dirty = False
+        self._next_save = 0.0  # monotonic time: record() writes the index again from then on
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "repos").mkdir(exist_ok=True)
         old = self._load()
@@ -84,8 +88,23 @@ class Results:
         if entry["status"] in ("scanned", "unchanged"):
             entry.update(counts(self.report(slug) or {}))
         self.entries[slug] = entry
-        self._save()
+        self._dirty = True
+        if time.monotonic() >= self._next_save:
+            self.flush()
         return entry
+
+    def flush(self) -> None:
+        """Write the index, if anything changed since it was last written.  ``record`` calls it
+        so that at most a tenth of the time goes to rewriting the index: after every repository
+        while the index is small, every few seconds at 10,000 repositories (a 4.6 MB index takes
+        ~0.3 s of CPU to write; after each one, that would be O(N²): 24 minutes in all).  A
+        repository whose report is written but not yet indexed is scanned again on resume."""
+        if not self._dirty:
+            return
+        start = time.monotonic()
+        self._save()
+        self._dirty = False
+        self._next_save = time.monotonic() + 9 * (time.monotonic() - start)
 
     def _save(self) -> None:
         doc = {

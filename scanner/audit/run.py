@@ -61,7 +61,11 @@ def client(plan: Plan, jobs: int) -> Iterator[Any]:
         threads_per_worker=1,  # one repository at a time per process; its scan is one core
         processes=True,
         dashboard_address=None,
+        # no dashboard; the scheduler's own HTTP routes on a free loopback port, not 8787
+        # (taken by another cluster or audit: Dask would say so on stderr)
+        scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
         silence_logs=logging.ERROR,
+        preload=["scanner.audit.worker"],  # the workers leave Ctrl-C to lekk
     )
     with cluster, distributed.Client(cluster) as c:
         yield c
@@ -107,37 +111,55 @@ def run(plan: Plan, say: Callable[[str], None], progress: bool) -> Results:
     bar = Progress(len(jobs), progress)
     distributed = _dask()
     run_id = uuid.uuid4().hex[:8]
+    told = False
     try:
         with client(plan, len(jobs)) as c:
             futures = {
                 c.submit(task.run, job, key=f"lekk-audit-{job.repo.slug}-{run_id}", pure=False): job
                 for job in jobs
             }
-            for fut in distributed.as_completed(futures):
-                job = futures[fut]
-                try:
-                    outcome = fut.result().as_dict()
-                except Exception as exc:  # the worker died (out of memory, killed)
-                    outcome = task.Outcome(
-                        job.repo.source,
-                        job.repo.slug,
-                        "failed",
-                        reason=f"the worker stopped: {_line(exc)}",
-                    ).as_dict()
-                entry = results.record(outcome)
-                bar.update(entry)
-                if entry["status"] == "failed":
-                    say(f"{job.repo.source}: {entry['reason']}")
+            try:
+                for fut in distributed.as_completed(futures):
+                    _record(results, bar, say, futures[fut], fut)
+            except KeyboardInterrupt:  # said now: stopping the workers takes a few seconds
+                results.flush()
+                told = _interrupted(bar, len(jobs), plan.results, say)
+                raise
     except KeyboardInterrupt:
-        bar.close()
-        done = bar.done
-        say(
-            f"interrupted: {done} of {len(jobs)} repositories recorded in {plan.results}/; "
-            "run the same command again to resume"
-        )
+        if not told:  # while the cluster started or stopped
+            _interrupted(bar, len(jobs), plan.results, say)
         raise
+    finally:
+        results.flush()
     bar.close()
     return results
+
+
+def _record(
+    results: Results, bar: Progress, say: Callable[[str], None], job: task.Job, fut: Any
+) -> None:
+    try:
+        outcome = fut.result().as_dict()
+    except Exception as exc:  # the worker died (out of memory, killed)
+        outcome = task.Outcome(
+            job.repo.source,
+            job.repo.slug,
+            "failed",
+            reason=f"the worker stopped: {_line(exc)}",
+        ).as_dict()
+    entry = results.record(outcome)
+    bar.update(entry)
+    if entry["status"] == "failed":
+        say(f"{job.repo.source}: {entry['reason']}")
+
+
+def _interrupted(bar: Progress, total: int, folder: Path, say: Callable[[str], None]) -> bool:
+    bar.close()
+    say(
+        f"interrupted: {bar.done} of {total} repositories recorded in {folder}/; "
+        "run the same command again to resume"
+    )
+    return True
 
 
 def _line(exc: BaseException) -> str:

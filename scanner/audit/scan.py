@@ -3,20 +3,30 @@
 It runs exactly what ``lekk git REPO`` runs — ``pipeline.run`` over a ``HistorySource`` — and
 writes the JSON and SARIF reports with the same reporters, so an audit finds what ``lekk git``
 finds repository by repository.  It runs in its own process so that the task's time and memory
-limits can be enforced (the process is killed, the worker lives on).  The settings (the config
+limits can be enforced (the process is killed, the worker lives on), and it stops when its
+worker is gone (``stop_with_worker``).  The settings (the config
 and its rule packs, as text: a worker may be on another machine) arrive as a JSON file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import shutil
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner.errors import ConfigError, ScanError
+
+if TYPE_CHECKING:
+    from scanner.config import Config
+    from scanner.rules import Rule
 
 
 def settings_doc(config_file: str | None, verify: bool, show_secrets: bool) -> dict[str, Any]:
@@ -61,17 +71,27 @@ def _materialise(doc: Mapping[str, Any], where: Path) -> str:
     return str(where / name)
 
 
+@contextlib.contextmanager
+def configured(
+    doc: Mapping[str, Any], within: Path | None = None
+) -> Iterator[tuple[Config, list[Rule]]]:
+    """The config and the rules an audit scans with, from its settings (``settings_doc``), its
+    files in place (in a folder in ``within``) while the block runs: what each task scans with,
+    and what the combined HTML report names its findings' rules with."""
+    from scanner.commands.common import load_config_and_rules
+
+    with tempfile.TemporaryDirectory(prefix="lekk-audit-config-", dir=within) as tmp:
+        yield load_config_and_rules(_materialise(doc, Path(tmp)), [])
+
+
 def scan(repo: str, out_dir: Path, doc: Mapping[str, Any], category: str) -> int:
     """Scan ``repo``'s history; write ``report.json`` and ``report.sarif`` into ``out_dir``."""
     from scanner import pipeline
-    from scanner.commands.common import load_config_and_rules
     from scanner.reporters import REPORTERS, ReportContext
     from scanner.sources.git.source import HistorySource
 
-    with tempfile.TemporaryDirectory(prefix="lekk-audit-config-") as tmp:
-        config_file = _materialise(doc, Path(tmp))
+    with configured(doc, within=out_dir) as (cfg, rules):  # gone with out_dir if orphaned
         source = HistorySource(repo)
-        cfg, rules = load_config_and_rules(config_file, [Path(repo)])
         settings = pipeline.Settings(
             rules=tuple(rules),
             config=cfg,
@@ -96,6 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     repo, out_dir, settings_file, category = args
+    stop_with_worker(Path(out_dir))
     try:
         doc = json.loads(Path(settings_file).read_text(encoding="utf-8"))
         return scan(repo, Path(out_dir), doc, category)
@@ -105,6 +126,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MemoryError:
         print("out of memory (the task's memory limit)", file=sys.stderr)
         return 4
+    except KeyboardInterrupt:  # Ctrl-C on the audit's terminal reaches this process too
+        return 130
+
+
+WORKER = "LEKK_AUDIT_WORKER"  # the pid of the worker process that started this scan
+
+
+def stop_with_worker(out_dir: Path) -> None:
+    """Stop when the worker that started this scan is gone (killed when the audit was
+    interrupted or its cluster stopped): an orphaned scan would run on for up to the time
+    limit.  A thread watches the parent; the folder the reports were meant for goes too."""
+    try:
+        worker = int(os.environ.get(WORKER) or os.getppid())
+    except ValueError:
+        worker = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == worker:
+            time.sleep(0.5)
+        shutil.rmtree(out_dir, ignore_errors=True)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="lekk-audit-watch", daemon=True).start()
 
 
 if __name__ == "__main__":

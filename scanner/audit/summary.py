@@ -1,4 +1,5 @@
-"""The combined report of an audit: text and JSON summaries across repositories (each
+"""The combined report of an audit: text and JSON summaries across repositories, and one HTML
+page with a section per repository drawn from the JSON reports in the results folder (each
 repository's own JSON and SARIF reports are in the results folder)."""
 
 from __future__ import annotations
@@ -6,10 +7,14 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from scanner import __version__
 from scanner.audit.results import Results
+
+if TYPE_CHECKING:
+    from scanner.reporters.html import Section
+    from scanner.rules import Rule
 
 
 def entries(results: Results, slugs: Sequence[str]) -> list[dict[str, Any]]:
@@ -77,3 +82,54 @@ def write_text(rows: Sequence[dict[str, Any]], results: Results, out: TextIO) ->
         f"{t['still_in_head']} still in HEAD\n"
         f"lekk audit: reports in {results.folder}/ (index.json; repos/*.json, repos/*.sarif)\n"
     )
+
+
+def write_html(
+    rows: Sequence[dict[str, Any]], results: Results, out: TextIO, rules: Sequence[Rule]
+) -> None:
+    """One page: the overall summary, then a section per repository, from the JSON reports
+    the results folder keeps (a failed repository's section says why it was not scanned)."""
+    from scanner.reporters.html import render
+
+    t = totals(rows)
+    overview = [
+        (
+            "repositories",
+            f"{t['repositories']}: {t['scanned']} scanned, {t['unchanged']} unchanged since "
+            f"the last run, {t['failed']} failed",
+        ),
+        ("with findings", f"{t['with_findings']} ({t['findings']} finding(s))"),
+        ("mirrors on disk", _size(t["bytes"])),
+        ("results", f"{results.folder}/ (index.json; repos/*.json, repos/*.sarif)"),
+    ]
+    sections = [_section(r, results, rules) for r in sorted(rows, key=_urgency)]
+    title = f"lekk audit of {t['repositories']} repositor{'y' if t['repositories'] == 1 else 'ies'}"
+    out.write(render(sections, title=title, overview=overview))
+
+
+def _urgency(row: dict[str, Any]) -> tuple[int, int]:
+    """Repositories with findings first (most first), then those that failed, then clean ones
+    (``sorted`` keeps the order given within each)."""
+    n = int(row.get("findings", 0))
+    return (0 if n else 1 if row["status"] == "failed" else 2, -n)
+
+
+def _section(row: dict[str, Any], results: Results, rules: Sequence[Rule]) -> Section:
+    from scanner.reporters.html import Section
+    from scanner.reporters.html_json import section_from_report
+
+    doc = results.report(row["slug"]) if row["status"] != "failed" else None
+    if doc is not None:
+        return section_from_report(row["source"], doc, rules)
+    why = row["reason"] if row["status"] == "failed" else "its report is missing from the results"
+    return Section(
+        title=row["source"],
+        findings=[],
+        command="git",
+        targets=[row["source"]],
+        properties={"not_scanned": why},
+    )
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:,.1f} MB" if n >= 100_000 else f"{n / 1e3:,.1f} KB"

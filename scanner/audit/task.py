@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.audit.repos import Repo, RepoError, mirror, refs_digest, size
+from scanner.audit.scan import WORKER
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ def _scan(path: Path, job: Job, seconds: float) -> tuple[str, str]:
                 cmd,
                 stdin=subprocess.DEVNULL,
                 capture_output=True,
+                env={**os.environ, WORKER: str(os.getpid())},  # it stops when this process goes
                 timeout=seconds,
                 preexec_fn=_limit_memory(job.limits.memory) if os.name == "posix" else None,
                 check=False,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+from typing import TextIO
 
 import click
 
@@ -84,10 +85,11 @@ def _size(ctx: click.Context, param: click.Parameter, value: str) -> int:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "html"]),
     default="text",
     show_default=True,
-    help="The combined report's format.",
+    help="The combined report's format; html: one page, a section per repository (needs "
+    "Jinja2: pip install 'lekk[html]').",
 )
 @click.option(
     "-o",
@@ -139,13 +141,17 @@ def audit(
       lekk audit ../shop-a ../shop-b https://git.example.no/pay/plugin.git
       lekk audit --from repos.txt --workers 8
       lekk audit --from repos.txt --scheduler tcp://10.0.0.5:8786
+      lekk audit --from repos.txt --format html -o audit.html
 
-    Exit codes: 0 no findings, 1 findings, 2 usage error or every repository failed.
+    Exit codes: 0 no findings, 1 findings, 2 usage error or every repository failed, 130
+    interrupted (Ctrl-C; what was recorded is kept: run the same command again to resume).
     """
     from scanner.audit import repos as repos_mod
     from scanner.audit import run, scan, summary, task
     from scanner.commands.common import warn
+    from scanner.reporters import require
 
+    require(fmt)  # before the audit: an HTML report needs Jinja2
     plan = run.Plan(
         repos=repos_mod.read_list(repos, lists),
         results=Path(results_dir),
@@ -159,12 +165,19 @@ def audit(
     say = warn(quiet)
     results = run.run(plan, say, progress=not quiet)
     rows = summary.entries(results, [r.slug for r in plan.repos])
-    write = summary.write_json if fmt == "json" else summary.write_text
+
+    def write(out: TextIO) -> None:
+        if fmt == "html":
+            with scan.configured(plan.settings) as (_, rules):
+                summary.write_html(rows, results, out, rules)
+        else:
+            (summary.write_json if fmt == "json" else summary.write_text)(rows, results, out)
+
     if output:
         with open(output, "w", encoding="utf-8") as fh:
-            write(rows, results, fh)
+            write(fh)
     else:
-        write(rows, results, sys.stdout)
+        write(sys.stdout)
     t = summary.totals(rows)
     if t["findings"] and not exit_zero:
         return 1

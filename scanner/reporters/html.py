@@ -8,6 +8,7 @@ API (``lekk audit`` renders many repositories into one page with it)::
 
     Section(title, findings, command="git", targets=(...), files=0, bytes=0,
             warnings=(), properties={})        # one scan; properties as in the JSON report
+                                               # (or {"not_scanned": reason}: it failed)
     render(sections, title="...", overview=[("repositories", "20 (1 failed)")]) -> str
     write(findings, out, ctx)                  # the REPORTERS entry: one Section from ctx
     html_json.section_from_report(title, json_report, rules) -> Section   # a report kept on disk
@@ -189,6 +190,7 @@ def _section(s: Section, index: int, now: datetime) -> dict[str, Any]:
         "files": sorted(by_path.items()),
         "count": len(s.findings),
         "credentials": sum(1 for f in s.findings if f.rule.is_secret),
+        "not_scanned": str(s.properties.get("not_scanned") or ""),
     }
 
 
@@ -203,6 +205,11 @@ def _default_branch(s: Section) -> str | None:
 
 def _covered(s: Section) -> list[tuple[str, str]]:
     """What the scan read, as (label, value) rows."""
+    if s.properties.get("not_scanned"):  # an audit's repository that failed
+        return [
+            ("repository", ", ".join(s.targets)),
+            ("not scanned", str(s.properties["not_scanned"])),
+        ]
     rows: list[tuple[str, str]] = []
     git = s.properties.get("git")
     if isinstance(git, Mapping):

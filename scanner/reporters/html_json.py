@@ -1,10 +1,12 @@
 """An HTML report section from a JSON report, for reports kept on disk (``lekk audit`` keeps one
 per repository) and rendered later without scanning again.
 
-The JSON report's values are already redacted (``spk_live_********``), so the page can only show
+The JSON report's values are redacted (``spk_live_********``), so the page can only show
 those.  Two credentials with the same redacted form are told apart by the finding's fingerprint,
-appended to the value the section holds (``redact`` shows the same mask for it).  A finding of a
-rule the given packs do not have is left out, and the section says how many were.
+appended to the value the section holds (``redact`` shows the same mask for it).  A report
+written with ``--show-secrets`` holds raw values: the section names every one of them as a form
+to mask (``Section.hidden``), so the page masks them wherever they are, as it does for a scan.
+A finding of a rule the given packs do not have is left out, and the section says how many were.
 """
 
 from __future__ import annotations
@@ -45,7 +47,11 @@ def section_from_report(title: str, doc: Mapping[str, Any], rules: Sequence[Rule
     by_id = {r.id: r for r in rules}
     findings: list[Finding] = []
     unknown = 0
+    hidden: set[str] = set()  # raw values, when the report was written with --show-secrets
     for d in doc.get("findings", []):
+        if d.get("kind", "secret") == "secret":
+            hidden.add(str(d.get("secret", "")))
+            hidden.update(str(v) for v in (d.get("context") or {}).values())
         rule = by_id.get(d.get("rule"))
         if rule is None:
             unknown += 1
@@ -66,6 +72,7 @@ def section_from_report(title: str, doc: Mapping[str, Any], rules: Sequence[Rule
         bytes=int(summary.get("bytes", 0)),
         warnings=warnings,
         properties=properties,
+        hidden=frozenset(v for v in hidden if v and "*" * 8 not in v),
     )
 
 
