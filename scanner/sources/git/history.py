@@ -140,7 +140,7 @@ _LOG_ARGS = (
 
 
 def start_log(git: Git, spec: Sequence[str]) -> Proc:
-    """Start ``log --raw -c -z`` into a temporary file: it runs while the blobs are scanned."""
+    """Start ``log --raw -c -z`` into a temporary file (read once git is done: ``changes``)."""
     out = tempfile.TemporaryFile()  # noqa: SIM115 - closed by changes()
     return git.popen("log", *spec, "--date-order", *_LOG_ARGS, "--", stdout=out)
 
