@@ -1,7 +1,7 @@
 """Client-side code: what ships to the browser, and the source maps bundles point to.
 
-``is_client_side(path)`` says whether a file is downloaded by every visitor (bundles, maps, web
-assets under typical build outputs).  ``map_ref_*`` find a bundle's last ``sourceMappingURL``
+Whether a file is downloaded by every visitor (bundles, maps, web assets under typical build
+outputs) is told by its path alone, in ``kinds``.  ``map_ref_*`` find a bundle's last ``sourceMappingURL``
 comment; ``data_url_text`` decodes an inline ``data:`` map.  Long minified lines need nothing
 special here: files are read in bounded chunks that keep their true line and column, and the
 engine runs regexes only around keyword hits.
@@ -20,25 +20,6 @@ from dataclasses import dataclass
 from scanner.sources import Fragment, Prefilter, Warn, sourcemap
 from scanner.sources.files import Target, open_target
 
-JS_EXT = (".js", ".mjs", ".cjs")
-MAP_EXT = (".js.map", ".mjs.map", ".cjs.map", ".css.map")
-BUNDLE_NAMES = (".min.js", ".min.mjs", ".bundle.js", ".chunk.js", ".umd.js")
-# file types served as-is from a build output folder
-WEB_EXT = (
-    *JS_EXT,
-    ".map",
-    ".jsx",
-    ".html",
-    ".htm",
-    ".css",
-    ".json",
-    ".txt",
-    ".svg",
-    ".xml",
-    ".webmanifest",
-    ".wasm",
-)
-BUILD_DIRS = frozenset({"dist", "build", "out", "public", "www", "static", "_next"})
 MINIFIED_LINE = 1000  # a JavaScript line this long is minified output
 SCAN_CHUNK = 1 << 20
 TAIL_OVERLAP = 256
@@ -46,34 +27,6 @@ TAIL_OVERLAP = 256
 _REF = re.compile(
     rb"(?:^|(?<=[\s;]))(?://|/\*)[#@][ \t]*sourceMappingURL[ \t]*=[ \t]*([^\s'\"*`]+)", re.M
 )
-
-
-def is_client_side(path: str) -> bool:
-    """True for files that ship to browsers: bundles, source maps, web assets in build outputs.
-
-    For an archive member (``app.zip!dist/app.js``) the member's own path decides.
-    """
-    low = path.replace("\\", "/").lower().rsplit("!", 1)[-1]
-    name = low.rsplit("/", 1)[-1]
-    if name.endswith(MAP_EXT) or name.endswith(BUNDLE_NAMES):
-        return True
-    if not name.endswith(WEB_EXT):
-        return False
-    dirs = low.split("/")[:-1]
-    for i, d in enumerate(dirs):
-        if d in BUILD_DIRS and (d != "static" or (i and dirs[i - 1] == ".next")):
-            return True
-        if d == "static" and i == 0:
-            return True
-    return False
-
-
-def is_source_map_path(path: str) -> bool:
-    return path.lower().rsplit("!", 1)[-1].endswith(".map")
-
-
-def is_script_path(path: str) -> bool:
-    return path.lower().rsplit("!", 1)[-1].endswith(JS_EXT)
 
 
 def looks_minified(text: str) -> bool:

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from helpers import ROOT, corpus_copy, fake, lekk, lekk_json
 
-from scanner.sources.bundles import is_client_side, map_ref_in_file, map_ref_in_text
+from scanner.sources.bundles import map_ref_in_file, map_ref_in_text
 from scanner.sources.files import Target
+from scanner.sources.kinds import is_client_side
 
 BUNDLES = ROOT / "tests" / "testdata" / "bundles"
 PLACEHOLDER = "@@LEKK_SAGAPAY_KEY_PLACEHOLDER@@"

@@ -325,12 +325,12 @@ def _messages(git: Git, spec: Sequence[str], sc: _Scanner, out: HistoryScan) -> 
 
 def _kind(path: str) -> frozenset[str]:
     """What the path tells the content-aware sources: a source map, browser code, a script."""
-    from scanner.sources import bundles
+    from scanner.sources import kinds
 
     checks = (
-        ("map", bundles.is_source_map_path),
-        ("client", bundles.is_client_side),
-        ("script", bundles.is_script_path),
+        ("map", kinds.is_source_map_path),
+        ("client", kinds.is_client_side),
+        ("script", kinds.is_script_path),
     )
     return frozenset(name for name, check in checks if check(path))
 
