@@ -35,6 +35,14 @@ def looks_minified(text: str) -> bool:
     return max(map(len, text.split("\n"))) >= MINIFIED_LINE
 
 
+def head_looks_minified(head: bytes) -> bool:
+    """``looks_minified`` of the decoded bytes; a line decodes to no more characters than it
+    has bytes, so a head without a long line in bytes is not decoded at all."""
+    if max(map(len, head.split(b"\n"))) < MINIFIED_LINE:
+        return False
+    return looks_minified(head.decode("utf-8", "replace"))
+
+
 @dataclass(frozen=True)
 class MapRef:
     """A ``sourceMappingURL`` comment: the URL and the position of the comment."""
@@ -51,9 +59,7 @@ class MapRef:
 def map_ref_in_text(text: str, line: int = 1, column: int = 1) -> MapRef | None:
     """The last ``sourceMappingURL`` comment in ``text`` (its position counted from line/column)."""
     data = text.encode("utf-8", "surrogatepass")
-    last = None
-    for m in _REF.finditer(data):
-        last = m
+    last = _last_ref(data)
     if last is None:
         return None
     pos = len(data[: last.start()].decode("utf-8", "replace"))
@@ -61,6 +67,22 @@ def map_ref_in_text(text: str, line: int = 1, column: int = 1) -> MapRef | None:
     at_line = line + text.count("\n", 0, pos)
     at_col = pos - nl if nl >= 0 else column + pos
     return MapRef(last.group(1).decode("utf-8", "replace"), at_line, at_col)
+
+
+def _last_ref(data: bytes) -> re.Match[bytes] | None:
+    last = None
+    for m in _REF.finditer(data):
+        last = m
+    return last
+
+
+def map_ref_in_bytes(data: bytes, limit: int = sourcemap.MAX_MAP) -> MapRef | None:
+    """``map_ref_in_file`` of a file already read whole (the same line, byte column and URL)."""
+    last = _last_ref(data) if b"sourceMappingURL" in data else None
+    if last is None:
+        return None
+    n, start = _breaks(data, last.start())
+    return _ref_at(data[last.start() : last.start() + limit + 256], 1 + n, last.start() - start + 1)
 
 
 def map_ref_in_file(target: Target, limit: int = sourcemap.MAX_MAP) -> MapRef | None:
@@ -96,10 +118,15 @@ def map_ref_in_file(target: Target, limit: int = sourcemap.MAX_MAP) -> MapRef | 
             tail = fh.read(limit + 256)
     except OSError:
         return None
+    return _ref_at(tail, best[1], best[2])
+
+
+def _ref_at(tail: bytes, line: int, column: int) -> MapRef | None:
+    """The comment at the start of ``tail`` (the bytes from it on), found at line/column."""
     found = _REF.match(tail)
     if found is None:
         return None
-    return MapRef(found.group(1).decode("utf-8", "replace"), best[1], best[2])
+    return MapRef(found.group(1).decode("utf-8", "replace"), line, column)
 
 
 def _breaks(data: bytes, end: int) -> tuple[int, int]:

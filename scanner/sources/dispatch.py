@@ -20,6 +20,7 @@ from typing import BinaryIO
 
 from scanner.sources import Fragment, Prefilter, Warn
 from scanner.sources.files import (
+    CHUNK,
     Target,
     open_or_warn,
     open_regular,
@@ -27,6 +28,7 @@ from scanner.sources.files import (
     read_fragments,
     read_upto,
 )
+from scanner.sources.files import whole as whole_fragment
 from scanner.sources.kinds import (
     is_archive_path,
     is_client_side,
@@ -76,10 +78,16 @@ def file_fragments(target: Target, prefilter: Prefilter, warn: Warn) -> Iterator
         return
     from scanner.sources import bundles
 
-    ref = bundles.map_ref_in_file(target)
-    if not client:
-        client = ref is not None or bundles.looks_minified(_head(target).decode("utf-8", "replace"))
-    yield from _marked(read_fragments(target, prefilter, warn), client)
+    data = _read_small(target)
+    if data is not None:  # read in one go: the comment, the minified test and the text from it
+        ref = bundles.map_ref_in_bytes(data)
+        client = client or ref is not None or bundles.head_looks_minified(data[:HEAD])
+        frag = whole_fragment(data, rel, prefilter)
+        yield from _marked([frag] if frag is not None else [], client)
+    else:  # large (or unreadable: read_fragments says why): streamed, in bounded chunks
+        ref = bundles.map_ref_in_file(target)
+        client = client or ref is not None or bundles.head_looks_minified(_head(target))
+        yield from _marked(read_fragments(target, prefilter, warn), client)
     if ref is None:
         return
     if ref.inline:
@@ -95,6 +103,20 @@ def file_fragments(target: Target, prefilter: Prefilter, warn: Warn) -> Iterator
     map_rel = posixpath.normpath(posixpath.join(posixpath.dirname(rel), _rel_url(ref.url)))
     with fh:
         yield from _source_map(fh, size, map_rel, map_real, warn, tf, {"bundle": rel})
+
+
+def _read_small(target: Target) -> bytes | None:
+    """The whole file when ``read_fragments`` would read it in one go (smaller than a chunk);
+    else, or when it cannot be read, None."""
+    try:
+        fh, size = open_target(target)
+        with fh:
+            if size >= CHUNK:
+                return None
+            data, eof = read_upto(fh, size + 1)
+    except OSError:
+        return None
+    return data if eof else None
 
 
 def _source_map(
