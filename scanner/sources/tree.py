@@ -12,6 +12,7 @@ import itertools
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -82,7 +83,7 @@ class FileSource(Source):
             if prefix != ".":
                 self._prefixes.append(prefix)
             for _, t in files_source.walk([arg], self.excludes, warn):
-                yield t if prefix == "." else Target(t.real, f"{prefix}/{t.rel}")
+                yield t if prefix == "." else replace(t, rel=f"{prefix}/{t.rel}")
 
     def local_path(self, path: str) -> str:
         for prefix in self._prefixes:
@@ -117,8 +118,11 @@ def scan_targets(scan: ScanFn, targets: Sequence[Target]) -> tuple[list[Finding]
     found: list[Finding] = []
     size = 0
     for t in targets:
-        with contextlib.suppress(OSError):
-            size += os.path.getsize(t.real)
+        if t.size is not None:  # (the walk's stat: no second one per file)
+            size += t.size
+        else:
+            with contextlib.suppress(OSError):
+                size += os.path.getsize(t.real)
         for frag in dispatch.file_fragments(t, scan.prefilter, warnings.append):
             found.extend(scan(frag, warnings.append))
     return found, warnings, size
