@@ -55,6 +55,11 @@ class FileSource(Source):
         targets = list(itertools.islice(walker, PARALLEL_MIN_FILES))
         jobs = jobs or os.cpu_count() or 1
         if jobs > 1 and len(targets) >= PARALLEL_MIN_FILES:
+            # the engine and the readers, made before the workers fork: each inherits them
+            # instead of importing and building its own
+            scan.prefilter(b"", "")
+            from scanner.sources import dispatch  # noqa: F401
+
             # the workers start on the first batches while this process walks the rest of the tree
             with _pool(scan, jobs) as pool:
                 batches = _batches(_kept(walker, targets), BATCH)
