@@ -97,7 +97,7 @@ def execute(
     from scanner import pipeline
 
     if out.verbose and not out.quiet:
-        echo_err(f"lekk: {cfg.describe()}")
+        echo_err(f"lekk: {for_terminal(cfg.describe())}")
     settings = pipeline.Settings(
         rules=tuple(rules),
         config=cfg,
