@@ -20,6 +20,11 @@ from dataclasses import dataclass
 from scanner.sources import Fragment, Prefilter, Warn, sourcemap
 from scanner.sources.files import Target, open_target
 
+# the path tests live in `kinds` (nothing to import with them); re-exported from their old home
+from scanner.sources.kinds import is_client_side as is_client_side
+from scanner.sources.kinds import is_script_path as is_script_path
+from scanner.sources.kinds import is_source_map_path as is_source_map_path
+
 MINIFIED_LINE = 1000  # a JavaScript line this long is minified output
 SCAN_CHUNK = 1 << 20
 TAIL_OVERLAP = 256
