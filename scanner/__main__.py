@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from scanner.cli import main
+from scanner.entry import main
 
 raise SystemExit(main())

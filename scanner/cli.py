@@ -83,35 +83,30 @@ def cli() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from scanner.errors import ScanError
+    from scanner.commands.output import echo_err, guard
     from scanner.safetext import for_terminal
 
-    try:
-        rv = cli.main(
-            args=list(argv) if argv is not None else None, prog_name="lekk", standalone_mode=False
-        )
-    except click.exceptions.Abort:
-        click.echo("lekk: aborted", err=True)
-        return 130
-    except click.exceptions.NoArgsIsHelpError as exc:  # `lekk` alone: the help, as --help
-        exc.show()
-        return 2
-    except click.ClickException as exc:
-        click.echo(f"lekk: error: {for_terminal(_one_line(exc))}", err=True)
-        return 2 if exc.exit_code in (1, 2) else exc.exit_code
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
-    except ScanError as exc:
-        click.echo(f"lekk: error: {for_terminal(str(exc))}", err=True)
-        return 2
-    except KeyboardInterrupt:
-        click.echo("lekk: interrupted", err=True)
-        return 130
-    except BrokenPipeError:
-        return 0
-    except Exception as exc:  # the one place that catches everything: exit 3
-        return _internal_error(exc)
-    return int(rv or 0)
+    def run() -> int:
+        try:
+            rv = cli.main(
+                args=list(argv) if argv is not None else None,
+                prog_name="lekk",
+                standalone_mode=False,
+            )
+        except click.exceptions.Abort:
+            echo_err("lekk: aborted")
+            return 130
+        except click.exceptions.NoArgsIsHelpError as exc:  # `lekk` alone: the help, as --help
+            exc.show()
+            return 2
+        except click.ClickException as exc:
+            echo_err(f"lekk: error: {for_terminal(_one_line(exc))}")
+            return 2 if exc.exit_code in (1, 2) else exc.exit_code
+        except click.exceptions.Exit as exc:
+            return int(exc.exit_code)
+        return int(rv or 0)
+
+    return guard(run, lambda: _debug)
 
 
 def _one_line(exc: click.ClickException) -> str:
@@ -122,28 +117,6 @@ def _one_line(exc: click.ClickException) -> str:
     if isinstance(exc, click.UsageError) and ctx is not None:
         msg += ("" if msg.endswith((".", "?", "!")) else ".") + f" See '{ctx.command_path} --help'."
     return msg
-
-
-def _internal_error(exc: Exception) -> int:
-    """A bug in lekk: one line, or the whole traceback with ``--debug``/``LEKK_DEBUG=1``."""
-    import os
-
-    from scanner.safetext import for_terminal
-
-    if _debug or os.environ.get("LEKK_DEBUG"):
-        import traceback
-
-        traceback.print_exception(exc, file=sys.stderr)
-        click.echo(
-            "lekk: internal error (exit 3): please report it with the traceback above", err=True
-        )
-    else:
-        click.echo(
-            f"lekk: internal error: {type(exc).__name__}: {for_terminal(str(exc))} (a bug in lekk: run again with "
-            "--debug for the traceback and report it)",
-            err=True,
-        )
-    return 3
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from scanner.finding import Finding
+from scanner.finding import Finding, redact
 from scanner.reporters.html import Section
 from scanner.rules import Rule
 
@@ -72,7 +72,7 @@ def section_from_report(title: str, doc: Mapping[str, Any], rules: Sequence[Rule
         bytes=int(summary.get("bytes", 0)),
         warnings=warnings,
         properties=properties,
-        hidden=frozenset(v for v in hidden if v and "*" * 8 not in v),
+        hidden={v: redact(v) for v in hidden if v and "*" * 8 not in v},
     )
 
 

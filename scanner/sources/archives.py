@@ -24,27 +24,16 @@ from typing import IO
 
 from scanner.safetext import path_text
 from scanner.sources import Fragment, Prefilter, Warn, mapstream, sourcemap
-from scanner.sources.bundles import is_client_side, is_script_path, is_source_map_path
 from scanner.sources.files import CHUNK, OVERLAP, read_stream, read_upto
+from scanner.sources.kinds import (
+    TAR_EXT,
+    ZIP_EXT,
+    is_client_side,
+    is_script_path,
+    is_source_map_path,
+)
 from scanner.sources.sniff import SNIFF, sniff
 
-ZIP_EXT = (
-    ".zip",
-    ".jar",
-    ".war",
-    ".ear",
-    ".apk",
-    ".aab",
-    ".aar",
-    ".ipa",
-    ".whl",
-    ".xpi",
-    ".nupkg",
-    ".vsix",
-    ".crx",
-    ".egg",
-)
-TAR_EXT = (".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
 APP_EXT = (".apk", ".aab", ".ipa", ".xpi", ".crx")  # installed on users' devices: client-side
 
 
@@ -78,11 +67,6 @@ _STRINGS = re.compile(rb"[\x20-\x7e]{6,}")
 _STRINGS16 = re.compile(rb"(?:[\x20-\x7e]\x00){6,}")
 _BREAK = re.compile(rb"[^\x00\x20-\x7e]")  # ends every ASCII and UTF-16LE string
 WHOLE = sourcemap.WHOLE_PARSE  # scripts and maps up to this size are kept whole (maps parsed)
-
-
-def is_archive_path(path: str) -> bool:
-    low = path.lower().rsplit("!", 1)[-1]
-    return low.endswith(ZIP_EXT) or low.endswith(TAR_EXT)
 
 
 def kind(name: str, head: bytes) -> str | None:

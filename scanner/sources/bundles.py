@@ -1,7 +1,7 @@
 """Client-side code: what ships to the browser, and the source maps bundles point to.
 
-``is_client_side(path)`` says whether a file is downloaded by every visitor (bundles, maps, web
-assets under typical build outputs).  ``map_ref_*`` find a bundle's last ``sourceMappingURL``
+Whether a file is downloaded by every visitor (bundles, maps, web assets under typical build
+outputs) is told by its path alone, in ``kinds``.  ``map_ref_*`` find a bundle's last ``sourceMappingURL``
 comment; ``data_url_text`` decodes an inline ``data:`` map.  Long minified lines need nothing
 special here: files are read in bounded chunks that keep their true line and column, and the
 engine runs regexes only around keyword hits.
@@ -20,25 +20,11 @@ from dataclasses import dataclass
 from scanner.sources import Fragment, Prefilter, Warn, sourcemap
 from scanner.sources.files import Target, open_target
 
-JS_EXT = (".js", ".mjs", ".cjs")
-MAP_EXT = (".js.map", ".mjs.map", ".cjs.map", ".css.map")
-BUNDLE_NAMES = (".min.js", ".min.mjs", ".bundle.js", ".chunk.js", ".umd.js")
-# file types served as-is from a build output folder
-WEB_EXT = (
-    *JS_EXT,
-    ".map",
-    ".jsx",
-    ".html",
-    ".htm",
-    ".css",
-    ".json",
-    ".txt",
-    ".svg",
-    ".xml",
-    ".webmanifest",
-    ".wasm",
-)
-BUILD_DIRS = frozenset({"dist", "build", "out", "public", "www", "static", "_next"})
+# the path tests live in `kinds` (nothing to import with them); re-exported from their old home
+from scanner.sources.kinds import is_client_side as is_client_side
+from scanner.sources.kinds import is_script_path as is_script_path
+from scanner.sources.kinds import is_source_map_path as is_source_map_path
+
 MINIFIED_LINE = 1000  # a JavaScript line this long is minified output
 SCAN_CHUNK = 1 << 20
 TAIL_OVERLAP = 256
@@ -48,38 +34,18 @@ _REF = re.compile(
 )
 
 
-def is_client_side(path: str) -> bool:
-    """True for files that ship to browsers: bundles, source maps, web assets in build outputs.
-
-    For an archive member (``app.zip!dist/app.js``) the member's own path decides.
-    """
-    low = path.replace("\\", "/").lower().rsplit("!", 1)[-1]
-    name = low.rsplit("/", 1)[-1]
-    if name.endswith(MAP_EXT) or name.endswith(BUNDLE_NAMES):
-        return True
-    if not name.endswith(WEB_EXT):
-        return False
-    dirs = low.split("/")[:-1]
-    for i, d in enumerate(dirs):
-        if d in BUILD_DIRS and (d != "static" or (i and dirs[i - 1] == ".next")):
-            return True
-        if d == "static" and i == 0:
-            return True
-    return False
-
-
-def is_source_map_path(path: str) -> bool:
-    return path.lower().rsplit("!", 1)[-1].endswith(".map")
-
-
-def is_script_path(path: str) -> bool:
-    return path.lower().rsplit("!", 1)[-1].endswith(JS_EXT)
-
-
 def looks_minified(text: str) -> bool:
     # split, not a regex search for 1000 non-newlines: that retries at every position (8x slower
     # on a 64 kB head)
     return max(map(len, text.split("\n"))) >= MINIFIED_LINE
+
+
+def head_looks_minified(head: bytes) -> bool:
+    """``looks_minified`` of the decoded bytes; a line decodes to no more characters than it
+    has bytes, so a head without a long line in bytes is not decoded at all."""
+    if max(map(len, head.split(b"\n"))) < MINIFIED_LINE:
+        return False
+    return looks_minified(head.decode("utf-8", "replace"))
 
 
 @dataclass(frozen=True)
@@ -98,9 +64,7 @@ class MapRef:
 def map_ref_in_text(text: str, line: int = 1, column: int = 1) -> MapRef | None:
     """The last ``sourceMappingURL`` comment in ``text`` (its position counted from line/column)."""
     data = text.encode("utf-8", "surrogatepass")
-    last = None
-    for m in _REF.finditer(data):
-        last = m
+    last = _last_ref(data)
     if last is None:
         return None
     pos = len(data[: last.start()].decode("utf-8", "replace"))
@@ -108,6 +72,22 @@ def map_ref_in_text(text: str, line: int = 1, column: int = 1) -> MapRef | None:
     at_line = line + text.count("\n", 0, pos)
     at_col = pos - nl if nl >= 0 else column + pos
     return MapRef(last.group(1).decode("utf-8", "replace"), at_line, at_col)
+
+
+def _last_ref(data: bytes) -> re.Match[bytes] | None:
+    last = None
+    for m in _REF.finditer(data):
+        last = m
+    return last
+
+
+def map_ref_in_bytes(data: bytes, limit: int = sourcemap.MAX_MAP) -> MapRef | None:
+    """``map_ref_in_file`` of a file already read whole (the same line, byte column and URL)."""
+    last = _last_ref(data) if b"sourceMappingURL" in data else None
+    if last is None:
+        return None
+    n, start = _breaks(data, last.start())
+    return _ref_at(data[last.start() : last.start() + limit + 256], 1 + n, last.start() - start + 1)
 
 
 def map_ref_in_file(target: Target, limit: int = sourcemap.MAX_MAP) -> MapRef | None:
@@ -143,10 +123,15 @@ def map_ref_in_file(target: Target, limit: int = sourcemap.MAX_MAP) -> MapRef | 
             tail = fh.read(limit + 256)
     except OSError:
         return None
+    return _ref_at(tail, best[1], best[2])
+
+
+def _ref_at(tail: bytes, line: int, column: int) -> MapRef | None:
+    """The comment at the start of ``tail`` (the bytes from it on), found at line/column."""
     found = _REF.match(tail)
     if found is None:
         return None
-    return MapRef(found.group(1).decode("utf-8", "replace"), best[1], best[2])
+    return MapRef(found.group(1).decode("utf-8", "replace"), line, column)
 
 
 def _breaks(data: bytes, end: int) -> tuple[int, int]:

@@ -3,7 +3,9 @@
 ``file_fragments(target, ...)`` is what ``scan.py`` calls per file.  ``expand(fragments, ...)``
 does the same for text that is already in memory (git blobs, archive members, fetched URLs):
 source maps are split into their embedded sources, inline ``data:`` maps are decoded, and
-fragments that ship to browsers are marked ``client_side``.
+fragments that ship to browsers are marked ``client_side``.  The readers of archives, maps and
+bundles are imported for the first file that needs them: a plain text file (a staged ``.py``)
+needs none (start-up of the pre-commit hook).
 """
 
 from __future__ import annotations
@@ -16,14 +18,22 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import BinaryIO
 
-from scanner.sources import Fragment, Prefilter, Warn, archives, bundles, mapstream, sourcemap
+from scanner.sources import Fragment, Prefilter, Warn
 from scanner.sources.files import (
+    CHUNK,
     Target,
     open_or_warn,
     open_regular,
     open_target,
     read_fragments,
     read_upto,
+)
+from scanner.sources.files import whole as whole_fragment
+from scanner.sources.kinds import (
+    is_archive_path,
+    is_client_side,
+    is_script_path,
+    is_source_map_path,
 )
 from scanner.sources.sniff import SNIFF, is_binary
 
@@ -49,25 +59,35 @@ def file_fragments(target: Target, prefilter: Prefilter, warn: Warn) -> Iterator
     """The fragments of one file on disk, whatever its kind."""
     rel, real = target.rel, target.real
     tf = prefilter
-    if archives.is_archive_path(rel) or bundles.is_source_map_path(rel):
+    if is_archive_path(rel) or is_source_map_path(rel):
         opened = open_or_warn(target, warn)
         if opened is None:
             return
         with opened[0] as fh:
-            if archives.is_archive_path(rel):
+            if is_archive_path(rel):
+                from scanner.sources import archives
+
                 yield from expand(archives.fragments(fh, rel, warn, tf), warn, tf)
             else:
                 yield from _source_map(fh, opened[1], rel, real, warn, tf, None)
         return
     # the path as typed (`lekk scan web/dist` reports `assets/x.js`, which is still in dist/)
-    client = bundles.is_client_side(rel) or bundles.is_client_side(real)
-    if not bundles.is_script_path(rel):
+    client = is_client_side(rel) or is_client_side(real)
+    if not is_script_path(rel):
         yield from _marked(read_fragments(target, prefilter, warn), client)
         return
-    ref = bundles.map_ref_in_file(target)
-    if not client:
-        client = ref is not None or bundles.looks_minified(_head(target).decode("utf-8", "replace"))
-    yield from _marked(read_fragments(target, prefilter, warn), client)
+    from scanner.sources import bundles
+
+    data = _read_small(target)
+    if data is not None:  # read in one go: the comment, the minified test and the text from it
+        ref = bundles.map_ref_in_bytes(data)
+        client = client or ref is not None or bundles.head_looks_minified(data[:HEAD])
+        frag = whole_fragment(data, rel, prefilter)
+        yield from _marked([frag] if frag is not None else [], client)
+    else:  # large (or unreadable: read_fragments says why): streamed, in bounded chunks
+        ref = bundles.map_ref_in_file(target)
+        client = client or ref is not None or bundles.head_looks_minified(_head(target))
+        yield from _marked(read_fragments(target, prefilter, warn), client)
     if ref is None:
         return
     if ref.inline:
@@ -85,6 +105,20 @@ def file_fragments(target: Target, prefilter: Prefilter, warn: Warn) -> Iterator
         yield from _source_map(fh, size, map_rel, map_real, warn, tf, {"bundle": rel})
 
 
+def _read_small(target: Target) -> bytes | None:
+    """The whole file when ``read_fragments`` would read it in one go (smaller than a chunk);
+    else, or when it cannot be read, None."""
+    try:
+        fh, size = open_target(target)
+        with fh:
+            if size >= CHUNK:
+                return None
+            data, eof = read_upto(fh, size + 1)
+    except OSError:
+        return None
+    return data if eof else None
+
+
 def _source_map(
     fh: BinaryIO,
     size: int,
@@ -96,6 +130,8 @@ def _source_map(
 ) -> Iterator[Fragment]:
     """A map on disk: parsed whole when small, walked as a stream when large (mapstream);
     ``extra`` None: find the bundle it belongs to from its ``file``."""
+    from scanner.sources import sourcemap
+
     if size > sourcemap.WHOLE_PARSE:
         if extra is None:
             head = read_upto(fh, 4096)[0]
@@ -103,6 +139,8 @@ def _source_map(
             tail = read_upto(fh, 4096)[0]
             fh.seek(0)
             extra = _bundle_of((head + b"\n" + tail).decode("utf-8", "replace"), real, rel)
+        from scanner.sources import mapstream
+
         yield from mapstream.fragments(fh, rel, warn, tf, extra=extra)
         return
     data = read_upto(fh, size + 1)[0]
@@ -142,12 +180,16 @@ def expand(
         if f.origin_path is not None:
             yield f
             continue
-        if bundles.is_source_map_path(f.path) and (f.line, f.column) == (1, 1):
+        if is_source_map_path(f.path) and (f.line, f.column) == (1, 1):
+            from scanner.sources import sourcemap
+
             yield from sourcemap.fragments(f.text, f.path, warn, tf, extra=f.extra)
             continue
-        client = f.client_side or bundles.is_client_side(f.path)
+        client = f.client_side or is_client_side(f.path)
         ref = None
-        if bundles.is_script_path(f.path):
+        if is_script_path(f.path):
+            from scanner.sources import bundles
+
             ref = bundles.map_ref_in_text(f.text, f.line, f.column)
             client = client or ref is not None or bundles.looks_minified(f.text[:HEAD])
         if tf(f.text, f.path.lower()):

@@ -29,7 +29,7 @@ from scanner.sources import (
     line_breaks,
     own_report,
 )
-from scanner.sources.sniff import SNIFF, sniff
+from scanner.sources.sniff import SNIFF, declared, looks_binary, sniff
 
 CHUNK = 1 << 20  # bytes decoded and scanned at a time: memory stays bounded on huge files
 OVERLAP = 4096  # carried from one chunk into the next, so a match on a boundary is still seen
@@ -45,6 +45,8 @@ class Target:
     rel: str
     ident: tuple[int, int] | None = None
     """(device, inode) the walk saw; None for a path named on the command line (followed)."""
+    size: int | None = None
+    """Bytes, as the walk saw them (None: not walked)."""
 
 
 def walk(
@@ -100,7 +102,7 @@ def _walk_dir(root: Path, excludes: Sequence[str], warn: Warn) -> Iterator[Targe
                     path_matches(rel, g) for g in excludes
                 ):
                     st = e.stat(follow_symlinks=False)
-                    yield Target(e.path, rel, (st.st_dev, st.st_ino))
+                    yield Target(e.path, rel, (st.st_dev, st.st_ino), st.st_size)
             except OSError as exc:
                 warn(f"{rel}: {exc.strerror or exc}; skipped")
         stack.extend(reversed(dirs))
@@ -108,17 +110,20 @@ def _walk_dir(root: Path, excludes: Sequence[str], warn: Warn) -> Iterator[Targe
 
 def whole(data: bytes, path: str, prefilter: Prefilter) -> Fragment | None:
     """A whole file's bytes as one fragment; None for binary or keyword-free content."""
-    kind = sniff(data[:SNIFF])
+    kind = declared(data)
     if kind is None:
         return None
-    encoding, skip = kind
-    extra = own_report.mark(data[:SNIFF])
-    if encoding == "utf-8":  # keywords are visible in the raw bytes: decode only on a hit
-        if not prefilter(data, path.lower()):
+    encoding, skip, unchecked = kind
+    if encoding == "utf-8":  # keywords are visible in the raw bytes: decode only on a hit,
+        # and count the controls that make text binary only then (most files have no keyword)
+        if not prefilter(data, path.lower()) or (unchecked and looks_binary(data)):
             return None
-        return Fragment(data[skip:].decode(encoding, "replace"), path, extra=extra)
+        text = data[skip:].decode(encoding, "replace")
+        return Fragment(text, path, extra=own_report.mark(data))
     text = data[skip:].decode(encoding, "replace")
-    return Fragment(text, path, extra=extra) if prefilter(text, path.lower()) else None
+    if not prefilter(text, path.lower()):
+        return None
+    return Fragment(text, path, extra=own_report.mark(data))
 
 
 def open_regular(

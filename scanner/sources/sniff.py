@@ -64,18 +64,37 @@ def _wide(head: bytes) -> str | None:
     return None
 
 
-def sniff(head: bytes) -> tuple[str, int] | None:
-    """``(codec, bytes of BOM to skip)`` for text, None for binary; ``head``: the first bytes."""
-    head = head[:SNIFF]
+def declared(data: bytes) -> tuple[str, int, bool] | None:
+    """``sniff`` in two steps: ``(codec, bytes of BOM to skip, unchecked)``, None for binary.
+    ``unchecked``: the first bytes hold no NUL and no byte-order mark, so the file is UTF-8
+    text unless ``looks_binary``; that count (the costly part) is left to the caller, which can
+    skip it for content it drops anyway (no keyword in it).  Binary files nearly always have a
+    NUL in their first bytes: they are counted here, before anything reads further."""
     for bom, codec in _BOMS:
-        if head.startswith(bom):
-            return codec, len(bom)
+        if data.startswith(bom):
+            return codec, len(bom), False
+    if data.find(b"\0", 0, SNIFF) < 0:
+        return "utf-8", 0, True
+    head = data[:SNIFF]
     wide = _wide(head)
     if wide is not None:
         unit = 4 if wide.startswith("utf-32") else 2
         text = head[: len(head) // unit * unit].decode(wide, "replace")
-        return None if _looks_binary(text) else (wide, 0)
-    return None if _looks_binary(head) else ("utf-8", 0)
+        return None if _looks_binary(text) else (wide, 0, False)
+    return None if _looks_binary(head) else ("utf-8", 0, False)
+
+
+def looks_binary(data: bytes) -> bool:
+    """Binary by the controls in its first bytes (for ``declared``'s unchecked content)."""
+    return _looks_binary(data[:SNIFF])
+
+
+def sniff(head: bytes) -> tuple[str, int] | None:
+    """``(codec, bytes of BOM to skip)`` for text, None for binary; ``head``: the first bytes."""
+    kind = declared(head)
+    if kind is None or (kind[2] and looks_binary(head)):
+        return None
+    return kind[0], kind[1]
 
 
 def is_binary(head: bytes) -> bool:

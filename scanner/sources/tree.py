@@ -12,6 +12,7 @@ import itertools
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,6 +55,11 @@ class FileSource(Source):
         targets = list(itertools.islice(walker, PARALLEL_MIN_FILES))
         jobs = jobs or os.cpu_count() or 1
         if jobs > 1 and len(targets) >= PARALLEL_MIN_FILES:
+            # the engine and the readers, made before the workers fork: each inherits them
+            # instead of importing and building its own
+            scan.prefilter(b"", "")
+            from scanner.sources import dispatch  # noqa: F401
+
             # the workers start on the first batches while this process walks the rest of the tree
             with _pool(scan, jobs) as pool:
                 batches = _batches(_kept(walker, targets), BATCH)
@@ -82,7 +88,7 @@ class FileSource(Source):
             if prefix != ".":
                 self._prefixes.append(prefix)
             for _, t in files_source.walk([arg], self.excludes, warn):
-                yield t if prefix == "." else Target(t.real, f"{prefix}/{t.rel}")
+                yield t if prefix == "." else replace(t, rel=f"{prefix}/{t.rel}")
 
     def local_path(self, path: str) -> str:
         for prefix in self._prefixes:
@@ -117,8 +123,11 @@ def scan_targets(scan: ScanFn, targets: Sequence[Target]) -> tuple[list[Finding]
     found: list[Finding] = []
     size = 0
     for t in targets:
-        with contextlib.suppress(OSError):
-            size += os.path.getsize(t.real)
+        if t.size is not None:  # (the walk's stat: no second one per file)
+            size += t.size
+        else:
+            with contextlib.suppress(OSError):
+                size += os.path.getsize(t.real)
         for frag in dispatch.file_fragments(t, scan.prefilter, warnings.append):
             found.extend(scan(frag, warnings.append))
     return found, warnings, size

@@ -9,8 +9,15 @@ from pathlib import Path
 import pytest
 from helpers import ROOT, corpus_copy, fake, lekk, lekk_json
 
-from scanner.sources.bundles import is_client_side, map_ref_in_file, map_ref_in_text
+from scanner.sources.bundles import (
+    head_looks_minified,
+    looks_minified,
+    map_ref_in_bytes,
+    map_ref_in_file,
+    map_ref_in_text,
+)
 from scanner.sources.files import Target
+from scanner.sources.kinds import is_client_side
 
 BUNDLES = ROOT / "tests" / "testdata" / "bundles"
 PLACEHOLDER = "@@LEKK_SAGAPAY_KEY_PLACEHOLDER@@"
@@ -154,6 +161,29 @@ def test_map_ref_last_comment_wins_across_chunks(tmp_path: Path) -> None:
     assert ref is not None and (ref.url, ref.line, ref.column) == ("new.js.map", 3, 1)
     text_ref = map_ref_in_text('x="//# sourceMappingURL="+u;\n//# sourceMappingURL=a.map')
     assert text_ref is not None and (text_ref.url, text_ref.line) == ("a.map", 2)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"a();\n//# sourceMappingURL=app.js.map\n",
+        b"\xc3\xa6\xc3\xb8\xc3\xa5 = 1; //# sourceMappingURL=data:application/json;base64,e30=",
+        b"a();\r\nb();\rc();\r\n/*# sourceMappingURL=x.map */",  # CRLF and a lone CR
+        b"//@ sourceMappingURL=first.map\n" + b"x;" * 5000 + b"\n//# sourceMappingURL=last.map",
+        b'x="//# sourceMappingURL="+u;\n',  # inside a string: no comment
+        b"no reference at all\n",
+        b"\xff\xfe broken UTF-8 \x80;\n//# sourceMappingURL=b%20c.map?v=1\n",
+    ],
+)
+def test_map_ref_of_a_file_read_whole_is_the_streamed_one(tmp_path: Path, body: bytes) -> None:
+    """A script read in one go (``dispatch``) finds the reference ``map_ref_in_file`` finds,
+    at the same line and byte column; and the minified test on bytes answers as on text."""
+    p = tmp_path / "b.js"
+    p.write_bytes(body)
+    assert map_ref_in_bytes(body) == map_ref_in_file(Target(str(p), "b.js"))
+    assert map_ref_in_bytes(body, limit=3) == map_ref_in_file(Target(str(p), "b.js"), limit=3)
+    for head in (body, "\u00e6".encode() * 999 + b"\n", b"x" * 1000, b"\xff" * 1000):
+        assert head_looks_minified(head) is looks_minified(head.decode("utf-8", "replace"))
 
 
 def test_text_report_hides_every_secret_in_a_window(tmp_path: Path) -> None:

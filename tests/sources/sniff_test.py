@@ -46,3 +46,27 @@ def test_binary_data() -> None:
     # 16-bit numbers look like UTF-16 by their NULs, but decode to control characters
     assert is_binary(b"".join(i.to_bytes(2, "little") for i in range(1, 20)) * 100)
     assert not is_binary(b"")
+
+
+def test_a_file_read_whole_is_kept_exactly_when_sniff_calls_it_text() -> None:
+    """``files.whole`` counts controls only after the prefilter (``declared``): it must keep a
+    file exactly when ``sniff`` says text, NUL-free binary-looking text and BOMs included."""
+    from scanner.sources.files import whole
+
+    rng = random.Random(7)
+    text = TEXT.encode() * 3  # longer than the sniffed head
+    controls = bytes([*range(1, 9), *range(0x0E, 0x1B), 0x7F])
+    samples = [
+        text,
+        codecs.BOM_UTF8 + bytes(rng.choice(controls) for _ in range(SNIFF)),  # a BOM decides
+        bytes(rng.choice(controls) for _ in range(SNIFF)),  # controls, no NUL: binary
+        rng.randbytes(SNIFF * 2),  # compressed-looking, NULs: binary
+        TEXT.encode("utf-16-le"),
+    ]
+    for every in (20, 31, 33, 64):  # around the 1-in-32 line, without NULs
+        dirty = bytearray(text[:SNIFF])
+        dirty[::every] = bytes(rng.choice(controls) for _ in dirty[::every])
+        samples.append(bytes(dirty) + text)
+    kept = [whole(data, "a.sql", lambda d, p: True) is not None for data in samples]
+    assert kept == [sniff(data) is not None for data in samples]
+    assert kept == [True, True, False, False, True, False, False, True, True]

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import subprocess
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -140,7 +139,9 @@ _LOG_ARGS = (
 
 
 def start_log(git: Git, spec: Sequence[str]) -> Proc:
-    """Start ``log --raw -c -z`` into a temporary file: it runs while the blobs are scanned."""
+    """Start ``log --raw -c -z`` into a temporary file (read once git is done: ``changes``)."""
+    import tempfile  # (not for `lekk staged`)
+
     out = tempfile.TemporaryFile()  # noqa: SIM115 - closed by changes()
     return git.popen("log", *spec, "--date-order", *_LOG_ARGS, "--", stdout=out)
 
@@ -176,6 +177,8 @@ MAX_DAMAGED = 1000  # unreadable commits skipped before the walk gives up
 def _changes_around_damage(
     git: Git, spec: Sequence[str], walk: Walk, want: Want, warn: Warn
 ) -> Iterator[Change]:
+    import tempfile
+
     commits = git.run("rev-list", "--date-order", *spec, "--").decode().split()
     done = 0
     for _ in range(MAX_DAMAGED):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from scanner.finding import Finding
 from scanner.sources import Fragment, Prefilter, ScanFn, Warn
 from scanner.sources.git import blobs, history
-from scanner.sources.git.cmd import Git, Proc
+from scanner.sources.git.cmd import Git
 from scanner.sources.git.history import Change, Commit, RepoInfo
 from scanner.sources.git.progress import Progress
 
@@ -151,8 +151,7 @@ def scan_history(
     if not history.has_commits(git):
         return out
     sc = _Scanner(scan, warn, history.is_partial_clone(git))
-    log = history.start_log(git, spec)  # written while step 1 reads the blobs
-    _read_every_blob(git, spec, sc, out, warn, progress, jobs, log)
+    _read_every_blob(git, spec, sc, out, warn, progress, jobs)
     if out.missing:
         warn(
             f"{git.where}: {out.missing} object(s) of the history are not in the repository (a "
@@ -161,7 +160,7 @@ def scan_history(
         )
     progress.note("attributing findings to commits")
     scanned_hits = list(sc.hits)
-    intro = _introductions(git, spec, log, sc, out, warn, progress)
+    intro = _introductions(git, spec, sc, out, warn, progress)
     introduced = _added_values(git, intro, sc, out, progress)
     _lint_at_tip(git, spec, sc, out, progress)
     for blob, by_path in sc.hits.items():
@@ -189,19 +188,14 @@ def _read_every_blob(
     warn: Warn,
     progress: Progress,
     jobs: int,
-    log: Proc,
 ) -> None:
     """Step 1: every reachable blob once, across ``jobs`` workers on a large repository."""
     from scanner.sources.git import parallel  # multiprocessing: not for `lekk staged`
 
     if parallel.worth_it(git, jobs):
-        try:
-            pairs, out.blobs, out.bytes, out.missing, out.corrupt = parallel.scan(
-                git, spec, sc, jobs, warn, progress
-            )
-        except Exception:
-            log.kill()
-            raise
+        pairs, out.blobs, out.bytes, out.missing, out.corrupt = parallel.scan(
+            git, spec, sc, jobs, warn, progress
+        )
         sc.lookup(git, pairs, Progress(False))
         return
 
@@ -215,7 +209,7 @@ def _read_every_blob(
     try:
         blobs.read_objects(blobs.Batch(catfile.stdout), sc.prefilter, warn, on_object, sc.handle)
     except OSError as exc:
-        for proc in (catfile, revlist, log):
+        for proc in (catfile, revlist):
             proc.kill()
         raise _catfile_error(git, catfile.stderr() or str(exc)) from None
     revlist.finish("git rev-list")
@@ -226,7 +220,6 @@ def _read_every_blob(
 def _introductions(
     git: Git,
     spec: Sequence[str],
-    log: Proc,
     sc: _Scanner,
     out: HistoryScan,
     warn: Warn,
@@ -243,6 +236,7 @@ def _introductions(
             return True
         return sc.sig(path) is not sc.plain or blob in sc.scanned
 
+    log = history.start_log(git, spec)  # after step 1: its git's memory adds to none other
     for ch in history.changes(git, log, spec, walk, want, warn):
         sig = sc.sig(ch.path)
         if sig not in sc.seen_as(ch.blob):
@@ -331,12 +325,12 @@ def _messages(git: Git, spec: Sequence[str], sc: _Scanner, out: HistoryScan) -> 
 
 def _kind(path: str) -> frozenset[str]:
     """What the path tells the content-aware sources: a source map, browser code, a script."""
-    from scanner.sources import bundles
+    from scanner.sources import kinds
 
     checks = (
-        ("map", bundles.is_source_map_path),
-        ("client", bundles.is_client_side),
-        ("script", bundles.is_script_path),
+        ("map", kinds.is_source_map_path),
+        ("client", kinds.is_client_side),
+        ("script", kinds.is_script_path),
     )
     return frozenset(name for name, check in checks if check(path))
 

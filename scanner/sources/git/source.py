@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner.errors import ConfigError
 from scanner.finding import Finding
 from scanner.sources import Drop, ScanFn, Source, Warn
 from scanner.sources.git import history
 from scanner.sources.git.cmd import Git
+
+if TYPE_CHECKING:
+    from scanner.sources.git.staged import Entry
 
 
 def revision_spec(
@@ -124,12 +127,15 @@ class StagedSource(Source):
 
     command = "staged"
 
-    def __init__(self, where: str) -> None:
+    def __init__(
+        self, where: str, git: Git | None = None, entries: list[Entry] | None = None
+    ) -> None:
+        """``git`` and ``entries``: the index already read (``staged.read_index``; the hook)."""
         from scanner.sources.git import staged
         from scanner.sources.git.cmd import hook_env
 
-        self.git = Git(where, hook_env(), gitpython=False)
-        self.entries = staged.entries(self.git)
+        self.git = git or Git(where, hook_env(), gitpython=False)
+        self.entries = staged.entries(self.git) if entries is None else entries
 
     def collect(self, scan: ScanFn, warn: Warn, jobs: int | None) -> list[Finding]:
         from scanner.sources.git import scan as blob_scan

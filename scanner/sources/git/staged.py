@@ -11,9 +11,18 @@ from scanner.safetext import path_text
 from scanner.sources.git.cmd import Git, first_error
 from scanner.sources.git.history import EMPTY
 
+Entry = tuple[str, str, str]  # (path, staged blob, blob in HEAD or "")
 
-def entries(git: Git) -> list[tuple[str, str, str]]:
+
+def entries(git: Git) -> list[Entry]:
     """(path, staged blob, blob in HEAD or "") for every added or modified staged file."""
+    return read_index(git)[0]
+
+
+def read_index(git: Git) -> tuple[list[Entry], int]:
+    """``entries``, and how many paths are staged: what ``git diff --cached --name-only
+    --diff-filter=ACMRTUXB`` lists (added, modified, type-changed, unmerged; submodules and
+    empty files too), which the pre-commit hook reports."""
     code, out, err = git.run_status(
         "diff-index",
         "--cached",
@@ -37,27 +46,31 @@ def entries(git: Git) -> list[tuple[str, str, str]]:
     raise SourceError(f"{git.where}: {msg or 'cannot read the index'}")
 
 
-def _parse_raw(out: bytes) -> list[tuple[str, str, str]]:
+def _parse_raw(out: bytes) -> tuple[list[Entry], int]:
     toks = out.split(b"\0")
     found = []
+    staged = 0
     for meta, path in zip(toks[0::2], toks[1::2], strict=False):
         fields = meta.lstrip(b":").decode("ascii", "replace").split()
         if len(fields) < 5:
             continue
         _, mode, old, new, status = fields[:5]
+        staged += status[:1] != "D"
         if status[:1] in ("D", "U") or mode == "160000" or new in EMPTY:
             continue
         found.append((path_text(path), new, "" if old in EMPTY else old))
-    return found
+    return found, staged
 
 
-def _parse_ls_files(out: bytes) -> list[tuple[str, str, str]]:
+def _parse_ls_files(out: bytes) -> tuple[list[Entry], int]:
     found = []
+    paths = set()
     for entry in out.split(b"\0"):
         if not entry:
             continue
         meta, path = entry.split(b"\t", 1)
         mode, sha, stage = meta.decode().split()
+        paths.add(path)
         if stage == "0" and mode != "160000":
             found.append((path_text(path), sha, ""))
-    return found
+    return found, len(paths)

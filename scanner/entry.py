@@ -1,0 +1,24 @@
+"""The ``lekk`` command's entry point (and ``python -m scanner``).
+
+``lekk staged`` with the plain options a git hook gives runs without importing click or the
+CLI (``commands.staged_fast``: start-up at every commit); everything else is the click CLI,
+``scanner.cli.main``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["staged"]:
+        from scanner.commands import staged_fast
+
+        code = staged_fast.main(args[1:])
+        if code is not None:
+            return code
+    from scanner.cli import main as cli_main
+
+    return cli_main(args)
