@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import bisect
 import functools
-import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -132,6 +131,8 @@ def _json_pairs(
     if len(text) > MAX_JSON or not body or body[0] not in "{[" or body[-1] not in "}]":
         return None
     try:
+        import json  # only for a text that looks like JSON: the hook's start-up stays small
+
         doc = json.loads(text, object_pairs_hook=_Obj)
     except (ValueError, RecursionError):
         return None
