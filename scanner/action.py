@@ -43,7 +43,7 @@ def _git(root: Path, *args: str) -> str | None:
     """git's output on the checkout; None on failure.  Started like every git lekk runs: no
     configured program, no fetch (``sources.git.cmd``)."""
     try:
-        code, out, _ = Git(str(root), gitpython=False).run_status(*args)
+        code, out, _ = Git(str(root)).run_status(*args)
     except SourceError:
         return None
     return out.decode("utf-8", "replace").strip() if code == 0 else None

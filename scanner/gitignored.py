@@ -26,9 +26,7 @@ def ignore_state(real: str) -> str | None:
 
     directory, name = os.path.split(os.path.abspath(real))
     try:
-        code, _, _ = Git(directory, gitpython=False).run_status(
-            "check-ignore", "-q", "--", name, timeout=20
-        )
+        code, _, _ = Git(directory).run_status("check-ignore", "-q", "--", name, timeout=20)
     except SourceError:
         return "git is not available to tell whether the file is ignored"
     if code == 0:

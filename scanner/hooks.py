@@ -29,7 +29,7 @@ def _git(*args: str) -> str | None:
     """git's output in the hook's repository (its GIT_DIR and index honoured); None on failure.
     Started like every git lekk runs: no configured program, no fetch (``sources.git.cmd``)."""
     try:
-        code, out, _ = Git(".", hook_env(), gitpython=False).run_status(*args)
+        code, out, _ = Git(".", hook_env()).run_status(*args)
     except SourceError:
         return None
     return out.decode("utf-8", "replace").strip() if code == 0 else None
@@ -51,7 +51,7 @@ def pre_commit(extra: Sequence[str]) -> int:
     from scanner.commands import staged_fast
     from scanner.sources.git import staged
 
-    git = Git(".", hook_env(), gitpython=False)
+    git = Git(".", hook_env())
     try:
         entries, n = staged.read_index(git)
     except SourceError:

@@ -169,7 +169,7 @@ def test_each_lock_alone_stops_the_fetch(tmp_path: Path, markers: Path) -> None:
     commit(repo, {"a.txt": "one\n"})
     arm_promisor(repo, markers)
     drop(repo, "HEAD:a.txt")
-    launcher = Git(str(repo), gitpython=False).argv()
+    launcher = Git(str(repo)).argv()
     full = safe_env()
     assert full["GIT_NO_LAZY_FETCH"] == "1" and full["GIT_ALLOW_PROTOCOL"] == ""
     for name in TRANSPORTS:

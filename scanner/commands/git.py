@@ -62,6 +62,8 @@ def git(
     if repo and rev_range is None and ".." in repo and not os.path.isdir(repo):
         repo, rev_range = None, repo
     where = repo or "."
-    source = HistorySource(where, rev_range, since_commit, branches, progress=not out.quiet)
+    source = HistorySource(
+        where, rev_range, since_commit, branches, progress=not out.quiet, jobs=jobs
+    )
     cfg, rules = load_config_and_rules(config_file, [Path(where)])
     return execute(source, out, cfg, rules, jobs, exclude)

@@ -19,27 +19,23 @@ protocol.allow=never``.  So three independent locks, each enough on its own:
 version) and ``protocol.<name>.allow=never`` for every transport git knows by name
 (``tests/git_transport_test.py`` runs each entry point with git's lazy fetch left on).
 
-GitPython's command layer (``git.cmd.Git.execute``, imported on first use) starts processes,
-except with ``gitpython=False`` (``lekk staged``: the import costs 30-50 ms of 150, docs/git.md).
-``execute`` cannot unset a variable, so the caller's ``GIT_*`` leave ``os.environ`` while a
-process starts (``_scrubbed``).  ``Repo`` opens the repository.
+Processes start with ``subprocess`` and exactly that environment.  GitPython's ``Repo`` opens
+the repository for ``lekk git`` (``Git.repository``; imported then, never at module level); it
+reads ``GIT_DIR`` & co. from ``os.environ``, so the caller's ``GIT_*`` leave ``os.environ`` while
+it opens (``_scrubbed``).
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
-import io
 import os
 import subprocess
 import threading
-import time
 from collections.abc import Iterator, Mapping, Sequence
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any, cast
 
 from scanner.errors import SourceError
-
-if TYPE_CHECKING:  # imported for real on first use only
-    from git.cmd import Git as GitCmd
 
 # The transports git names in `protocol.<name>.allow` (git-config(1)), and the remote helpers
 # git ships (`ftp`/`ftps` via git-remote-ftp, `fd`); any other helper name is refused by
@@ -120,9 +116,8 @@ NOT_FOUND = "git: command not found (lekk needs git on PATH)"
 
 @contextlib.contextmanager
 def _scrubbed(env: Mapping[str, str]) -> Iterator[None]:
-    """``os.environ`` without the variables ``env`` leaves out, for the duration.  GitPython
-    starts each process from ``os.environ`` (and ``Repo`` reads ``GIT_DIR`` & co. from it);
-    lekk starts git from one thread only."""
+    """``os.environ`` without the variables ``env`` leaves out, for the duration: GitPython's
+    ``Repo`` reads ``GIT_DIR`` & co. from it (and its import runs ``git version`` from it)."""
     gone = {k: os.environ.pop(k) for k in os.environ.keys() - env.keys()}
     try:
         yield
@@ -142,54 +137,25 @@ def _import_gitpython() -> None:
 class Git:
     """One repository: ``git -C DIR -c <safe> ...`` with a scrubbed environment."""
 
-    def __init__(
-        self, where: str, env: Mapping[str, str] | None = None, gitpython: bool = True
-    ) -> None:
+    def __init__(self, where: str, env: Mapping[str, str] | None = None) -> None:
         self.where = where
         self.env = safe_env(env)
-        self.gitpython = gitpython
-        self._cmd: GitCmd | None = None  # GitPython's command layer, made on first use
 
     def argv(self, *args: str) -> list[str]:
         cache = DELTA_CACHE + DELTA_CACHE_SIZE.get(args[0] if args else "", "4m")
         safe = [x for c in (*SAFE_CONFIG, *MEMORY_CONFIG, cache) for x in ("-c", c)]
-        cmd = self._cmd
-        exe = str(cmd.GIT_PYTHON_GIT_EXECUTABLE or "git") if cmd is not None else "git"
-        return [exe, "--no-pager", "--no-replace-objects", "-C", self.where, *safe, *args]
+        return ["git", "--no-pager", "--no-replace-objects", "-C", self.where, *safe, *args]
 
-    def start(self, args: Sequence[str], stdin: Any) -> tuple[subprocess.Popen[bytes], object]:
-        """Start ``git ARGS`` (stdout and stderr piped): the process, and what must live as long
-        as it does (GitPython's ``AutoInterrupt`` kills the process when collected)."""
-        if not self.gitpython:
-            try:
-                p = subprocess.Popen(
-                    self.argv(*args),
-                    env=self.env,
-                    stdin=stdin,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                )
-            except FileNotFoundError:
-                raise SourceError(NOT_FOUND) from None
-            return p, None
-        if self._cmd is None:
-            _import_gitpython()
-            from git.cmd import Git as GitCmd
-
-            self._cmd = GitCmd()  # (no working_dir: argv says -C)
-        from git.exc import GitCommandError, GitCommandNotFound
-
+    def start(
+        self, args: Sequence[str], stdin: Any, stdout: Any = subprocess.PIPE
+    ) -> subprocess.Popen[bytes]:
+        """Start ``git ARGS`` (stdout, unless given a file, and stderr piped)."""
         try:
-            with _scrubbed(self.env):
-                auto = self._cmd.execute(
-                    self.argv(*args), istream=stdin, as_process=True, env=self.env
-                )
-        except GitCommandNotFound:
+            return subprocess.Popen(
+                self.argv(*args), env=self.env, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE
+            )
+        except FileNotFoundError:
             raise SourceError(NOT_FOUND) from None
-        except GitCommandError as exc:  # (exit codes are read from the process, not raised)
-            raise SourceError(f"{self.where}: git {args[0]}: {exc.status}") from None
-        assert auto.proc is not None
-        return auto.proc, auto
 
     def run(self, *args: str) -> bytes:
         """Run to completion; on failure raise SourceError with git's first error line."""
@@ -198,13 +164,15 @@ class Git:
             raise SourceError(f"{self.where}: {first_error(err) or f'git {args[0]} failed'}")
         return out
 
-    def popen(self, *args: str, stdin: Any = subprocess.DEVNULL, stdout: Any = None) -> Proc:
-        return Proc(self, args, stdin, stdout)
+    def popen(
+        self, *args: str, stdin: Any = subprocess.DEVNULL, stdout: Any = None, read_ahead: int = 0
+    ) -> Proc:
+        return Proc(self, args, stdin, stdout, read_ahead)
 
     def run_status(self, *args: str, timeout: float | None = None) -> tuple[int, bytes, bytes]:
         """Run; (returncode, stdout, stderr), for commands whose failure is an answer.
         SourceError when git is missing or runs longer than ``timeout`` seconds."""
-        p, _keep = self.start(args, subprocess.DEVNULL)
+        p = self.start(args, subprocess.DEVNULL)
         try:
             out, err = p.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -234,25 +202,32 @@ class Git:
 
 
 class Proc:
-    """A streaming git process.  Its stderr is drained on a thread (a full pipe would stall git,
-    and GitPython always pipes it); with ``stdout`` a file, the output is copied there on a
-    thread while we do other things (``log --output`` refuses merges)."""
+    """A streaming git process.  Its stderr is drained on a thread (a full pipe would stall
+    git); ``stdout`` a file: git writes there itself; ``read_ahead`` bytes: a thread reads the
+    output ahead of us (``ReadAhead``), so git goes on while we are busy elsewhere."""
 
-    def __init__(self, git: Git, args: Sequence[str], stdin: Any, stdout: Any = None) -> None:
+    def __init__(
+        self,
+        git: Git,
+        args: Sequence[str],
+        stdin: Any,
+        stdout: Any = None,
+        read_ahead: int = 0,
+    ) -> None:
         self.git = git
-        self.p, self._keep = git.start(args, stdin)
-        assert self.p.stdout is not None and self.p.stderr is not None
-        raw = getattr(self.p.stdout, "raw", None)  # re-buffered: 64 KiB, not GitPython's 8 KiB
-        self.stdout: IO[bytes] = io.BufferedReader(raw, 1 << 16) if raw else self.p.stdout
+        self.p = git.start(args, stdin, subprocess.PIPE if stdout is None else stdout)
+        assert self.p.stderr is not None
         self._err: list[bytes] = []  # the first line, and the first "fatal:"/"error:" line
         self._threads = [threading.Thread(target=self._drain, args=(self.p.stderr,), daemon=True)]
+        self._threads[0].start()
         if stdout is not None:
-            self._threads.append(
-                threading.Thread(target=_copy, args=(self.stdout, stdout), daemon=True)
-            )
-            self.stdout = stdout
-        for t in self._threads:
-            t.start()
+            self.stdout: IO[bytes] = stdout
+        else:
+            assert self.p.stdout is not None
+            _grow_pipe(self.p.stdout)
+            fd = self.p.stdout.fileno()
+            ahead = ReadAhead(fd, read_ahead) if read_ahead else None
+            self.stdout = cast("IO[bytes]", ahead) if ahead else self.p.stdout  # reads as one
 
     def _drain(self, stream: IO[bytes]) -> None:
         for line in iter(lambda: stream.readline(4096), b""):
@@ -267,11 +242,16 @@ class Proc:
         rc = self.p.wait()
         for t in self._threads:
             t.join()
-        if self.p.stdout is not None:
-            self.p.stdout.close()  # and the 64 KiB reader on the same pipe
+        self.close()
         if rc not in (0, -9, -13):  # killed, or SIGPIPE after we stopped reading
             raise SourceError(f"{self.git.where}: {what}: {self.stderr() or f'git exited {rc}'}")
         return rc
+
+    def close(self) -> None:
+        if isinstance(self.stdout, ReadAhead):
+            self.stdout.close()
+        if self.p.stdout is not None:
+            self.p.stdout.close()
 
     def stderr(self) -> str:
         self._threads[0].join(timeout=5)
@@ -281,15 +261,115 @@ class Proc:
         if self.p.poll() is None:
             self.p.kill()
             self.p.wait()
+        self.close()
 
 
-def _copy(pipe: IO[bytes], to: IO[bytes]) -> None:
-    """A pipe into a file, in large reads: each wake-up here takes the GIL from the scan."""
-    fd = pipe.fileno()
-    while chunk := os.read(fd, 1 << 16):
-        to.write(chunk)
-        if len(chunk) < 1 << 14:  # a small read: let more come (a full pipe is >= 16 KiB)
-            time.sleep(0.005)
+def _grow_pipe(pipe: IO[bytes]) -> None:
+    """Let git write up to 1 MiB ahead of us (Linux; the default pipe holds 64 KiB)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(pipe.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    except (ImportError, OSError):  # another system, or above /proc/sys/fs/pipe-max-size
+        pass
+
+
+class ReadAhead:
+    """A pipe read on a thread into a buffer of at most ``budget`` bytes; ``read`` and
+    ``readline`` as a binary file's.  ``cat-file`` inflates blobs on one core while Python
+    starts up or scans on another: without it, git stops each time the pipe is full."""
+
+    CHUNK = 1 << 20
+
+    def __init__(self, fd: int, budget: int) -> None:
+        self._fd = fd
+        self._budget = max(budget, self.CHUNK)
+        self._chunks: collections.deque[bytes] = collections.deque()
+        self._held = 0  # bytes in _chunks
+        self._done = False  # the pump saw the end (or an error, or close())
+        self._error: OSError | None = None
+        self._cond = threading.Condition()
+        self._cur = b""  # the chunk being consumed, from _pos
+        self._pos = 0
+        self._thread = threading.Thread(target=self._pump, daemon=True)
+        self._thread.start()
+
+    def _pump(self) -> None:
+        cond = self._cond
+        try:
+            while True:
+                with cond:
+                    while self._held >= self._budget and not self._done:
+                        cond.wait()
+                    if self._done:
+                        return
+                data = os.read(self._fd, self.CHUNK)
+                with cond:
+                    if data:
+                        self._chunks.append(data)
+                        self._held += len(data)
+                    else:
+                        self._done = True
+                    cond.notify_all()
+                if not data:
+                    return
+        except OSError as exc:
+            with cond:
+                self._error, self._done = exc, True
+                cond.notify_all()
+
+    def _more(self) -> bool:
+        """The next chunk into ``_cur``; False at the end."""
+        with self._cond:
+            while not self._chunks and not self._done:
+                self._cond.wait()
+            if not self._chunks:
+                if self._error is not None:
+                    raise self._error
+                return False
+            self._cur = self._chunks.popleft()
+            self._held -= len(self._cur)
+            self._cond.notify_all()
+        self._pos = 0
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        parts: list[bytes] = []
+        want = n if n >= 0 else 1 << 62
+        while want:
+            if self._pos >= len(self._cur) and not self._more():
+                break
+            piece = self._cur[self._pos : self._pos + want]
+            self._pos += len(piece)
+            want -= len(piece)
+            parts.append(piece)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def readline(self, limit: int = -1) -> bytes:
+        parts: list[bytes] = []
+        while True:
+            if self._pos >= len(self._cur) and not self._more():
+                break
+            end = self._cur.find(b"\n", self._pos)
+            stop = len(self._cur) if end < 0 else end + 1
+            parts.append(self._cur[self._pos : stop])
+            self._pos = stop
+            if end >= 0 or (0 <= limit <= sum(map(len, parts))):
+                break
+        return b"".join(parts)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.readline, b"")
+
+    def close(self) -> None:
+        """Stop reading; returns once the thread is out of ``os.read`` (it reads until git
+        writes or exits: close the pipe only after this, or its number could be reused)."""
+        with self._cond:
+            self._done = True
+            self._chunks.clear()
+            self._held = 0
+            self._cond.notify_all()
+        self._thread.join()
 
 
 def _line(exc: BaseException) -> str:

@@ -71,9 +71,9 @@ class RepoInfo:
     shallow: bool
 
 
-def open_repo(path: str, env: dict[str, str] | None = None) -> RepoInfo:
+def open_repo(path: str, env: dict[str, str] | None = None, git: Git | None = None) -> RepoInfo:
     """The repository at (or above) ``path``; SourceError (one line) if there is none."""
-    git = Git(path, env)
+    git = git or Git(path, env)
     git_dir, shallow = git.repository()
     return RepoInfo(git=git, path=path, git_dir=git_dir, shallow=shallow)
 
@@ -98,10 +98,14 @@ def has_commits(git: Git) -> bool:
     return code == 0
 
 
+READ_AHEAD = 16 << 20  # blob bytes cat-file may inflate ahead of the scan
+
+
 def objects(git: Git, spec: Sequence[str]) -> tuple[Proc, Proc]:
-    """``rev-list --objects SPEC | cat-file --batch``: the blob stream (and commit headers)."""
+    """``rev-list --objects SPEC | cat-file --batch``: the blob stream, read ahead on a thread
+    (``cmd.ReadAhead``): git inflates while the scan starts up and works."""
     revlist_ = revlist(git, spec)
-    catfile = git.popen("cat-file", FORMAT, stdin=revlist_.stdout)
+    catfile = git.popen("cat-file", FORMAT, stdin=revlist_.stdout, read_ahead=READ_AHEAD)
     revlist_.stdout.close()  # cat-file owns the read end now
     return revlist_, catfile
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from scanner.finding import Finding
 from scanner.sources import Fragment, Prefilter, ScanFn, Warn
 from scanner.sources.git import blobs, history
-from scanner.sources.git.cmd import Git
+from scanner.sources.git.cmd import Git, Proc
 from scanner.sources.git.history import Change, Commit, RepoInfo
 from scanner.sources.git.progress import Progress
 
@@ -68,6 +68,7 @@ class _Scanner:
         self._sigs: dict[str, Sig] = {}
         self.hits: dict[str, dict[Sig, list[Finding]]] = {}  # blob -> signature -> findings
         self.scanned: dict[str, Sig] = {}  # blob -> signature of its first scan, if not plain
+        self.log: Proc | None = None  # step 2's `git log`, once started
 
     def sig(self, path: str) -> Sig:
         s = self._sigs.get(path)
@@ -145,13 +146,15 @@ def scan_history(
     warn: Warn,
     progress: Progress,
     jobs: int = 1,
+    stream: tuple[Proc, Proc] | None = None,
 ) -> HistoryScan:
+    """``stream``: ``history.objects(git, spec)`` started already (``HistorySource``)."""
     git = repo.git
     out = HistoryScan()
-    if not history.has_commits(git):
+    if stream is None and not history.has_commits(git):
         return out
     sc = _Scanner(scan, warn, history.is_partial_clone(git))
-    _read_every_blob(git, spec, sc, out, warn, progress, jobs)
+    _read_every_blob(git, spec, sc, out, warn, progress, jobs, stream)
     if out.missing:
         warn(
             f"{git.where}: {out.missing} object(s) of the history are not in the repository (a "
@@ -188,28 +191,37 @@ def _read_every_blob(
     warn: Warn,
     progress: Progress,
     jobs: int,
+    stream: tuple[Proc, Proc] | None,
 ) -> None:
     """Step 1: every reachable blob once, across ``jobs`` workers on a large repository."""
     from scanner.sources.git import parallel  # multiprocessing: not for `lekk staged`
 
-    if parallel.worth_it(git, jobs):
+    if stream is None and parallel.worth_it(git, jobs):
         pairs, out.blobs, out.bytes, out.missing, out.corrupt = parallel.scan(
             git, spec, sc, jobs, warn, progress
         )
         sc.lookup(git, pairs, Progress(False))
         return
 
+    revlist, catfile = stream or history.objects(git, spec)
+    seen = 0
+
     def on_object(sha: str, kind: str, size: int) -> None:
+        nonlocal seen
         if kind == "missing":  # "?<id>": not in the repository; else unreadable (warned)
             out.missing += sha.startswith("?")
             out.corrupt += not sha.startswith("?")
         progress.object(kind, size)
+        seen += 1
+        if sc.log is None and not seen & 63 and revlist.p.poll() is not None:
+            # step 2's `git log` writes to a file while the blobs are read, in the place of
+            # `rev-list` (done): the memory of the two is never added up
+            sc.log = history.start_log(git, spec)
 
-    revlist, catfile = history.objects(git, spec)
     try:
         blobs.read_objects(blobs.Batch(catfile.stdout), sc.prefilter, warn, on_object, sc.handle)
     except OSError as exc:
-        for proc in (catfile, revlist):
+        for proc in (catfile, revlist, *([sc.log] if sc.log else [])):
             proc.kill()
         raise _catfile_error(git, catfile.stderr() or str(exc)) from None
     revlist.finish("git rev-list")
@@ -236,7 +248,8 @@ def _introductions(
             return True
         return sc.sig(path) is not sc.plain or blob in sc.scanned
 
-    log = history.start_log(git, spec)  # after step 1: its git's memory adds to none other
+    log = sc.log or history.start_log(git, spec)  # started in step 1 once rev-list was done
+    sc.log = None
     for ch in history.changes(git, log, spec, walk, want, warn):
         sig = sc.sig(ch.path)
         if sig not in sc.seen_as(ch.blob):

@@ -12,11 +12,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scanner.errors import ConfigError
+from scanner.errors import ConfigError, SourceError
 from scanner.finding import Finding
 from scanner.sources import Drop, ScanFn, Source, Warn
 from scanner.sources.git import history
-from scanner.sources.git.cmd import Git
+from scanner.sources.git.cmd import Git, Proc
 
 if TYPE_CHECKING:
     from scanner.sources.git.staged import Entry
@@ -51,10 +51,28 @@ class HistorySource(Source):
         since_commit: str | None = None,
         branches: Sequence[str] = (),
         progress: bool = False,
+        jobs: int | None = None,
     ) -> None:
+        from scanner.sources.git import parallel
+
         self.where = where
-        self.info = history.open_repo(where)
-        self.spec = revision_spec(self.info.git, rev_range, since_commit, branches)
+        git = Git(where)
+        self.jobs = jobs or parallel.default_jobs()
+        self.stream: tuple[Proc, Proc] | None = None
+        try:
+            self.spec = revision_spec(git, rev_range, since_commit, branches)
+            if history.has_commits(git) and not parallel.worth_it(git, self.jobs):
+                # the blob stream starts now: git inflates blobs (read ahead, bounded) while
+                # GitPython opens the repository and the rules load
+                self.stream = history.objects(git, self.spec)
+            self.info = history.open_repo(where, git=git)
+        except SourceError:
+            self.close()
+            history.open_repo(where, git=git)  # a path that is no repository says so first
+            raise
+        except BaseException:
+            self.close()
+            raise
         self.rev_range = rev_range
         self.since_commit = since_commit
         self.branches = list(branches)
@@ -63,7 +81,6 @@ class HistorySource(Source):
         self.head: tuple[str, str] | None = None
 
     def collect(self, scan: ScanFn, warn: Warn, jobs: int | None) -> list[Finding]:
-        from scanner.sources.git import parallel
         from scanner.sources.git import scan as history_scan
         from scanner.sources.git.progress import Progress
 
@@ -73,15 +90,23 @@ class HistorySource(Source):
                 "the scan is partial and the oldest commits present may be credited with older "
                 "content"
             )
+        stream, self.stream = self.stream, None
         self.scanned = history_scan.scan_history(
             self.info,
             self.spec,
             scan,
             warn,
             Progress(self.progress, "git"),
-            jobs or parallel.default_jobs(),
+            jobs or self.jobs,
+            stream,
         )
         return [*(f for f, _ in self.scanned.found), *self.scanned.lint]
+
+    def close(self) -> None:
+        """Stop a blob stream that was started and will not be read (an error came first)."""
+        for proc in self.stream or ():
+            proc.kill()
+        self.stream = None
 
     def settle(self, kept: list[Finding], drop: Drop, warn: Warn) -> list[Finding]:
         """Secrets: one finding per leaked value, with its commit, refs and tip state.  Lint
@@ -134,7 +159,7 @@ class StagedSource(Source):
         from scanner.sources.git import staged
         from scanner.sources.git.cmd import hook_env
 
-        self.git = git or Git(where, hook_env(), gitpython=False)
+        self.git = git or Git(where, hook_env())
         self.entries = staged.entries(self.git) if entries is None else entries
 
     def collect(self, scan: ScanFn, warn: Warn, jobs: int | None) -> list[Finding]:
