@@ -19,7 +19,6 @@ unknown key, or a rule id no pack defines, is an error.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -119,6 +118,8 @@ def parse(data: dict[str, Any], where: str, base: Path) -> Config:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # only when there is a config file to read
+
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:

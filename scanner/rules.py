@@ -9,8 +9,8 @@ and ``lekk rules check`` both call it.
 
 from __future__ import annotations
 
+import os
 import re
-import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -553,17 +553,58 @@ def build_rule(raw: Mapping[str, Any], pack: _Pack) -> Rule:
 # -- packs -------------------------------------------------------------------------------------
 
 
-def _read(path: Path) -> dict[str, Any]:
+def _read(path: Path, cache: bool = False) -> dict[str, Any]:
+    """A pack's tables; ``cache``: a built-in pack, parsed once per content (``_parsed``)."""
     where = str(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = _parsed(text) if cache else _toml(text)
     except OSError as exc:
         raise RuleError(f"{where}: cannot read rule pack: {exc.strerror or exc}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError) as exc:  # (tomllib.TOMLDecodeError is one)
         raise RuleError(f"{where}: not valid TOML: {exc}") from None
     unknown = set(data) - {"pack", "patterns", "rules"}
     if unknown:
         raise RuleError(f"{where}: unknown top-level key(s): {', '.join(sorted(unknown))}")
+    return data
+
+
+def _toml(text: str) -> dict[str, Any]:
+    import tomllib  # (not at start-up: a built-in pack usually comes from the cache)
+
+    return tomllib.loads(text)
+
+
+def _parsed(text: str) -> dict[str, Any]:
+    """``_toml(text)``, kept in the user's cache folder (``$XDG_CACHE_HOME/lekk``, else
+    ``~/.cache/lekk``) under a hash of the text: parsing the built-in packs' TOML and importing
+    ``tomllib`` cost every command (the pre-commit hook at each commit) 10-20 ms; reading
+    the cached tables back costs a fraction of a millisecond.  The cache is only ever a copy:
+    any problem with it (missing, unwritable, damaged) and the TOML is parsed as before."""
+    import hashlib
+    import marshal
+    import sys
+
+    digest = hashlib.blake2b(text.encode(), digest_size=20)
+    digest.update(f"{sys.version_info[:2]}{marshal.version}".encode())
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    where = os.path.join(base, "lekk", f"pack-{digest.hexdigest()}.marshal")
+    try:
+        with open(where, "rb") as fh:
+            data = marshal.loads(fh.read())
+        if isinstance(data, dict):
+            return data
+    except (OSError, ValueError, EOFError, TypeError):
+        pass
+    data = _toml(text)
+    try:
+        os.makedirs(os.path.dirname(where), mode=0o700, exist_ok=True)
+        tmp = f"{where}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as fh:
+            fh.write(marshal.dumps(data))
+        os.replace(tmp, where)
+    except (OSError, ValueError):  # a read-only home; a value marshal cannot hold
+        pass
     return data
 
 
@@ -591,10 +632,11 @@ def _pack(data: Mapping[str, Any], where: str, eager: bool) -> _Pack:
     return replace(pack, allowlists=_allowlists(table.get("allowlists"), where, None, pack))
 
 
-def load_pack(path: Path, *, eager: bool = True) -> list[Rule]:
-    """One pack; ``eager``: compile every regex now (a user's pack; see ``Pattern``)."""
+def load_pack(path: Path, *, eager: bool = True, builtin: bool = False) -> list[Rule]:
+    """One pack; ``eager``: compile every regex now (a user's pack; see ``Pattern``);
+    ``builtin``: one of lekk's own, whose parsed tables may come from the cache."""
     where = str(path)
-    data = _read(path)
+    data = _read(path, cache=builtin)
     pack = _pack(data, where, eager)
     rules_raw = data.get("rules")
     if not isinstance(rules_raw, list) or not rules_raw:
@@ -643,7 +685,8 @@ def load_packs(extra: Sequence[Path] = (), *, compile_builtins: bool = False) ->
     seen: dict[str, str] = {}
     for path in [*builtin, *(p for p in extra if p not in builtin)]:
         try:
-            pack = load_pack(path, eager=compile_builtins or path not in builtin)
+            own = path in builtin
+            pack = load_pack(path, eager=compile_builtins or not own, builtin=own)
         except RuleError as exc:
             problems.append(str(exc))
             continue
