@@ -26,7 +26,9 @@ Each round runs the floor, lekk and every peer once, the order rotated every rou
 so all see the same load); ratio = the tool's wall time / the floor's in the same round, and the
 table shows the median ratio, the median wall time and the peak memory of the whole process
 tree (the tool and every process it starts: PSS summed, sampled from /proc every 10 ms by
-bench/scan_tree.py's TreeSampler).  One warm-up round is not counted.  Peers run their own full
+bench/scan_tree.py's TreeSampler).  Sampling takes CPU from the tool it watches, and more from a
+tool that runs more processes, so the timed rounds are not sampled: the memory comes from one
+more round of its own.  One warm-up round is not counted.  Peers run their own full
 default rule sets, without validation (Kingfisher validates by default: --no-validate), and
 write their JSON report to a pipe that is discarded, as lekk writes its JSON to /dev/null.
 """
@@ -109,7 +111,8 @@ class Run:
 @dataclass
 class Result:
     work: Work
-    runs: dict[str, list[Run]] = field(default_factory=dict)
+    runs: dict[str, list[Run]] = field(default_factory=dict)  # timed, not sampled
+    memory: dict[str, Run] = field(default_factory=dict)  # the sampled round
     failed: dict[str, str] = field(default_factory=dict)
     load: tuple[float, float] = (0.0, 0.0)
 
@@ -405,7 +408,9 @@ def _python_of(lekk: list[str]) -> list[str]:
 # ---------------------------------------------------------------------------- measuring
 
 
-def measure(cmd: Cmd, cwd: Path | None, env: dict[str, str]) -> Run:
+def measure(cmd: Cmd, cwd: Path | None, env: dict[str, str], sample: bool = True) -> Run:
+    """One run; ``sample``: the peak memory of the process tree too (read from /proc every
+    10 ms, which takes CPU from the run: the timed rounds are not sampled)."""
     cpu0 = scan_tree._cpu()
     with tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
@@ -417,7 +422,7 @@ def measure(cmd: Cmd, cwd: Path | None, env: dict[str, str]) -> Run:
             stdout=subprocess.DEVNULL,
             stderr=err,
         )
-        with scan_tree.TreeSampler(proc.pid) as peak:
+        with scan_tree.TreeSampler(proc.pid) if sample else _NoSampler() as peak:
             proc.wait()
             wall = time.perf_counter() - t0
         err.seek(0)
@@ -433,6 +438,18 @@ def measure(cmd: Cmd, cwd: Path | None, env: dict[str, str]) -> Run:
     return Run(
         wall, scan_tree._cpu() - cpu0, peak.peak_rss, peak.peak_pss, proc.returncode, tail, by_size
     )
+
+
+class _NoSampler:
+    def __init__(self) -> None:
+        self.peak_rss = self.peak_pss = 0
+        self.procs: dict[int, tuple[str, int]] = {}
+
+    def __enter__(self) -> _NoSampler:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
 
 
 def process_name(cmdline: str) -> str:
@@ -459,14 +476,16 @@ def bench(work: Work, runs: int, env: dict[str, str]) -> Result:
     entries = [("floor", work.floor), *work.tools.items()]
     load0 = os.getloadavg()[0]
     for name, cmd in entries:  # warm-up: page cache, Kingfisher's compiled rule cache
-        r = measure(cmd, work.cwd, env)
+        r = measure(cmd, work.cwd, env, sample=False)
         if r.rc not in cmd.ok:
             res.failed[name] = f"exit {r.rc}: {r.err.splitlines()[-1] if r.err else ''}"
     entries = [(n, c) for n, c in entries if n not in res.failed]
     for i in range(runs):
         k = i % len(entries)
         for name, cmd in entries[k:] + entries[:k]:
-            res.runs.setdefault(name, []).append(measure(cmd, work.cwd, env))
+            res.runs.setdefault(name, []).append(measure(cmd, work.cwd, env, sample=False))
+    for name, cmd in entries:  # memory, in a round of its own (sampling costs CPU)
+        res.memory[name] = measure(cmd, work.cwd, env)
     res.load = (load0, os.getloadavg()[0])
     return res
 
@@ -500,7 +519,7 @@ def cell(res: Result, name: str, cpu: bool = False) -> str:
         return f"{ratio:.2f}× ({_t(statistics.median(r.cpu for r in rs))})"
     return (
         f"{ratio:.2f}× ({_t(statistics.median(r.wall for r in rs))},"
-        f" {_mib(max(r.pss_kib for r in rs))})"
+        f" {_mib(res.memory[name].pss_kib)})"
     )
 
 
@@ -559,19 +578,19 @@ def report(
             if name in res.failed:
                 lines.append(f"  {name:12s} FAILED {res.failed[name]}\n      {cwd}{cmd}")
                 continue
-            rs = res.runs[name]
+            rs, mem = res.runs[name], res.memory[name]
             walls = [r.wall for r in rs]
             lines.append(
                 f"  {name:12s} {_t(statistics.median(walls))} [{_t(min(walls))}–{_t(max(walls))}]"
                 f"  ratio {statistics.median(ratios(res, name)):.2f}×"
                 f"  CPU {_t(statistics.median(r.cpu for r in rs))}"
-                f"  peak {_mib(max(r.pss_kib for r in rs))} / {_mib(max(r.rss_kib for r in rs))}"
+                f"  peak {_mib(mem.pss_kib)} / {_mib(mem.rss_kib)}"
                 f"  exit {rs[-1].rc}\n      {cwd}{cmd}"
             )
-            procs = [(n, k) for n, k in max(rs, key=lambda r: r.pss_kib).procs if k >= 1024]
+            procs = [(n, k) for n, k in mem.procs if k >= 1024]
             if procs:
                 lines.append(
-                    "      each process's own peak PSS (in its worst run): "
+                    "      each process's own peak PSS (in the memory round): "
                     + ", ".join(f"{n} {_mib(k)}" for n, k in procs[:6])
                 )
         lines += [f"  note: {n}" for n in res.work.notes if n]
