@@ -247,14 +247,14 @@ def test_parallel_workers_find_the_same(tmp_path: Path, monkeypatch) -> None:
 
     def run(jobs: int) -> set[tuple[str, str, int, str, str | None]]:
         info = history.open_repo(str(repo.path))
-        hs = scan.scan_history(info, ["--all"], engine, print, Progress(False), jobs)
+        hs = scan.scan_history(info.git, ["--all"], engine, print, Progress(False), jobs)
         return {
             (f.rule.id, f.path, f.line, f.secret, ch.commit.sha if ch else None)
             for f, ch in hs.found
         }
 
     one = run(1)
-    monkeypatch.setattr(parallel, "MIN_PACK_KB", 0)
+    monkeypatch.setattr(history, "PARALLEL_PACK_KIB", 0)
     assert parallel.worth_it(history.open_repo(str(repo.path)).git, 3)
     assert run(3) == one and len(one) == 12
 

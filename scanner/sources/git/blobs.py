@@ -8,9 +8,10 @@ decoded and scanned in bounded chunks, so memory does not follow the largest fil
 
 from __future__ import annotations
 
+import collections
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO
+from typing import IO, Any
 
 from scanner.sources import Fragment, Prefilter, Warn
 from scanner.sources import files as files_source
@@ -56,6 +57,113 @@ class Batch:
         return _Bounded(self.r, size)
 
 
+class Prefetch(Batch):
+    """``Batch`` whose records a thread reads ahead, up to ``budget`` bytes of content.
+
+    ``cat-file`` inflates blobs on one core while Python starts up or scans on another; read
+    only when the scan asks, git stops each time the pipe is full.  The thread does what the
+    scan would do (a header line, then the exact bytes), so no byte is copied twice; a blob
+    above ``BIG`` comes in 1 MiB pieces that count against the budget like the rest.
+    """
+
+    PIECE = 1 << 20
+
+    def __init__(self, stream: IO[bytes], budget: int) -> None:
+        super().__init__(stream)
+        self._budget = budget
+        self._items: collections.deque[Any] = collections.deque()
+        self._held = 0
+        self._stop = False
+        self._cond = threading.Condition()
+        self._pending: bytes | None = None  # the content of the record header() returned
+        self._thread = threading.Thread(target=self._pump, daemon=True)
+        self._thread.start()
+
+    def _put(self, item: Any, size: int = 0) -> bool:
+        with self._cond:
+            while self._held >= self._budget and not self._stop:
+                self._cond.wait()
+            if self._stop:
+                return False
+            self._items.append(item)
+            self._held += size
+            self._cond.notify_all()
+            return True
+
+    def _pump(self) -> None:
+        src = Batch(self.r)
+        try:
+            while (h := src.header()) is not None:
+                size = h[2]
+                if h[1] in ("missing", "ambiguous"):
+                    ok = self._put((h, b""))
+                elif size <= BIG:
+                    data = src.read(size)
+                    ok = self._put((h, data), len(data))
+                else:
+                    ok = self._put((h, None))
+                    while ok and size:
+                        piece = self.r.read(min(size, self.PIECE))
+                        if not piece:
+                            raise OSError("git cat-file output ended early")
+                        ok = self._put(piece, len(piece))
+                        size -= len(piece)
+                    self.r.read(1)
+                if not ok:
+                    return
+            self._put(None)
+        except (OSError, ValueError) as exc:  # (ValueError: the pipe closed under us)
+            self._put(exc if isinstance(exc, OSError) else OSError(str(exc)))
+
+    def _get(self) -> Any:
+        with self._cond:
+            while not self._items:
+                self._cond.wait()
+            item = self._items.popleft()
+            if isinstance(item, bytes):
+                self._held -= len(item)
+            elif isinstance(item, tuple) and item[1]:
+                self._held -= len(item[1])
+            self._cond.notify_all()
+        if isinstance(item, OSError):
+            self._items.appendleft(item)  # and again for the next call
+            raise item
+        return item
+
+    def header(self) -> tuple[str, str, int, str] | None:
+        item = self._get()
+        if item is None:
+            self._items.appendleft(None)
+            return None
+        h, self._pending = item
+        return h  # type: ignore[no-any-return]
+
+    def read(self, size: int) -> bytes:
+        data, self._pending = self._pending, None
+        if data is None:  # a big object's pieces
+            body = self.stream(size)
+            data = body.read(size)
+        if len(data) != size:
+            raise OSError("git cat-file output ended early")
+        return data
+
+    def skip(self, size: int) -> None:
+        data, self._pending = self._pending, None
+        if data is None:
+            self.stream(size).drain()
+
+    def stream(self, size: int) -> _Bounded:
+        return _Pieces(self, size)
+
+    def close(self) -> None:
+        """Stop the thread (it ends at its next record); the pipe is the process's to close."""
+        with self._cond:
+            self._stop = True
+            self._items.clear()
+            self._held = 0
+            self._cond.notify_all()
+
+
 class _Bounded:
     """File-like view of the next ``size`` bytes of a stream (for chunked reading)."""
 
@@ -73,6 +181,30 @@ class _Bounded:
             if not self.read(1 << 20):
                 raise OSError("git cat-file output ended early")
         self.r.read(1)
+
+
+class _Pieces(_Bounded):
+    """A big blob's content as ``Prefetch`` hands it over, in pieces."""
+
+    def __init__(self, batch: Prefetch, size: int) -> None:
+        self.batch, self.left = batch, size
+        self._buf = b""
+
+    def read(self, n: int = -1) -> bytes:
+        n = self.left if n < 0 else min(n, self.left)
+        parts, got = [self._buf], len(self._buf)
+        while got < n:
+            piece = self.batch._get()
+            parts.append(piece)
+            got += len(piece)
+        joined = b"".join(parts)
+        data, self._buf = joined[:n], joined[n:]
+        self.left -= len(data)
+        return data
+
+    def drain(self) -> None:
+        while self.left:
+            self.read(min(self.left, Prefetch.PIECE))
 
 
 def fragments(data: bytes, path: str, prefilter: Prefilter) -> Iterator[Fragment]:

@@ -27,13 +27,13 @@ it opens (``_scrubbed``).
 
 from __future__ import annotations
 
-import collections
 import contextlib
+import io
 import os
 import subprocess
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from typing import IO, Any, cast
+from typing import IO, Any
 
 from scanner.errors import SourceError
 
@@ -164,10 +164,8 @@ class Git:
             raise SourceError(f"{self.where}: {first_error(err) or f'git {args[0]} failed'}")
         return out
 
-    def popen(
-        self, *args: str, stdin: Any = subprocess.DEVNULL, stdout: Any = None, read_ahead: int = 0
-    ) -> Proc:
-        return Proc(self, args, stdin, stdout, read_ahead)
+    def popen(self, *args: str, stdin: Any = subprocess.DEVNULL, stdout: Any = None) -> Proc:
+        return Proc(self, args, stdin, stdout)
 
     def run_status(self, *args: str, timeout: float | None = None) -> tuple[int, bytes, bytes]:
         """Run; (returncode, stdout, stderr), for commands whose failure is an answer.
@@ -203,17 +201,10 @@ class Git:
 
 class Proc:
     """A streaming git process.  Its stderr is drained on a thread (a full pipe would stall
-    git); ``stdout`` a file: git writes there itself; ``read_ahead`` bytes: a thread reads the
-    output ahead of us (``ReadAhead``), so git goes on while we are busy elsewhere."""
+    git); ``stdout`` a file: git writes there itself, else we read a 1 MiB pipe through a
+    64 KiB buffer."""
 
-    def __init__(
-        self,
-        git: Git,
-        args: Sequence[str],
-        stdin: Any,
-        stdout: Any = None,
-        read_ahead: int = 0,
-    ) -> None:
+    def __init__(self, git: Git, args: Sequence[str], stdin: Any, stdout: Any = None) -> None:
         self.git = git
         self.p = git.start(args, stdin, subprocess.PIPE if stdout is None else stdout)
         assert self.p.stderr is not None
@@ -225,9 +216,8 @@ class Proc:
         else:
             assert self.p.stdout is not None
             _grow_pipe(self.p.stdout)
-            fd = self.p.stdout.fileno()
-            ahead = ReadAhead(fd, read_ahead) if read_ahead else None
-            self.stdout = cast("IO[bytes]", ahead) if ahead else self.p.stdout  # reads as one
+            raw = getattr(self.p.stdout, "raw", None)  # (Popen's buffer holds 8 KiB)
+            self.stdout = io.BufferedReader(raw, 1 << 16) if raw else self.p.stdout
 
     def _drain(self, stream: IO[bytes]) -> None:
         for line in iter(lambda: stream.readline(4096), b""):
@@ -242,16 +232,11 @@ class Proc:
         rc = self.p.wait()
         for t in self._threads:
             t.join()
-        self.close()
+        if self.p.stdout is not None:
+            self.p.stdout.close()  # and the 64 KiB reader on the same pipe
         if rc not in (0, -9, -13):  # killed, or SIGPIPE after we stopped reading
             raise SourceError(f"{self.git.where}: {what}: {self.stderr() or f'git exited {rc}'}")
         return rc
-
-    def close(self) -> None:
-        if isinstance(self.stdout, ReadAhead):
-            self.stdout.close()
-        if self.p.stdout is not None:
-            self.p.stdout.close()
 
     def stderr(self) -> str:
         self._threads[0].join(timeout=5)
@@ -261,7 +246,6 @@ class Proc:
         if self.p.poll() is None:
             self.p.kill()
             self.p.wait()
-        self.close()
 
 
 def _grow_pipe(pipe: IO[bytes]) -> None:
@@ -272,104 +256,6 @@ def _grow_pipe(pipe: IO[bytes]) -> None:
         fcntl.fcntl(pipe.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
     except (ImportError, OSError):  # another system, or above /proc/sys/fs/pipe-max-size
         pass
-
-
-class ReadAhead:
-    """A pipe read on a thread into a buffer of at most ``budget`` bytes; ``read`` and
-    ``readline`` as a binary file's.  ``cat-file`` inflates blobs on one core while Python
-    starts up or scans on another: without it, git stops each time the pipe is full."""
-
-    CHUNK = 1 << 20
-
-    def __init__(self, fd: int, budget: int) -> None:
-        self._fd = fd
-        self._budget = max(budget, self.CHUNK)
-        self._chunks: collections.deque[bytes] = collections.deque()
-        self._held = 0  # bytes in _chunks
-        self._done = False  # the pump saw the end (or an error, or close())
-        self._error: OSError | None = None
-        self._cond = threading.Condition()
-        self._cur = b""  # the chunk being consumed, from _pos
-        self._pos = 0
-        self._thread = threading.Thread(target=self._pump, daemon=True)
-        self._thread.start()
-
-    def _pump(self) -> None:
-        cond = self._cond
-        try:
-            while True:
-                with cond:
-                    while self._held >= self._budget and not self._done:
-                        cond.wait()
-                    if self._done:
-                        return
-                data = os.read(self._fd, self.CHUNK)
-                with cond:
-                    if data:
-                        self._chunks.append(data)
-                        self._held += len(data)
-                    else:
-                        self._done = True
-                    cond.notify_all()
-                if not data:
-                    return
-        except OSError as exc:
-            with cond:
-                self._error, self._done = exc, True
-                cond.notify_all()
-
-    def _more(self) -> bool:
-        """The next chunk into ``_cur``; False at the end."""
-        with self._cond:
-            while not self._chunks and not self._done:
-                self._cond.wait()
-            if not self._chunks:
-                if self._error is not None:
-                    raise self._error
-                return False
-            self._cur = self._chunks.popleft()
-            self._held -= len(self._cur)
-            self._cond.notify_all()
-        self._pos = 0
-        return True
-
-    def read(self, n: int = -1) -> bytes:
-        parts: list[bytes] = []
-        want = n if n >= 0 else 1 << 62
-        while want:
-            if self._pos >= len(self._cur) and not self._more():
-                break
-            piece = self._cur[self._pos : self._pos + want]
-            self._pos += len(piece)
-            want -= len(piece)
-            parts.append(piece)
-        return parts[0] if len(parts) == 1 else b"".join(parts)
-
-    def readline(self, limit: int = -1) -> bytes:
-        parts: list[bytes] = []
-        while True:
-            if self._pos >= len(self._cur) and not self._more():
-                break
-            end = self._cur.find(b"\n", self._pos)
-            stop = len(self._cur) if end < 0 else end + 1
-            parts.append(self._cur[self._pos : stop])
-            self._pos = stop
-            if end >= 0 or (0 <= limit <= sum(map(len, parts))):
-                break
-        return b"".join(parts)
-
-    def __iter__(self) -> Iterator[bytes]:
-        return iter(self.readline, b"")
-
-    def close(self) -> None:
-        """Stop reading; returns once the thread is out of ``os.read`` (it reads until git
-        writes or exits: close the pipe only after this, or its number could be reused)."""
-        with self._cond:
-            self._done = True
-            self._chunks.clear()
-            self._held = 0
-            self._cond.notify_all()
-        self._thread.join()
 
 
 def _line(exc: BaseException) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 from scanner.errors import SourceError
 from scanner.safetext import path_text
 from scanner.sources import Warn
-from scanner.sources.git.blobs import FORMAT
+from scanner.sources.git.blobs import FORMAT, Prefetch
 from scanner.sources.git.cmd import Git, Proc
 
 LOG_FORMAT = "--format=%x01%H%x00%an%x00%ae%x00%aI%x00%s"
@@ -90,6 +90,16 @@ def resolve(git: Git, rev: str) -> str:
     return out.decode().strip()
 
 
+PARALLEL_PACK_KIB = 4096  # below this, forking workers (``parallel``) costs more than it saves
+
+
+def pack_kib(git: Git) -> int:
+    """The repository's objects, KiB on disk (packed and loose)."""
+    out = git.run("count-objects", "-v").decode()
+    sizes = dict(line.split(": ", 1) for line in out.splitlines() if ": " in line)
+    return int(sizes.get("size-pack", 0)) + int(sizes.get("size", 0))
+
+
 def has_commits(git: Git) -> bool:
     out = git.run("for-each-ref", "--count=1", "--format=%(objectname)")
     if out.strip():
@@ -98,16 +108,30 @@ def has_commits(git: Git) -> bool:
     return code == 0
 
 
-READ_AHEAD = 16 << 20  # blob bytes cat-file may inflate ahead of the scan
+READ_AHEAD = 16 << 20  # blob bytes cat-file may inflate ahead of the scan (``blobs.Prefetch``)
 
 
-def objects(git: Git, spec: Sequence[str]) -> tuple[Proc, Proc]:
-    """``rev-list --objects SPEC | cat-file --batch``: the blob stream, read ahead on a thread
-    (``cmd.ReadAhead``): git inflates while the scan starts up and works."""
+@dataclass
+class BlobStream:
+    """``rev-list --objects SPEC | cat-file --batch``, its records read ahead on a thread."""
+
+    revlist: Proc
+    catfile: Proc
+    batch: Prefetch
+
+    def kill(self) -> None:
+        self.batch.close()
+        for proc in (self.catfile, self.revlist):
+            proc.kill()
+
+
+def objects(git: Git, spec: Sequence[str]) -> BlobStream:
+    """Every blob reachable from SPEC once, with the first path git saw it at (and commit
+    headers); git inflates ahead of the scan from the start (``READ_AHEAD``)."""
     revlist_ = revlist(git, spec)
-    catfile = git.popen("cat-file", FORMAT, stdin=revlist_.stdout, read_ahead=READ_AHEAD)
+    catfile = git.popen("cat-file", FORMAT, stdin=revlist_.stdout)
     revlist_.stdout.close()  # cat-file owns the read end now
-    return revlist_, catfile
+    return BlobStream(revlist_, catfile, Prefetch(catfile.stdout, READ_AHEAD))
 
 
 def revlist(git: Git, spec: Sequence[str]) -> Proc:

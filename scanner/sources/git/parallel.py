@@ -21,8 +21,6 @@ from scanner.sources.git import blobs, history
 from scanner.sources.git.cmd import Git, Proc
 from scanner.sources.git.progress import Progress
 
-MIN_PACK_KB = 4096  # below this, forking workers costs more than it saves
-
 
 class Scans(Protocol):
     prefilter: Prefilter
@@ -37,9 +35,7 @@ class Scans(Protocol):
 def worth_it(git: Git, jobs: int) -> bool:
     if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return False
-    out = git.run("count-objects", "-v").decode()
-    sizes = dict(line.split(": ", 1) for line in out.splitlines() if ": " in line)
-    return int(sizes.get("size-pack", 0)) + int(sizes.get("size", 0)) >= MIN_PACK_KB
+    return history.pack_kib(git) >= history.PARALLEL_PACK_KIB
 
 
 def _work(i: int, cats: list[Proc], send: Connection, stats: Any, sc: Scans) -> None:

@@ -19,7 +19,7 @@ from scanner.finding import Finding
 from scanner.sources import Fragment, Prefilter, ScanFn, Warn
 from scanner.sources.git import blobs, history
 from scanner.sources.git.cmd import Git, Proc
-from scanner.sources.git.history import Change, Commit, RepoInfo
+from scanner.sources.git.history import Change, Commit
 from scanner.sources.git.progress import Progress
 
 Key = tuple[str, str]  # (rule id, secret)
@@ -140,16 +140,15 @@ def _catfile_error(git: Git, msg: str) -> Exception:
 
 
 def scan_history(
-    repo: RepoInfo,
+    git: Git,
     spec: Sequence[str],
     scan: ScanFn,
     warn: Warn,
     progress: Progress,
     jobs: int = 1,
-    stream: tuple[Proc, Proc] | None = None,
+    stream: history.BlobStream | None = None,
 ) -> HistoryScan:
     """``stream``: ``history.objects(git, spec)`` started already (``HistorySource``)."""
-    git = repo.git
     out = HistoryScan()
     if stream is None and not history.has_commits(git):
         return out
@@ -191,7 +190,7 @@ def _read_every_blob(
     warn: Warn,
     progress: Progress,
     jobs: int,
-    stream: tuple[Proc, Proc] | None,
+    stream: history.BlobStream | None,
 ) -> None:
     """Step 1: every reachable blob once, across ``jobs`` workers on a large repository."""
     from scanner.sources.git import parallel  # multiprocessing: not for `lekk staged`
@@ -203,7 +202,8 @@ def _read_every_blob(
         sc.lookup(git, pairs, Progress(False))
         return
 
-    revlist, catfile = stream or history.objects(git, spec)
+    stream = stream or history.objects(git, spec)
+    revlist, catfile = stream.revlist, stream.catfile
     seen = 0
 
     def on_object(sha: str, kind: str, size: int) -> None:
@@ -219,10 +219,11 @@ def _read_every_blob(
             sc.log = history.start_log(git, spec)
 
     try:
-        blobs.read_objects(blobs.Batch(catfile.stdout), sc.prefilter, warn, on_object, sc.handle)
+        blobs.read_objects(stream.batch, sc.prefilter, warn, on_object, sc.handle)
     except OSError as exc:
-        for proc in (catfile, revlist, *([sc.log] if sc.log else [])):
-            proc.kill()
+        stream.kill()
+        if sc.log:
+            sc.log.kill()
         raise _catfile_error(git, catfile.stderr() or str(exc)) from None
     revlist.finish("git rev-list")
     catfile.finish("git cat-file")

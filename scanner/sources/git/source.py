@@ -8,6 +8,7 @@ it, the refs that reach it and whether the default branch still holds it (``attr
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,7 +17,7 @@ from scanner.errors import ConfigError, SourceError
 from scanner.finding import Finding
 from scanner.sources import Drop, ScanFn, Source, Warn
 from scanner.sources.git import history
-from scanner.sources.git.cmd import Git, Proc
+from scanner.sources.git.cmd import Git
 
 if TYPE_CHECKING:
     from scanner.sources.git.staged import Entry
@@ -41,6 +42,28 @@ def revision_spec(
     return ["--all"]
 
 
+class _Opening:
+    """``history.open_repo`` (GitPython's import and ``Repo``) on a thread."""
+
+    def __init__(self, where: str, git: Git) -> None:
+        self._result: history.RepoInfo | BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(where, git), daemon=True)
+        self._thread.start()
+
+    def _run(self, where: str, git: Git) -> None:
+        try:
+            self._result = history.open_repo(where, git=git)
+        except BaseException as exc:  # handed to result()
+            self._result = exc
+
+    def result(self) -> history.RepoInfo:
+        self._thread.join()
+        if isinstance(self._result, BaseException):
+            raise self._result
+        assert self._result is not None
+        return self._result
+
+
 class HistorySource(Source):
     command = "git"
 
@@ -53,19 +76,27 @@ class HistorySource(Source):
         progress: bool = False,
         jobs: int | None = None,
     ) -> None:
-        from scanner.sources.git import parallel
+        from scanner.sources.git import early, parallel
 
         self.where = where
         git = Git(where)
         self.jobs = jobs or parallel.default_jobs()
-        self.stream: tuple[Proc, Proc] | None = None
+        self.stream: history.BlobStream | None = None
+        self._info: history.RepoInfo | None = None
+        self._opening: _Opening | None = None
         try:
             self.spec = revision_spec(git, rev_range, since_commit, branches)
-            if history.has_commits(git) and not parallel.worth_it(git, self.jobs):
-                # the blob stream starts now: git inflates blobs (read ahead, bounded) while
-                # GitPython opens the repository and the rules load
+            self.stream = early.take(where, self.spec, self.jobs)  # started by the entry point?
+            if (
+                self.stream is None
+                and history.has_commits(git)
+                and not parallel.worth_it(git, self.jobs)
+            ):
                 self.stream = history.objects(git, self.spec)
-            self.info = history.open_repo(where, git=git)
+            if self.stream is None:
+                self._info = history.open_repo(where, git=git)
+            # else git inflates blobs (read ahead, bounded) while the rules load, and GitPython
+            # opens the repository on a thread while the scan reads them (``collect``)
         except SourceError:
             self.close()
             history.open_repo(where, git=git)  # a path that is no repository says so first
@@ -73,6 +104,7 @@ class HistorySource(Source):
         except BaseException:
             self.close()
             raise
+        self.git = git
         self.rev_range = rev_range
         self.since_commit = since_commit
         self.branches = list(branches)
@@ -80,19 +112,27 @@ class HistorySource(Source):
         self.scanned: Any = None  # scan.HistoryScan, once collected
         self.head: tuple[str, str] | None = None
 
+    @property
+    def info(self) -> history.RepoInfo:
+        """The repository as GitPython's ``Repo`` opened it (waits for the thread if need be)."""
+        if self._info is None:
+            try:
+                opening = self._opening or _Opening(self.where, self.git)
+                self._info = opening.result()
+            except BaseException:
+                self.close()
+                raise
+        return self._info
+
     def collect(self, scan: ScanFn, warn: Warn, jobs: int | None) -> list[Finding]:
         from scanner.sources.git import scan as history_scan
         from scanner.sources.git.progress import Progress
 
-        if self.info.shallow:
-            warn(
-                f"{self.where}: shallow clone: history before the shallow boundary is missing, so "
-                "the scan is partial and the oldest commits present may be credited with older "
-                "content"
-            )
         stream, self.stream = self.stream, None
+        if self._info is None:  # in the scan's idle time (it waits for git about half of it)
+            self._opening = _Opening(self.where, self.git)
         self.scanned = history_scan.scan_history(
-            self.info,
+            self.git,
             self.spec,
             scan,
             warn,
@@ -100,12 +140,18 @@ class HistorySource(Source):
             jobs or self.jobs,
             stream,
         )
+        if self.info.shallow:
+            warn(
+                f"{self.where}: shallow clone: history before the shallow boundary is missing, so "
+                "the scan is partial and the oldest commits present may be credited with older "
+                "content"
+            )
         return [*(f for f, _ in self.scanned.found), *self.scanned.lint]
 
     def close(self) -> None:
         """Stop a blob stream that was started and will not be read (an error came first)."""
-        for proc in self.stream or ():
-            proc.kill()
+        if self.stream is not None:
+            self.stream.kill()
         self.stream = None
 
     def settle(self, kept: list[Finding], drop: Drop, warn: Warn) -> list[Finding]:
