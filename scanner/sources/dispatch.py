@@ -10,11 +10,12 @@ needs none (start-up of the pre-commit hook).
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 import re
 import urllib.parse
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import BinaryIO
 
@@ -71,8 +72,11 @@ def file_fragments(target: Target, prefilter: Prefilter, warn: Warn) -> Iterator
             else:
                 yield from _source_map(fh, opened[1], rel, real, warn, tf, None)
         return
-    # the path as typed (`lekk scan web/dist` reports `assets/x.js`, which is still in dist/)
-    client = is_client_side(rel) or is_client_side(real)
+
+    def client() -> bool:  # asked only of a fragment that passed the prefilter (few do)
+        # the path as typed (`lekk scan web/dist` reports `assets/x.js`, still in dist/)
+        return is_client_side(rel) or is_client_side(real)
+
     if not is_script_path(rel):
         yield from _marked(read_fragments(target, prefilter, warn), client)
         return
@@ -81,13 +85,20 @@ def file_fragments(target: Target, prefilter: Prefilter, warn: Warn) -> Iterator
     data = _read_small(target)
     if data is not None:  # read in one go: the comment, the minified test and the text from it
         ref = bundles.map_ref_in_bytes(data)
-        client = client or ref is not None or bundles.head_looks_minified(data[:HEAD])
+        head = data[:HEAD]
         frag = whole_fragment(data, rel, prefilter)
-        yield from _marked([frag] if frag is not None else [], client)
+        yield from _marked(
+            [frag] if frag is not None else [],
+            lambda: ref is not None or client() or bundles.head_looks_minified(head),
+        )
     else:  # large (or unreadable: read_fragments says why): streamed, in bounded chunks
         ref = bundles.map_ref_in_file(target)
-        client = client or ref is not None or bundles.head_looks_minified(_head(target))
-        yield from _marked(read_fragments(target, prefilter, warn), client)
+        yield from _marked(
+            read_fragments(target, prefilter, warn),
+            functools.cache(
+                lambda: ref is not None or client() or bundles.head_looks_minified(_head(target))
+            ),
+        )
     if ref is None:
         return
     if ref.inline:
@@ -166,9 +177,10 @@ def _bundle_of(text: str, real: str, rel: str) -> dict[str, str]:
     return {"bundle": posixpath.join(posixpath.dirname(rel), m.group(1))}
 
 
-def _marked(frags: Iterable[Fragment], client: bool) -> Iterator[Fragment]:
+def _marked(frags: Iterable[Fragment], client: Callable[[], bool]) -> Iterator[Fragment]:
+    """The fragments, marked client-side when ``client()`` says the file ships to browsers."""
     for f in frags:
-        yield replace(f, client_side=True) if client and not f.client_side else f
+        yield replace(f, client_side=True) if not f.client_side and client() else f
 
 
 def expand(

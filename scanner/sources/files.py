@@ -190,7 +190,14 @@ def read_stream(
     their true line and column; ``size`` (when known) lets a small file be read in one call."""
     want = min(chunk, size + 1) if size else chunk  # +1: sees EOF at once
     try:
-        head, eof = read_upto(fh, want)
+        head = fh.read(want)
+        # a regular file returns less than asked only at its end: the size fstat gave, read
+        # in one call, is the whole file (no second read to see EOF: one syscall per file)
+        eof = len(head) == size < want
+        if not eof and head:
+            rest, eof = read_upto(fh, want - len(head))
+            head += rest
+        eof = eof or not head
     except OSError as exc:
         warn(f"{rel}: cannot read: {exc.strerror or exc}; skipped")
         return
