@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import base64
 import os
-import time
 from pathlib import Path
 
 import pytest
 from git_builder import Repo
-from helpers import lekk, lekk_json
+from helpers import lekk, lekk_json, processes_naming
 
 from scanner.sources.git import early
 
@@ -58,20 +57,6 @@ def test_which_command_lines_start_the_stream(args: list[str], repo: str | None)
     assert early.repository(args) == repo
 
 
-def _gits_in(path: Path) -> list[str]:
-    """Processes whose command line names ``path`` (git started by a lekk that has exited)."""
-    found = []
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except OSError:
-                continue
-            if str(path) in cmd and "git" in cmd:
-                found.append(cmd)
-    return found
-
-
 @pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
 def test_a_command_that_fails_after_the_guess_leaves_no_git_behind(tmp_path: Path) -> None:
     repo = Repo(tmp_path / "repo")
@@ -82,10 +67,7 @@ def test_a_command_that_fails_after_the_guess_leaves_no_git_behind(tmp_path: Pat
     r = lekk("git", str(repo.path), "--config", str(bad))
     assert r.returncode == 2, r.stderr
     assert "bad.toml" in r.stderr and "Traceback" not in r.stderr
-    deadline = time.monotonic() + 5
-    while _gits_in(repo.path) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert _gits_in(repo.path) == []
+    assert processes_naming(str(repo.path), "git", wait=5) == []
 
 
 def test_the_guessed_stream_finds_what_the_click_path_finds(tmp_path: Path) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import string
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -136,3 +138,23 @@ def acceptance_check(
         capture_output=True,
         text=True,
     )
+
+
+def processes_naming(*words: str, wait: float = 0.0) -> list[str]:
+    """Command lines of the running processes that contain every one of ``words`` (a worker
+    or a git a finished lekk left behind), waiting up to ``wait`` seconds for them to go."""
+    deadline = time.monotonic() + wait
+    while True:
+        found = []
+        for pid in os.listdir("/proc"):
+            if pid.isdigit():
+                try:
+                    raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+                except OSError:
+                    continue
+                cmd = raw.replace(b"\0", b" ").decode("utf-8", "replace")
+                if all(w in cmd for w in words):
+                    found.append(f"{pid}: {cmd}")
+        if not found or time.monotonic() >= deadline:
+            return found
+        time.sleep(0.05)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import fake, lekk_json
+from helpers import fake, lekk_json, processes_naming
 
 from scanner.errors import SourceError
 from scanner.sources import files, tree
@@ -90,20 +90,4 @@ def test_ctrl_c_leaves_no_worker_behind(tmp_path: Path) -> None:
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert b"Traceback" not in err
-    deadline = time.monotonic() + 5
-    while _running(str(root)) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert _running(str(root)) == []
-
-
-def _running(mark: str) -> list[str]:
-    found = []
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except OSError:
-                continue
-            if mark in cmd and "scanner" in cmd:
-                found.append(f"{pid}: {cmd}")
-    return found
+    assert processes_naming(str(root), "scanner", wait=5) == []
