@@ -282,6 +282,21 @@ def test_file_swapped_for_a_link_or_fifo_is_never_read(tmp_path: Path) -> None:
     assert _read_all(walked["f.js"]) == (texts, [])
 
 
+def test_the_same_inode_number_on_another_device_is_another_file(tmp_path: Path) -> None:
+    """The walk notes a file's inode and its directory's device (no stat per file).  A parent
+    swapped for a link to another file system could lead to a file that happens to have the
+    walked inode number there (tmpfs numbers its inodes in sequence): that is not the walked
+    file, and it is not read.  Only a file mounted over its name, in a directory still on the
+    walked device, may carry the walked inode on another device."""
+    (tmp_path / "a.env").write_text(f"SAGAPAY_KEY={fake('spk_live_', 24)}\n")
+    [target] = _walk(tmp_path).values()
+    st = os.stat(tmp_path / "a.env")
+    assert target.ident == (os.stat(tmp_path).st_dev, st.st_ino)
+    assert _read_all(target)[1] == []
+    elsewhere = files.Target(target.real, target.rel, (st.st_dev + 1, st.st_ino))
+    assert _read_all(elsewhere) == ([], ["a.env: cannot read: replaced during the scan; skipped"])
+
+
 # -- limits that hold whatever the input --------------------------------------------------------
 
 

@@ -56,14 +56,19 @@ def _head(target: Target) -> bytes:
         return b""
 
 
-def file_fragments(target: Target, prefilter: Prefilter, warn: Warn) -> Iterator[Fragment]:
-    """The fragments of one file on disk, whatever its kind."""
+def file_fragments(
+    target: Target, prefilter: Prefilter, warn: Warn, sizes: list[int] | None = None
+) -> Iterator[Fragment]:
+    """The fragments of one file on disk, whatever its kind; ``sizes`` gets its size once it
+    is open (nothing when it cannot be read)."""
     rel, real = target.rel, target.real
     tf = prefilter
     if is_archive_path(rel) or is_source_map_path(rel):
         opened = open_or_warn(target, warn)
         if opened is None:
             return
+        if sizes is not None:
+            sizes.append(opened[1])
         with opened[0] as fh:
             if is_archive_path(rel):
                 from scanner.sources import archives
@@ -78,12 +83,14 @@ def file_fragments(target: Target, prefilter: Prefilter, warn: Warn) -> Iterator
         return is_client_side(rel) or is_client_side(real)
 
     if not is_script_path(rel):
-        yield from _marked(read_fragments(target, prefilter, warn), client)
+        yield from _marked(read_fragments(target, prefilter, warn, sizes=sizes), client)
         return
     from scanner.sources import bundles
 
     data = _read_small(target)
     if data is not None:  # read in one go: the comment, the minified test and the text from it
+        if sizes is not None:
+            sizes.append(len(data))
         ref = bundles.map_ref_in_bytes(data)
         head = data[:HEAD]
         frag = whole_fragment(data, rel, prefilter)
@@ -94,7 +101,7 @@ def file_fragments(target: Target, prefilter: Prefilter, warn: Warn) -> Iterator
     else:  # large (or unreadable: read_fragments says why): streamed, in bounded chunks
         ref = bundles.map_ref_in_file(target)
         yield from _marked(
-            read_fragments(target, prefilter, warn),
+            read_fragments(target, prefilter, warn, sizes=sizes),
             functools.cache(
                 lambda: ref is not None or client() or bundles.head_looks_minified(_head(target))
             ),

@@ -134,13 +134,10 @@ def scan_targets(scan: ScanFn, targets: Sequence[Target]) -> tuple[list[Finding]
     found: list[Finding] = []
     size = 0
     for t in targets:
-        if t.size is not None:  # (the walk's stat: no second one per file)
-            size += t.size
-        else:
-            with contextlib.suppress(OSError):
-                size += os.path.getsize(t.real)
-        for frag in dispatch.file_fragments(t, scan.prefilter, warnings.append):
+        sizes: list[int] = []  # the reader's fstat: no stat of its own per file
+        for frag in dispatch.file_fragments(t, scan.prefilter, warnings.append, sizes):
             found.extend(scan(frag, warnings.append))
+        size += sizes[0] if sizes else 0
     return found, warnings, size
 
 
