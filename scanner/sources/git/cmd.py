@@ -202,7 +202,8 @@ class Git:
 class Proc:
     """A streaming git process.  Its stderr is drained on a thread (a full pipe would stall
     git); ``stdout`` a file: git writes there itself, else we read a 1 MiB pipe through a
-    64 KiB buffer."""
+    1 MiB buffer: a reader thread (``blobs.Prefetch``) takes the GIL back after each refill, and
+    a whole pipe's worth per refill keeps git from waiting on it while the scan holds the GIL."""
 
     def __init__(self, git: Git, args: Sequence[str], stdin: Any, stdout: Any = None) -> None:
         self.git = git
@@ -217,7 +218,7 @@ class Proc:
             assert self.p.stdout is not None
             _grow_pipe(self.p.stdout)
             raw = getattr(self.p.stdout, "raw", None)  # (Popen's buffer holds 8 KiB)
-            self.stdout = io.BufferedReader(raw, 1 << 16) if raw else self.p.stdout
+            self.stdout = io.BufferedReader(raw, 1 << 20) if raw else self.p.stdout
 
     def _drain(self, stream: IO[bytes]) -> None:
         for line in iter(lambda: stream.readline(4096), b""):
