@@ -9,7 +9,6 @@ and ``lekk rules check`` both call it.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -18,6 +17,7 @@ from typing import Any
 
 import regex
 
+from scanner import cache as cache_mod
 from scanner.casefold import MAX_SPELLINGS, fold, spelling_count
 from scanner.errors import RuleError
 
@@ -101,16 +101,20 @@ class Pattern:
     runs: start-up (``lekk staged`` on every commit) does not pay for rules a scan never needs.
     """
 
-    __slots__ = ("_compiled", "flags", "source")
+    __slots__ = ("_compiled", "cached", "flags", "source")
 
-    def __init__(self, source: str, flags: int) -> None:
+    def __init__(self, source: str, flags: int, cached: bool = False) -> None:
         self.source = source
         self.flags = flags
+        self.cached = cached  # a built-in pack's: compiled once per machine (scanner.cache)
         self._compiled: regex.Pattern[str] | None = None
 
     def compile(self) -> regex.Pattern[str]:
         if self._compiled is None:
-            self._compiled = regex.compile(self.source, self.flags)
+            if self.cached:
+                self._compiled = cache_mod.compiled_regex(self.source, self.flags)
+            else:
+                self._compiled = regex.compile(self.source, self.flags)
         return self._compiled
 
     @property
@@ -128,7 +132,7 @@ class Pattern:
 
 
 def _ci(patterns: Iterable[str], eager: bool) -> tuple[Pattern, ...]:
-    out = tuple(Pattern(p, regex.IGNORECASE | regex.VERSION0) for p in patterns)
+    out = tuple(Pattern(p, regex.IGNORECASE | regex.VERSION0, not eager) for p in patterns)
     if eager:
         for p in out:
             p.compile()
@@ -456,7 +460,11 @@ def _where_it_runs(raw: Mapping[str, Any], where: str, rid: str) -> dict[str, An
 
 def _pattern(raw: Mapping[str, Any], where: str, rid: str, pack: _Pack) -> Pattern:
     try:
-        pattern = Pattern(_expand(raw["regex"], where, rid, "regex", pack.patterns), regex.VERSION0)
+        pattern = Pattern(
+            _expand(raw["regex"], where, rid, "regex", pack.patterns),
+            regex.VERSION0,
+            not pack.eager,
+        )
         compiled = pattern.compile() if pack.eager else None
     except regex.error as exc:
         raise _fail(where, rid, f"regex does not compile: {exc}") from None
@@ -558,7 +566,7 @@ def _read(path: Path, cache: bool = False) -> dict[str, Any]:
     where = str(path)
     try:
         text = path.read_text(encoding="utf-8")
-        data = _parsed(text) if cache else _toml(text)
+        data = cache_mod.parsed_toml(text) if cache else _toml(text)
     except OSError as exc:
         raise RuleError(f"{where}: cannot read rule pack: {exc.strerror or exc}") from None
     except (ValueError, UnicodeDecodeError) as exc:  # (tomllib.TOMLDecodeError is one)
@@ -570,42 +578,9 @@ def _read(path: Path, cache: bool = False) -> dict[str, Any]:
 
 
 def _toml(text: str) -> dict[str, Any]:
-    import tomllib  # (not at start-up: a built-in pack usually comes from the cache)
+    import tomllib  # (not at start-up: a built-in pack comes from the cache, scanner.cache)
 
     return tomllib.loads(text)
-
-
-def _parsed(text: str) -> dict[str, Any]:
-    """``_toml(text)``, kept in the user's cache folder (``$XDG_CACHE_HOME/lekk``, else
-    ``~/.cache/lekk``) under a hash of the text: parsing the built-in packs' TOML and importing
-    ``tomllib`` cost every command (the pre-commit hook at each commit) 10-20 ms; reading
-    the cached tables back costs a fraction of a millisecond.  The cache is only ever a copy:
-    any problem with it (missing, unwritable, damaged) and the TOML is parsed as before."""
-    import hashlib
-    import marshal
-    import sys
-
-    digest = hashlib.blake2b(text.encode(), digest_size=20)
-    digest.update(f"{sys.version_info[:2]}{marshal.version}".encode())
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    where = os.path.join(base, "lekk", f"pack-{digest.hexdigest()}.marshal")
-    try:
-        with open(where, "rb") as fh:
-            data = marshal.loads(fh.read())
-        if isinstance(data, dict):
-            return data
-    except (OSError, ValueError, EOFError, TypeError):
-        pass
-    data = _toml(text)
-    try:
-        os.makedirs(os.path.dirname(where), mode=0o700, exist_ok=True)
-        tmp = f"{where}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as fh:
-            fh.write(marshal.dumps(data))
-        os.replace(tmp, where)
-    except (OSError, ValueError):  # a read-only home; a value marshal cannot hold
-        pass
-    return data
 
 
 def _pack(data: Mapping[str, Any], where: str, eager: bool) -> _Pack:

@@ -1,5 +1,6 @@
-"""The built-in packs' parsed tables are cached per content (``rules._parsed``): the cache only
-ever saves the TOML parse, so a missing, damaged, foreign or unwritable cache changes nothing."""
+"""The built-in packs' parsed tables and compiled regexes are cached per content
+(``scanner.cache``): the cache only ever saves the work, so a missing, damaged, foreign or
+unwritable cache changes nothing."""
 
 from __future__ import annotations
 
@@ -61,3 +62,40 @@ def test_a_user_pack_is_never_cached(cache: Path, tmp_path: Path) -> None:
     )
     rules.load_packs([pack])
     assert len(list(cache.glob("pack-*.marshal"))) == len(rules.builtin_pack_paths())
+
+
+def _compiled_all() -> list[tuple[str, object, dict[str, int], list[str]]]:
+    """Every built-in pattern compiled, with what it matches in its rule's examples."""
+    out = []
+    for r in rules.load_rules():
+        for p in (r.pattern, *r.context_any, *r.context_all, *r.context_none):
+            c = p.compile()
+            texts = [e.text for e in (*r.examples, *r.negative_examples)]
+            out.append(
+                (
+                    p.source,
+                    c.flags,
+                    dict(c.groupindex),
+                    [m.group(0) for t in texts for m in c.finditer(t, timeout=5)],
+                )
+            )
+    return out
+
+
+def test_a_cached_regex_matches_as_the_compiled_one(cache: Path) -> None:
+    first = _compiled_all()  # compiled, and kept
+    kept = sorted(cache.glob("regex-*.marshal"))
+    assert kept
+    assert _compiled_all() == first  # from the cache: the same flags, groups and matches
+    for f in kept:  # damaged entries: compiled again, the same
+        f.write_bytes(b"\x00garbage")
+    assert _compiled_all() == first
+    for f in kept:  # valid data that is no compiled pattern's
+        f.write_bytes(b"N")
+    assert _compiled_all() == first
+
+
+def test_lekk_no_cache_keeps_nothing(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEKK_NO_CACHE", "1")
+    assert _compiled_all()
+    assert not cache.exists()
