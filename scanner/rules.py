@@ -562,7 +562,7 @@ def build_rule(raw: Mapping[str, Any], pack: _Pack) -> Rule:
 
 
 def _read(path: Path, cache: bool = False) -> dict[str, Any]:
-    """A pack's tables; ``cache``: a built-in pack, parsed once per content (``_parsed``)."""
+    """A pack's tables; ``cache``: a built-in pack, parsed once per content (``scanner.cache``)."""
     where = str(path)
     try:
         text = path.read_text(encoding="utf-8")
