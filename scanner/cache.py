@@ -28,6 +28,8 @@ def _where(kind: str, key: str) -> str | None:
     if os.environ.get("LEKK_NO_CACHE"):
         return None
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    if not os.path.isabs(base):  # no home (expanduser gave "~" back), a relative setting: never
+        return None  # a folder in the current directory, which may be the scanned repository
     digest = hashlib.blake2b(f"{_VERSION}\0{key}".encode(), digest_size=20).hexdigest()
     return os.path.join(base, "lekk", f"{kind}-{digest}.marshal")
 

@@ -99,3 +99,13 @@ def test_lekk_no_cache_keeps_nothing(cache: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("LEKK_NO_CACHE", "1")
     assert _compiled_all()
     assert not cache.exists()
+
+
+def test_a_relative_cache_setting_writes_nothing_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The current directory may be the scanned repository: lekk writes nothing there."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", "cache")
+    assert _compiled_all()
+    assert list(tmp_path.iterdir()) == []

@@ -112,8 +112,8 @@ class Prefetch(Batch):
                 if not ok:
                     return
             self._put(None)
-        except (OSError, ValueError) as exc:  # (ValueError: the pipe closed under us)
-            self._put(exc if isinstance(exc, OSError) else OSError(str(exc)))
+        except BaseException as exc:  # the scan waits for an item: it gets the error instead
+            self._put(exc if isinstance(exc, OSError) else OSError(f"git cat-file: {exc}"))
 
     def _get(self) -> Any:
         with self._cond:

@@ -220,11 +220,13 @@ def _read_every_blob(
 
     try:
         blobs.read_objects(stream.batch, sc.prefilter, warn, on_object, sc.handle)
-    except OSError as exc:
-        stream.kill()
+    except BaseException as exc:
+        stream.kill()  # (the read-ahead thread too: an audit's worker process lives on)
         if sc.log:
             sc.log.kill()
-        raise _catfile_error(git, catfile.stderr() or str(exc)) from None
+        if isinstance(exc, OSError):
+            raise _catfile_error(git, catfile.stderr() or str(exc)) from None
+        raise
     revlist.finish("git rev-list")
     catfile.finish("git cat-file")
     out.blobs, out.bytes = progress.blobs, progress.bytes
