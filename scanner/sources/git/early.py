@@ -64,7 +64,7 @@ def repository(args: Sequence[str]) -> str | None:
 
 
 def default_jobs() -> int:
-    """As ``parallel.default_jobs`` (not imported here: it imports multiprocessing)."""
+    """``parallel.default_jobs``: half the cores (here: ``parallel`` imports multiprocessing)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return max(1, (cores or 1) // 2)
 

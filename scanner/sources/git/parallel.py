@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
-import os
 from collections.abc import Iterator, Sequence
 from multiprocessing.connection import Connection
 from typing import IO, Any, Protocol
 
 from scanner.sources import Fragment, Prefilter, Warn
-from scanner.sources.git import blobs, history
+from scanner.sources.git import blobs, early, history
 from scanner.sources.git.cmd import Git, Proc
 from scanner.sources.git.progress import Progress
 
@@ -135,6 +134,6 @@ def scan(
 
 def default_jobs() -> int:
     """Workers to use: each comes with its own cat-file, so half the cores (one pipeline of
-    cat-file and Python already keeps two cores busy)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, (cores or 1) // 2)
+    cat-file and Python already keeps two cores busy).  (``early`` computes it without
+    importing multiprocessing.)"""
+    return early.default_jobs()
