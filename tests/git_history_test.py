@@ -234,7 +234,7 @@ def test_parallel_workers_find_the_same(tmp_path: Path, monkeypatch) -> None:
     """The per-core workers (used on large repositories) report exactly what one process does."""
     from scanner.pipeline import Scan
     from scanner.rules import load_rules
-    from scanner.sources.git import history, parallel, scan
+    from scanner.sources.git import history, scan
     from scanner.sources.git.progress import Progress
 
     repo = Repo(tmp_path / "r")
@@ -255,7 +255,7 @@ def test_parallel_workers_find_the_same(tmp_path: Path, monkeypatch) -> None:
 
     one = run(1)
     monkeypatch.setattr(history, "PARALLEL_PACK_KIB", 0)
-    assert parallel.worth_it(history.open_repo(str(repo.path)).git, 3)
+    assert history.workers_worth_it(history.open_repo(str(repo.path)).git, 3)
     assert run(3) == one and len(one) == 12
 
 

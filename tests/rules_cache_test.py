@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from scanner import cache as cache_mod
 from scanner import rules
 
 
@@ -82,11 +83,17 @@ def _compiled_all() -> list[tuple[str, object, dict[str, int], list[str]]]:
     return out
 
 
-def test_a_cached_regex_matches_as_the_compiled_one(cache: Path) -> None:
+def test_a_cached_regex_matches_as_the_compiled_one(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = _compiled_all()  # compiled, and kept
     kept = sorted(cache.glob("regex-*.marshal"))
     assert kept
+    stored: list[str] = []
+    real_store = cache_mod.store
+    monkeypatch.setattr(cache_mod, "store", lambda *a: stored.append(a[0]) or real_store(*a))
     assert _compiled_all() == first  # from the cache: the same flags, groups and matches
+    assert stored == []  # every entry read back, none compiled and written again
     for f in kept:  # damaged entries: compiled again, the same
         f.write_bytes(b"\x00garbage")
     assert _compiled_all() == first

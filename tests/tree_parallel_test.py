@@ -42,6 +42,8 @@ def test_workers_find_the_same_in_the_same_order_as_one_process(tmp_path: Path) 
     assert got == planted
     assert all(f["rule"] == "sagapay-api-key" for f in reports[2]["findings"])
     assert reports[1]["summary"]["files"] == reports[0]["summary"]["files"] == 400
+    on_disk = sum(p.stat().st_size for p in (tmp_path / "t").rglob("*.py"))
+    assert [r["summary"]["bytes"] for r in reports] == [on_disk] * 3
 
 
 class _Breaks:

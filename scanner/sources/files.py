@@ -46,9 +46,8 @@ class Target:
     ident: tuple[int, int] | None = None
     """(device of its directory, inode) as the walk saw them; None for a path named on the
     command line (followed).  The walk does not stat each file (a syscall per file, ~25 ms of
-    a 200 MB tree's walk): the directory entry gives the inode, the directory the device."""
-    size: int | None = None
-    """Bytes, when known before the file is read (the reader's ``fstat`` says otherwise)."""
+    a 200 MB tree's walk): the directory entry gives the inode, the directory the device; the
+    size comes from the reader's ``fstat`` (``read_fragments``'s ``sizes``)."""
 
 
 def walk(

@@ -62,8 +62,9 @@ class Prefetch(Batch):
 
     ``cat-file`` inflates blobs on one core while Python starts up or scans on another; read
     only when the scan asks, git stops each time the pipe is full.  The thread does what the
-    scan would do (a header line, then the exact bytes), so no byte is copied twice; a blob
-    above ``BIG`` comes in 1 MiB pieces that count against the budget like the rest.
+    scan would do (a header line, then the exact bytes, read as ``Batch`` reads them), so
+    nothing is copied more than without it; a blob above ``BIG`` comes in 1 MiB pieces that
+    count against the budget like the rest.
     """
 
     PIECE = 1 << 20

@@ -63,12 +63,6 @@ def repository(args: Sequence[str]) -> str | None:
     return where
 
 
-def default_jobs() -> int:
-    """``parallel.default_jobs``: half the cores (here: ``parallel`` imports multiprocessing)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, (cores or 1) // 2)
-
-
 def start(args: Sequence[str]) -> None:
     """Start the whole-history stream for ``lekk git ARGS`` if ARGS ask for it."""
     global _started
@@ -78,14 +72,12 @@ def start(args: Sequence[str]) -> None:
     from scanner.sources.git import history
 
     try:
-        git = Git(where)
-        if not history.has_commits(git):
-            return
-        if default_jobs() > 1 and history.pack_kib(git) >= history.PARALLEL_PACK_KIB:
-            return  # a large history on several cores: workers, each with its own stream
-        _started = (where, history.objects(git, ["--all"]))
+        stream = history.serial_stream(Git(where), ["--all"], history.default_jobs())
     except Exception:  # a guess failed: the real path will say why
         return
+    if stream is None:  # no commit, or a large history on several cores: workers' streams
+        return
+    _started = (where, stream)
     atexit.register(drop)
 
 
@@ -95,6 +87,8 @@ def take(where: str, spec: Sequence[str], jobs: int) -> BlobStream | None:
     got, _started = _started, None
     if got is None:
         return None
+    from scanner.sources.git.history import default_jobs
+
     if got[0] == where and list(spec) == ["--all"] and jobs == default_jobs():
         return got[1]
     got[1].kill()

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -90,14 +91,24 @@ def resolve(git: Git, rev: str) -> str:
     return out.decode().strip()
 
 
+def default_jobs() -> int:
+    """Workers for step 1: each comes with its own cat-file, so half the cores (one pipeline of
+    cat-file and Python already keeps two cores busy)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, (cores or 1) // 2)
+
+
 PARALLEL_PACK_KIB = 4096  # below this, forking workers (``parallel``) costs more than it saves
 
 
-def pack_kib(git: Git) -> int:
-    """The repository's objects, KiB on disk (packed and loose)."""
+def workers_worth_it(git: Git, jobs: int) -> bool:
+    """Step 1 across ``jobs`` forked workers (``parallel``): several asked for, ``fork`` at
+    hand, and at least ``PARALLEL_PACK_KIB`` of objects on disk (packed and loose)."""
+    if jobs < 2 or not hasattr(os, "fork"):
+        return False
     out = git.run("count-objects", "-v").decode()
     sizes = dict(line.split(": ", 1) for line in out.splitlines() if ": " in line)
-    return int(sizes.get("size-pack", 0)) + int(sizes.get("size", 0))
+    return int(sizes.get("size-pack", 0)) + int(sizes.get("size", 0)) >= PARALLEL_PACK_KIB
 
 
 def has_commits(git: Git) -> bool:
@@ -123,6 +134,14 @@ class BlobStream:
         self.batch.close()
         for proc in (self.catfile, self.revlist):
             proc.kill()
+
+
+def serial_stream(git: Git, spec: Sequence[str], jobs: int) -> BlobStream | None:
+    """``objects(git, spec)`` when step 1 runs in this process; None when there is no commit
+    or the workers will start their own streams."""
+    if not has_commits(git) or workers_worth_it(git, jobs):
+        return None
+    return objects(git, spec)
 
 
 def objects(git: Git, spec: Sequence[str]) -> BlobStream:

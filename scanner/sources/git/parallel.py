@@ -16,7 +16,7 @@ from multiprocessing.connection import Connection
 from typing import IO, Any, Protocol
 
 from scanner.sources import Fragment, Prefilter, Warn
-from scanner.sources.git import blobs, early, history
+from scanner.sources.git import blobs, history
 from scanner.sources.git.cmd import Git, Proc
 from scanner.sources.git.progress import Progress
 
@@ -29,12 +29,6 @@ class Scans(Protocol):
     def sig(self, path: str) -> Any: ...
 
     def any_finding(self, frags: Iterator[Fragment], warn: Warn) -> bool: ...
-
-
-def worth_it(git: Git, jobs: int) -> bool:
-    if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return False
-    return history.pack_kib(git) >= history.PARALLEL_PACK_KIB
 
 
 def _work(i: int, cats: list[Proc], send: Connection, stats: Any, sc: Scans) -> None:
@@ -130,10 +124,3 @@ def scan(
         raise SourceError(f"{git.where}: cannot read an object: {errors[0]}")
     blobs_, bytes_, missing, corrupt = (sum(stats[k::4]) for k in range(4))
     return hits, blobs_, bytes_, missing, corrupt
-
-
-def default_jobs() -> int:
-    """Workers to use: each comes with its own cat-file, so half the cores (one pipeline of
-    cat-file and Python already keeps two cores busy).  (``early`` computes it without
-    importing multiprocessing.)"""
-    return early.default_jobs()

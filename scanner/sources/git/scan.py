@@ -195,7 +195,7 @@ def _read_every_blob(
     """Step 1: every reachable blob once, across ``jobs`` workers on a large repository."""
     from scanner.sources.git import parallel  # multiprocessing: not for `lekk staged`
 
-    if stream is None and parallel.worth_it(git, jobs):
+    if stream is None and history.workers_worth_it(git, jobs):
         pairs, out.blobs, out.bytes, out.missing, out.corrupt = parallel.scan(
             git, spec, sc, jobs, warn, progress
         )

@@ -76,23 +76,19 @@ class HistorySource(Source):
         progress: bool = False,
         jobs: int | None = None,
     ) -> None:
-        from scanner.sources.git import early, parallel
+        from scanner.sources.git import early
 
         self.where = where
         git = Git(where)
-        self.jobs = jobs or parallel.default_jobs()
+        self.jobs = jobs or history.default_jobs()
         self.stream: history.BlobStream | None = None
         self._info: history.RepoInfo | None = None
         self._opening: _Opening | None = None
         try:
             self.spec = revision_spec(git, rev_range, since_commit, branches)
-            self.stream = early.take(where, self.spec, self.jobs)  # started by the entry point?
-            if (
-                self.stream is None
-                and history.has_commits(git)
-                and not parallel.worth_it(git, self.jobs)
-            ):
-                self.stream = history.objects(git, self.spec)
+            self.stream = early.take(where, self.spec, self.jobs) or history.serial_stream(
+                git, self.spec, self.jobs
+            )  # (early: started by the entry point, before the CLI was imported)
             if self.stream is None:
                 self._info = history.open_repo(where, git=git)
             # else git inflates blobs (read ahead, bounded) while the rules load, and GitPython
@@ -117,8 +113,11 @@ class HistorySource(Source):
         """The repository as GitPython's ``Repo`` opened it (waits for the thread if need be)."""
         if self._info is None:
             try:
-                opening = self._opening or _Opening(self.where, self.git)
-                self._info = opening.result()
+                self._info = (
+                    self._opening.result()
+                    if self._opening
+                    else history.open_repo(self.where, git=self.git)
+                )
             except BaseException:
                 self.close()
                 raise
