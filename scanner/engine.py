@@ -324,9 +324,8 @@ class Engine:
         """
         if isinstance(data, str):
             data = data.encode("utf-8", "surrogatepass")
-        for k in self.keywords:
-            if k in path_low:
-                return True
+        if self.path_keyed(path_low):
+            return True
         if self._search is not None:
             return self._search(data)
         return self._prefilter_py(data.lower())
@@ -345,6 +344,12 @@ class Engine:
             if i >= 0 and any(w in data for w, _ in words):
                 return True
         return False
+
+    def path_keyed(self, path_low: str) -> bool:
+        """Is a keyword in this lowercased path?  Then every text passes the prefilter under
+        it; under a path without one, a text without a keyword has no finding, whatever the
+        rest of the path's signature (every rule has keywords)."""
+        return any(k in path_low for k in self.keywords)
 
     def path_signature(self, path: str) -> tuple[object, ...]:
         """What the rules see of a path: the keywords in it, the globs it matches (rules'

@@ -63,6 +63,10 @@ class Scan:
         before decoding or keeping a fragment."""
         return self.engine.prefilter(data, path_low)
 
+    def path_keyed(self, path_low: str) -> bool:
+        """Is a keyword in this lowercased path (``Engine.path_keyed``)?"""
+        return self.engine.path_keyed(path_low)
+
     def signature(self, path: str) -> object:
         """What the rules see of a path: the same content under two paths with the same
         signature gives the same findings (the history scans a blob once per signature)."""

@@ -208,3 +208,41 @@ def test_history_a_leak_moved_into_the_docs(tmp_path: Path) -> None:
     repo.git("mv", "deploy/prod.env", "docs/prod.env")
     repo.git("commit", "-q", "-m", "move to the docs")
     assert ("vipps-client-secret", "deploy/prod.env", 2) in _git_findings(repo, tmp_path)
+
+
+@pytest.mark.parametrize("jobs", [1, 3])
+def test_history_a_keyword_only_in_a_path_the_blob_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    """A blob whose bytes hold no keyword is not worked out a signature for each of its paths
+    (``_Scanner.bare``), but where a path holds a keyword it is scanned again under it: the
+    history meets the blob first at the tip's path, `env.txt`, where it is nothing."""
+    from scanner.sources.git import history, scan
+    from scanner.sources.git.progress import Progress
+
+    (tmp_path / "acme.toml").write_text(ACME)
+    engine = Scan(load_rules([tmp_path / "acme.toml"]))
+    repo = Repo(tmp_path / "r")
+    first = repo.commit("acme", {"acmepay/env.txt": "token=k3j9x0qp2m7w4v8t1z5r\n"})
+    repo.git("mv", "acmepay/env.txt", "env.txt")
+    repo.git("commit", "-q", "-m", "no longer acme's")
+    monkeypatch.setattr(history, "PARALLEL_PACK_KIB", 0)
+    git = history.open_repo(str(repo.path)).git
+    assert history.workers_worth_it(git, jobs) == (jobs > 1)
+    hs = scan.scan_history(git, ["--all"], engine, print, Progress(False), jobs)
+    assert [(f.rule.id, f.path, f.line, ch and ch.commit.sha) for f, ch in hs.found] == [
+        ("acme-token", "acmepay/env.txt", 1, first)
+    ]
+
+
+def test_a_bare_blob_needs_no_signature_where_no_keyword_is() -> None:
+    from scanner.sources.git.blobs import fragments
+    from scanner.sources.git.scan import _Scanner
+
+    sc = _Scanner(_scan(), print)
+    text = b"nothing to see here\n"
+    sc.handle("b" * 40, "src/settings.py", fragments(text, "src/settings.py", sc.prefilter))
+    assert sc.bare == {"b" * 40} and sc.scanned == {} and sc.hits == {}
+    assert sc.empty_at("b" * 40, ".env.local")  # a signature of its own, no keyword: no finding
+    assert not sc.empty_at("b" * 40, "config/vipps.env")  # a keyword: scanned there
+    assert not sc.empty_at("c" * 40, ".env.local")  # never read: nothing known

@@ -9,6 +9,7 @@ decoded and scanned in bounded chunks, so memory does not follow the largest fil
 from __future__ import annotations
 
 import collections
+import contextlib
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
@@ -222,20 +223,38 @@ def streamed_fragments(
     yield from files_source.read_stream(body, path, prefilter, warn)  # type: ignore[arg-type]
 
 
-def feed(stdin: IO[bytes], names: Iterable[str]) -> threading.Thread:
-    """Write object names to a ``cat-file`` on a thread (it may block until we read output)."""
+class Feeder(threading.Thread):
+    """Writes lines to a ``cat-file``'s stdin on a thread (git blocks on its output until we
+    read it, so we cannot write from the reading thread).  ``error``: what stopped the lines
+    before their end (not a closed pipe: git's own failure says more), so that a scan never
+    takes a stream cut short for a whole one."""
 
-    def run() -> None:
+    def __init__(self, stdin: IO[bytes], lines: Iterable[bytes]) -> None:
+        super().__init__(daemon=True)
+        self.stdin, self.lines = stdin, lines
+        self.error: str | None = None
+        self.start()
+
+    def run(self) -> None:
         try:
-            for name in names:
-                stdin.write(name.encode("utf-8", "replace") + b"\n")
-            stdin.close()
-        except (BrokenPipeError, ValueError, OSError):
-            pass
+            for line in self.lines:
+                self.stdin.write(line)
+        except (BrokenPipeError, ValueError):
+            pass  # git went away, or we closed the pipe: the reading side reports it
+        except BaseException as exc:
+            self.error = str(exc) or type(exc).__name__
+        finally:
+            with contextlib.suppress(OSError, ValueError):
+                self.stdin.close()
 
-    t = threading.Thread(target=run, daemon=True)
-    t.start()
-    return t
+    def finish(self) -> str | None:
+        self.join()
+        return self.error
+
+
+def feed(stdin: IO[bytes], lines: Iterable[bytes]) -> Feeder:
+    """Write ``lines`` (each ending in a newline) to a ``cat-file``'s stdin, on a thread."""
+    return Feeder(stdin, lines)
 
 
 def read_objects(

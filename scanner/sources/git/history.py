@@ -2,8 +2,9 @@
 
 - ``open_repo`` checks the path is a repository and notes whether it is shallow (GitPython's
   ``Repo``, see ``cmd``).
-- ``objects`` starts ``rev-list --objects | cat-file --batch``: every reachable blob once (git
-  de-duplicates), with the first path git saw it at, streamed without passing through Python.
+- ``objects`` starts ``rev-list --objects`` and a ``cat-file --batch`` fed with its lines in
+  reverse pack order (``pack_order``): every reachable blob once (git de-duplicates), with the
+  first path git saw it at.
 - ``changes`` parses ``log --raw -c``: every (commit, path, new blob, parent blobs) in the
   commit set, newest first; merges show only what differs from every parent.
 """
@@ -19,7 +20,7 @@ from typing import Any
 from scanner.errors import SourceError
 from scanner.safetext import path_text
 from scanner.sources import Warn
-from scanner.sources.git.blobs import FORMAT, Prefetch
+from scanner.sources.git.blobs import FORMAT, Feeder, Prefetch, feed
 from scanner.sources.git.cmd import Git, Proc
 
 LOG_FORMAT = "--format=%x01%H%x00%an%x00%ae%x00%aI%x00%s"
@@ -124,15 +125,18 @@ READ_AHEAD = 16 << 20  # blob bytes cat-file may inflate ahead of the scan (``bl
 
 @dataclass
 class BlobStream:
-    """``rev-list --objects SPEC | cat-file --batch``, its records read ahead on a thread."""
+    """``rev-list --objects SPEC``'s blobs through ``cat-file --batch``, in reverse pack order
+    (fed by ``feeder``), the records read ahead on a thread."""
 
     revlist: Proc
+    listing: Proc
     catfile: Proc
+    feeder: Feeder
     batch: Prefetch
 
     def kill(self) -> None:
         self.batch.close()
-        for proc in (self.catfile, self.revlist):
+        for proc in (self.catfile, self.revlist, self.listing):
             proc.kill()
 
 
@@ -145,12 +149,23 @@ def serial_stream(git: Git, spec: Sequence[str], jobs: int) -> BlobStream | None
 
 
 def objects(git: Git, spec: Sequence[str]) -> BlobStream:
-    """Every blob reachable from SPEC once, with the first path git saw it at (and commit
-    headers); git inflates ahead of the scan from the start (``READ_AHEAD``)."""
+    """Every blob reachable from SPEC once, with the first path git saw it at; git inflates
+    ahead of the scan from the start (``READ_AHEAD``)."""
+    revlist_, listing, lines = ordered_blobs(git, spec)
+    catfile = git.popen("cat-file", FORMAT, stdin=subprocess.PIPE)
+    assert catfile.p.stdin is not None
+    feeder = feed(catfile.p.stdin, lines)
+    return BlobStream(revlist_, listing, catfile, feeder, Prefetch(catfile.stdout, READ_AHEAD))
+
+
+def ordered_blobs(git: Git, spec: Sequence[str]) -> tuple[Proc, Proc, Iterator[bytes]]:
+    """``rev-list --objects SPEC``'s lines in reverse pack order (``pack_order``): the
+    ``rev-list`` and the object listing, to finish or kill, and the lines."""
     revlist_ = revlist(git, spec)
-    catfile = git.popen("cat-file", FORMAT, stdin=revlist_.stdout)
-    revlist_.stdout.close()  # cat-file owns the read end now
-    return BlobStream(revlist_, catfile, Prefetch(catfile.stdout, READ_AHEAD))
+    listing = git.popen(
+        "cat-file", "--batch-all-objects", "--unordered", "--batch-check=%(objectname)"
+    )
+    return revlist_, listing, pack_order(revlist_.stdout, listing)
 
 
 def revlist(git: Git, spec: Sequence[str]) -> Proc:
@@ -164,6 +179,56 @@ def revlist(git: Git, spec: Sequence[str]) -> Proc:
         *spec,
         "--",
     )
+
+
+ORDER_LIMIT = 100_000  # blobs held to be put in pack order; past that, rev-list's order
+LISTED_PER_BLOB = 8  # objects of the listing read per blob asked for, at most
+
+
+def pack_order(names: Iterable[bytes], listing: Proc, limit: int = ORDER_LIMIT) -> Iterator[bytes]:
+    """The lines of ``names`` (``rev-list --objects``), the blobs in the reverse of their order
+    in the packs, which ``listing`` (``cat-file --batch-all-objects --unordered``) gives.
+
+    Only the order in which ``cat-file`` inflates the blobs changes, and with it how often its
+    delta-base cache holds the base a blob is a delta of: read newest-pack-position first, the
+    blobs of a delta chain come one after the other, and ``cat-file`` uses 25-75 % less CPU
+    than in ``rev-list``'s order (docs/bench.md).  Bounded: at most ``limit`` lines are held
+    (then the rest follow in ``rev-list``'s order, streamed), and at most ``LISTED_PER_BLOB``
+    listed objects are read per blob (a range in a large repository); a blob the listing does
+    not name (missing, in an alternate the listing did not reach) comes after the others.
+    """
+    try:
+        wanted: dict[bytes, bytes] = {}
+        other: list[bytes] = []
+        it = iter(names)
+        for line in it:
+            key = line.partition(b" ")[0].rstrip(b"\n")
+            if key in wanted or key.startswith(b"?"):
+                other.append(line)  # (a missing object, or the rest of a path with a newline)
+            else:
+                wanted[key] = line
+            if len(wanted) >= limit:
+                listing.kill()
+                yield from wanted.values()
+                yield from other
+                yield from it
+                return
+        order: list[bytes] = []
+        budget = LISTED_PER_BLOB * len(wanted) + 1000
+        for n, name in enumerate(listing.stdout):
+            line = wanted.pop(name.rstrip(b"\n"), b"")
+            if line:
+                order.append(line)
+                if not wanted:
+                    break
+            if n >= budget:
+                break
+        listing.kill()
+        yield from reversed(order)
+        yield from wanted.values()
+        yield from other
+    finally:
+        listing.kill()
 
 
 def catfile(git: Git) -> Proc:

@@ -1,7 +1,7 @@
 """Step 1 of the history scan across cores: one ``cat-file --batch`` per worker.
 
-The main process reads ``rev-list --objects`` and deals the blob names out round-robin to N
-``cat-file`` processes; a forked worker per ``cat-file`` reads its stream, prefilters and scans.
+The main process reads ``rev-list --objects`` and deals the blob names out, in reverse pack
+order (``history.pack_order``) and runs of ``RUN``, round-robin to N ``cat-file`` processes; a forked worker per ``cat-file`` reads its stream, prefilters and scans.
 Workers send back only which (blob, path) pairs have findings (a handful), and the main process
 scans those again itself, so no Finding (or compiled rule) crosses a process boundary.
 Needs ``fork`` (Linux); elsewhere the single-process pipeline runs.
@@ -20,13 +20,22 @@ from scanner.sources.git import blobs, history
 from scanner.sources.git.cmd import Git, Proc
 from scanner.sources.git.progress import Progress
 
+RUN = 256  # consecutive blobs dealt to one worker: a delta chain stays in one cat-file
+
 
 class Scans(Protocol):
     prefilter: Prefilter
     plain: Any
     scanned: dict[str, Any]
+    bare: set[str]
 
     def sig(self, path: str) -> Any: ...
+
+    def keyed(self, path: str) -> bool: ...
+
+    def note_bare(self, blob: str) -> None: ...
+
+    def passing(self, frags: Iterator[Fragment]) -> Any: ...
 
     def any_finding(self, frags: Iterator[Fragment], warn: Warn) -> bool: ...
 
@@ -51,11 +60,15 @@ def _work(i: int, cats: list[Proc], send: Connection, stats: Any, sc: Scans) -> 
     scanned = {}
 
     def handle(sha: str, path: str, frags: Iterator[Fragment]) -> None:
+        seen = sc.passing(frags)
+        if sc.any_finding(iter(seen), warnings.append):
+            hits.append((sha, path))
+        elif not seen.any and not sc.keyed(path):
+            sc.note_bare(sha)  # (the path's signature is not needed: see _Scanner.empty_at)
+            return
         sig = sc.sig(path)
         if sig != sc.plain:
             scanned[sha] = sig
-        if sc.any_finding(frags, warnings.append):
-            hits.append((sha, path))
 
     try:
         blobs.read_objects(
@@ -63,7 +76,7 @@ def _work(i: int, cats: list[Proc], send: Connection, stats: Any, sc: Scans) -> 
         )
     except OSError as exc:
         error = str(exc)
-    send.send((hits, warnings, error, scanned))
+    send.send((hits, warnings, error, scanned, sc.bare))
     send.close()
 
 
@@ -84,17 +97,18 @@ def scan(
         results.append(recv)
     for c in cats:
         c.stdout.close()  # the workers read them
-    revlist = history.revlist(git, spec)
+    revlist, listing, lines = history.ordered_blobs(git, spec)
     ins: list[IO[bytes]] = [c.p.stdin for c in cats if c.p.stdin is not None]
     try:
-        for n, line in enumerate(revlist.stdout):
-            ins[n % jobs].write(line)
+        for n, line in enumerate(lines):
+            ins[n // RUN % jobs].write(line)
             if progress.on and n % 256 == 0:
                 progress.blobs, progress.bytes = sum(stats[0::4]), sum(stats[1::4])
                 progress.object("", 0)
     except BrokenPipeError:
         pass
     finally:
+        listing.kill()
         for f in ins:
             with contextlib.suppress(OSError):
                 f.close()
@@ -103,11 +117,13 @@ def scan(
     errors = []
     for recv, w in zip(results, workers, strict=True):
         try:
-            found, warnings, error, scanned = recv.recv()
+            found, warnings, error, scanned, bare = recv.recv()
         except EOFError:
-            found, warnings, error, scanned = [], [], "a scanning worker died", {}
+            found, warnings, error, scanned, bare = [], [], "a scanning worker died", {}, set()
         hits.extend(found)
         sc.scanned.update(scanned)
+        for blob in bare:
+            sc.note_bare(blob)
         for msg in warnings:
             warn(msg)
         if error:

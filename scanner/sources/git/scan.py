@@ -68,6 +68,9 @@ class _Scanner:
         self._sigs: dict[str, Sig] = {}
         self.hits: dict[str, dict[Sig, list[Finding]]] = {}  # blob -> signature -> findings
         self.scanned: dict[str, Sig] = {}  # blob -> signature of its first scan, if not plain
+        # blobs whose bytes hold no keyword (or that are binary): no finding under any path
+        # without a keyword in it, so their paths' signatures are never needed (``empty_at``)
+        self.bare: set[str] = set()
         self.log: Proc | None = None  # step 2's `git log`, once started
 
     def sig(self, path: str) -> Sig:
@@ -92,8 +95,26 @@ class _Scanner:
     def any_finding(self, frags: Iterator[Fragment], warn: Warn) -> bool:
         return any(self.scan(frag, warn) for frag in self._expand(frags))
 
+    def keyed(self, path: str) -> bool:
+        return self.scan.path_keyed(path.lower())
+
+    def empty_at(self, blob: str, path: str) -> bool:
+        """Known to have no finding at ``path`` without scanning it there."""
+        return blob in self.bare and blob not in self.hits and not self.keyed(path)
+
+    def note_bare(self, blob: str) -> None:
+        if len(self.bare) < MAX_BARE:
+            self.bare.add(blob)
+
+    def passing(self, frags: Iterator[Fragment]) -> _Passing:
+        return _Passing(frags)
+
     def handle(self, sha: str, path: str, frags: Iterator[Fragment]) -> None:
-        found = [f for frag in self._expand(frags) for f in self.scan(frag, self.warn)]
+        seen = _Passing(frags)
+        found = [f for frag in self._expand(iter(seen)) for f in self.scan(frag, self.warn)]
+        if not seen.any and sha not in self.hits and not self.keyed(path):
+            self.note_bare(sha)  # (most blobs: no path signature to work out)
+            return
         sig = self.sig(path)
         if sig is not self.plain and sha not in self.scanned:
             self.scanned[sha] = sig
@@ -116,8 +137,11 @@ class _Scanner:
             return
         proc = history.catfile(git)
         assert proc.p.stdin is not None
-        names = (f"{sha} {path}".replace("\n", "?") for sha, path in pairs)  # one per line
-        writer = blobs.feed(proc.p.stdin, names)
+        names = (
+            f"{sha} {path}".replace("\n", "?").encode("utf-8", "replace") + b"\n"
+            for sha, path in pairs
+        )
+        writer = blobs.feed(proc.p.stdin, names)  # one per line
         try:
             blobs.read_objects(
                 blobs.Batch(proc.stdout),
@@ -129,8 +153,27 @@ class _Scanner:
         except OSError as exc:
             proc.kill()
             raise _catfile_error(git, proc.stderr() or str(exc)) from None
-        writer.join()
+        error = writer.finish()
         proc.finish("git cat-file")
+        if error:
+            raise _catfile_error(git, error)
+
+
+MAX_BARE = 200_000  # blobs remembered as keyword-free (~120 bytes each); the rest are rescanned
+
+
+class _Passing:
+    """A blob's fragments passed through, noting whether there was one (its bytes, or its
+    path, passed the prefilter)."""
+
+    def __init__(self, frags: Iterator[Fragment]) -> None:
+        self.frags = frags
+        self.any = False
+
+    def __iter__(self) -> Iterator[Fragment]:
+        for frag in self.frags:
+            self.any = True
+            yield frag
 
 
 def _catfile_error(git: Git, msg: str) -> Exception:
@@ -229,6 +272,11 @@ def _read_every_blob(
         raise
     revlist.finish("git rev-list")
     catfile.finish("git cat-file")
+    error = stream.feeder.finish()
+    if error:  # (a scan of part of the blobs must not pass for a whole one)
+        from scanner.errors import SourceError
+
+        raise SourceError(f"{git.where}: cannot list the history's blobs: {error}")
     out.blobs, out.bytes = progress.blobs, progress.bytes
 
 
@@ -249,6 +297,8 @@ def _introductions(
     def want(blob: str, path: str) -> bool:
         if blob in sc.hits:
             return True
+        if sc.empty_at(blob, path):
+            return False
         return sc.sig(path) is not sc.plain or blob in sc.scanned
 
     log = sc.log or history.start_log(git, spec)  # started in step 1 once rev-list was done
@@ -274,7 +324,7 @@ def _added_values(
     for ch in intro:
         sig = sc.sig(ch.path)
         for p in ch.parents:
-            if p and sig not in sc.hits.get(p, ()):
+            if p and sig not in sc.hits.get(p, ()) and not sc.empty_at(p, ch.path):
                 parents.setdefault((p, sig), ch.path)
     sc.lookup(git, [(blob, path) for (blob, _), path in parents.items()], progress)
     introduced: set[str] = set()
@@ -305,7 +355,8 @@ def _lint_at_tip(
     if tip is None:
         return
     at_tip = [(blob, path) for path, blob in history.tree_paths(git, tip).items()]
-    sc.lookup(git, [(b, p) for b, p in at_tip if sc.sig(p) not in sc.seen_as(b)], progress)
+    again = [(b, p) for b, p in at_tip if not sc.empty_at(b, p) and sc.sig(p) not in sc.seen_as(b)]
+    sc.lookup(git, again, progress)
     for blob, path in at_tip:
         for f in sc.findings(blob, path):
             ch = out.lint_added.get((f.rule.id, path, f.secret))
