@@ -265,12 +265,177 @@ static PyObject *fastscan_search(PyObject *Py_UNUSED(self), PyObject *args)
     return PyLong_FromSsize_t(found);
 }
 
+/* records(tables, buf, start, end, sniff) -> ([(header, offset, size, flags), ...], consumed)
+ *
+ * The complete `git cat-file --batch` records in buf[start:end]: a header line "<name> <type>
+ * <size>[ <rest>]" then the size bytes of content and a newline, or "<name> missing" /
+ * "<name> ambiguous" alone.  header: the line without its newline; offset: where the content
+ * starts in buf; size: its length (0 for a missing object).  For a blob, flags has KEYWORD when
+ * the content holds a keyword (as search()), and PLAIN when that byte search is the whole
+ * prefilter's answer: no UTF-16 or UTF-32 byte-order mark and no NUL in the first `sniff`
+ * bytes (else the content must be decoded first).  Stops before the first record that is not
+ * wholly in the buffer; consumed: where that record starts.  ValueError for output that is no
+ * record. */
+#define KEYWORD 1
+#define PLAIN 2
+
+typedef struct {
+    Py_ssize_t line, line_len, offset, size;
+    int flags;
+} Record;
+
+static int bom(const unsigned char *s, Py_ssize_t n)
+{
+    if (n >= 4 && ((s[0] == 0xFF && s[1] == 0xFE && s[2] == 0 && s[3] == 0) ||
+                   (s[0] == 0 && s[1] == 0 && s[2] == 0xFE && s[3] == 0xFF)))
+        return 1;
+    return n >= 2 && ((s[0] == 0xFF && s[1] == 0xFE) || (s[0] == 0xFE && s[1] == 0xFF));
+}
+
+/* 1: a record parsed into r and *next; 0: not wholly in the buffer; -1: malformed */
+static int parse(const unsigned char *t, const unsigned char *s, Py_ssize_t pos, Py_ssize_t end,
+                 Py_ssize_t sniff, Record *r, Py_ssize_t *next)
+{
+    const unsigned char *nl = memchr(s + pos, '\n', (size_t)(end - pos));
+    if (nl == NULL)
+        return 0;
+    Py_ssize_t eol = nl - s;
+    r->line = pos;
+    r->line_len = eol - pos;
+    const unsigned char *sp1 = memchr(s + pos, ' ', (size_t)(eol - pos));
+    if (sp1 == NULL)
+        return -1;
+    const unsigned char *type = sp1 + 1;
+    Py_ssize_t left = (s + eol) - type;
+    const unsigned char *sp2 = memchr(type, ' ', (size_t)left);
+    Py_ssize_t type_len = sp2 ? sp2 - type : left;
+    if ((type_len == 7 && memcmp(type, "missing", 7) == 0) ||
+        (type_len == 9 && memcmp(type, "ambiguous", 9) == 0)) {
+        r->offset = eol + 1;
+        r->size = 0;
+        r->flags = 0;
+        *next = eol + 1;
+        return 1;
+    }
+    if (sp2 == NULL)
+        return -1;
+    Py_ssize_t size = 0;
+    const unsigned char *d = sp2 + 1;
+    if (d >= s + eol || *d < '0' || *d > '9')
+        return -1;
+    for (; d < s + eol && *d >= '0' && *d <= '9'; d++) {
+        if (size > (PY_SSIZE_T_MAX - 9) / 10)
+            return -1;
+        size = size * 10 + (*d - '0');
+    }
+    if (d < s + eol && *d != ' ')
+        return -1;
+    Py_ssize_t offset = eol + 1;
+    if (size > end - offset - 1)
+        return 0; /* (the content and its newline are not all here yet) */
+    if (s[offset + size] != '\n')
+        return -1;
+    r->offset = offset;
+    r->size = size;
+    r->flags = 0;
+    if (type_len == 4 && memcmp(type, "blob", 4) == 0) {
+        const unsigned char *c = s + offset;
+        Py_ssize_t head = size < sniff ? size : sniff;
+        if (!bom(c, size) && memchr(c, 0, (size_t)head) == NULL)
+            r->flags |= PLAIN;
+        if (scan(t, c, size) >= 0)
+            r->flags |= KEYWORD;
+    }
+    *next = offset + size + 1;
+    return 1;
+}
+
+static PyObject *fastscan_records(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    Py_buffer tables, buf;
+    Py_ssize_t start, end, sniff;
+    if (!PyArg_ParseTuple(args, "y*y*nnn:records", &tables, &buf, &start, &end, &sniff))
+        return NULL;
+    PyObject *out = NULL, *list = NULL;
+    Record *recs = NULL;
+    Py_ssize_t count = 0, cap = 0, pos = start;
+    int bad = 0, nomem = 0;
+    if (!valid(tables.buf, tables.len)) {
+        PyErr_SetString(PyExc_ValueError, "malformed prefilter tables");
+        goto done;
+    }
+    if (start < 0 || end > buf.len || start > end || sniff < 0) {
+        PyErr_SetString(PyExc_ValueError, "records: bad bounds");
+        goto done;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    for (;;) {
+        Record r;
+        Py_ssize_t next;
+        int got = parse(tables.buf, buf.buf, pos, end, sniff, &r, &next);
+        if (got <= 0) {
+            bad = got < 0;
+            break;
+        }
+        if (count == cap) {
+            Py_ssize_t ncap = cap ? 2 * cap : 64;
+            Record *grown = PyMem_RawRealloc(recs, (size_t)ncap * sizeof(Record));
+            if (grown == NULL) {
+                nomem = 1;
+                break;
+            }
+            recs = grown;
+            cap = ncap;
+        }
+        recs[count++] = r;
+        pos = next;
+    }
+    Py_END_ALLOW_THREADS
+    if (nomem) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (bad && count == 0) {
+        const char *s = (const char *)buf.buf + pos;
+        Py_ssize_t n = end - pos < 80 ? end - pos : 80;
+        PyObject *shown = PyBytes_FromStringAndSize(s, n);
+        if (shown != NULL) {
+            PyErr_Format(PyExc_ValueError, "unexpected output from git cat-file: %R", shown);
+            Py_DECREF(shown);
+        }
+        goto done;
+    }
+    /* (a malformed record after good ones: those are returned, and the next call fails) */
+    list = PyList_New(count);
+    if (list == NULL)
+        goto done;
+    for (Py_ssize_t k = 0; k < count; k++) {
+        Record *r = &recs[k];
+        PyObject *item = Py_BuildValue("(y#nni)", (const char *)buf.buf + r->line, r->line_len,
+                                       r->offset, r->size, r->flags);
+        if (item == NULL)
+            goto done;
+        PyList_SET_ITEM(list, k, item);
+    }
+    out = Py_BuildValue("(On)", list, pos);
+done:
+    Py_XDECREF(list);
+    PyMem_RawFree(recs);
+    PyBuffer_Release(&tables);
+    PyBuffer_Release(&buf);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"search", fastscan_search, METH_VARARGS,
      "search(tables, data) -> offset of the first keyword in data (ASCII case-insensitive), or -1"},
     {"occurrences", fastscan_occurrences, METH_VARARGS,
      "occurrences(tables, data, limit) -> [(entry, offset), ...]: every keyword's occurrences, "
      "at most limit of each"},
+    {"records", fastscan_records, METH_VARARGS,
+     "records(tables, buf, start, end, sniff) -> ([(header, offset, size, flags), ...], "
+     "consumed): the complete `git cat-file --batch` records in buf[start:end], each blob's "
+     "content searched"},
     {NULL, NULL, 0, NULL},
 };
 

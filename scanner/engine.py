@@ -283,6 +283,7 @@ class Engine:
         words = sorted({w.encode() for k in self.keywords for w in spellings(k)})
         words += sorted({t.encode() for t in self.triggers} - set(words))
         # one pass in C when the extension is built (scanner/fastscan.py) ...
+        self._words = words
         self._search = fastscan.compile_search(words) if extension else None
         # ... else needle -> (word, offset of the needle in the word) for the words holding it
         self._needles = () if self._search else _needles(words)
@@ -296,6 +297,15 @@ class Engine:
         self._located = frozenset(located) if self._extension else frozenset()
         # (their tables, and the triggers', are built on first use: a scan in which nothing
         # passes the prefilter, and `lekk staged` on most commits, never needs them)
+
+    @functools.cached_property
+    def byte_records(self) -> fastscan.Records | None:
+        """``git cat-file --batch`` records parsed and searched in C, the same search as
+        ``prefilter``'s over bytes (``blobs.Prefetch.search_with``); None without the
+        extension, or when a keyword is too short for that search alone."""
+        from scanner.sources.sniff import SNIFF
+
+        return fastscan.compile_records(self._words, SNIFF) if self._search is not None else None
 
     @functools.cached_property
     def _locate(self) -> fastscan.Locate | None:
@@ -349,7 +359,12 @@ class Engine:
         """Is a keyword in this lowercased path?  Then every text passes the prefilter under
         it; under a path without one, a text without a keyword has no finding, whatever the
         rest of the path's signature (every rule has keywords)."""
-        return any(k in path_low for k in self.keywords)
+        return self._path_keywords.search(path_low) is not None
+
+    @functools.cached_property
+    def _path_keywords(self) -> re.Pattern[str]:
+        """The keywords as one alternation: one search of a path, not one test per keyword."""
+        return re.compile("|".join(map(re.escape, sorted(self.keywords, key=len, reverse=True))))
 
     def path_signature(self, path: str) -> tuple[object, ...]:
         """What the rules see of a path: the keywords in it, the globs it matches (rules'

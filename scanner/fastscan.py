@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import os
 import struct
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import ModuleType
-from typing import Protocol
+from typing import Any, Protocol
 
 
 def _extension() -> ModuleType | None:
@@ -130,6 +130,27 @@ def compile_search(keywords: Iterable[bytes]) -> Search | None:
         return False
 
     return found
+
+
+Records = Callable[[bytearray, int, int], tuple[list[tuple[bytes, int, int, int]], int]]
+
+
+def compile_records(keywords: Iterable[bytes], sniff: int) -> Records | None:
+    """A function parsing ``git cat-file --batch`` output in a buffer and searching each blob
+    for these lowercase keywords (``_fastscan.records``: ``(buf, start, end) ->
+    ([(header, offset, size, flags), ...], consumed)``), or None when the extension is not
+    built or a keyword is shorter than the window (the bytes' search is then not the whole
+    prefilter).  ``sniff``: the bytes a NUL or a byte-order mark is looked for in."""
+    words = sorted(set(keywords))
+    if _fastscan is None or not words or min(map(len, words)) < WINDOW:
+        return None
+    t = tables(words)
+    records = _fastscan.records
+
+    def parse(buf: bytearray, start: int, end: int) -> tuple[list[Any], int]:
+        return records(t, buf, start, end, sniff)  # type: ignore[no-any-return]
+
+    return parse
 
 
 def compile_locate(keywords: Iterable[bytes]) -> Locate | None:

@@ -63,6 +63,11 @@ class Scan:
         before decoding or keeping a fragment."""
         return self.engine.prefilter(data, path_low)
 
+    @property
+    def byte_records(self) -> Any:
+        """``Engine.byte_records``: cat-file records parsed and searched in C, or None."""
+        return self.engine.byte_records
+
     def path_keyed(self, path_low: str) -> bool:
         """Is a keyword in this lowercased path (``Engine.path_keyed``)?"""
         return self.engine.path_keyed(path_low)

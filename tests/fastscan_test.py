@@ -174,3 +174,35 @@ def test_locate_overlapping_and_limited() -> None:
 
     with pytest.raises(ValueError, match="malformed"):
         _fastscan.occurrences(b"LKF3", b"vipps", 5)
+
+
+def test_records_never_crash_on_garbage_and_find_what_python_finds() -> None:
+    """``records`` parses untrusted git output in C: random and cut records give a result or a
+    ValueError, never a crash, and a complete record is parsed as Python parses it."""
+    import random
+
+    from scanner.sources.git.blobs import parse_header
+
+    records = fastscan.compile_records([b"secret"], 8192)
+    if records is None:
+        pytest.skip("the C extension is not built")
+    rng = random.Random(5)
+    good = b"a" * 40 + b" blob 11 p q\nmy Secret x\n" + b"b" * 40 + b" missing\n"
+    for _ in range(3000):
+        data = bytearray(good)
+        for _ in range(rng.randrange(4)):
+            data[rng.randrange(len(data))] = rng.choice(b" \n0123456789az\x00")
+        data = data[: rng.randrange(len(data) + 1)]
+        try:
+            recs, used = records(data, 0, len(data))
+        except ValueError:
+            continue
+        assert 0 <= used <= len(data)
+        for line, offset, size, _ in recs:
+            if parse_header(line)[1] == "blob":
+                assert parse_header(line)[2] == size and data[offset + size] == 10
+    recs, used = records(bytearray(good), 0, len(good))
+    assert [(r[2], r[3]) for r in recs] == [(11, 3), (0, 0)] and used == len(good)
+    huge = bytearray(b"c" * 40 + b" blob 99999999999999999999999 p\n")
+    with pytest.raises(ValueError):
+        records(huge, 0, len(huge))

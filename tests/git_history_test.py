@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from git_builder import Repo, fake_secret
 from helpers import lekk, lekk_json
 
@@ -20,14 +21,19 @@ def _one(report: dict, rule: str, path: str, line: int) -> dict:
     return hits[0]
 
 
-def test_acceptance_history_repo(shared: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("pure", ["", "1"], ids=["C-if-built", "pure-Python"])
+def test_acceptance_history_repo(shared: Path, tmp_path: Path, pure: str) -> None:
+    """(The extension parses and searches the blob stream in C; the pure-Python reader must
+    find exactly the same.)"""
     dest = tmp_path / "history"
     subprocess.run(
         [sys.executable, str(shared / "corpus" / "make_history_repo.py"), str(dest)],
         check=True,
         capture_output=True,
     )
-    r = lekk("git", str(dest), "--format", "json", "--show-secrets", "-o", str(tmp_path / "r.json"))
+    env = {**os.environ, "LEKK_PURE_PYTHON": pure}
+    out = str(tmp_path / "r.json")
+    r = lekk("git", str(dest), "--format", "json", "--show-secrets", "-o", out, env=env)
     assert r.returncode == 1, r.stderr
     expected = tmp_path / "history.expected.json"
     check = subprocess.run(

@@ -21,11 +21,16 @@ import pytest
 from scanner.sources.git import blobs
 
 
-def _pipe_with(data: bytes, pieces: list[int]) -> io.BufferedReader:
-    """A pipe's read end; a thread writes ``data`` in pieces of the given sizes, then closes."""
+def _pipe_with(
+    data: bytes, pieces: list[int], go: threading.Event | None = None
+) -> io.BufferedReader:
+    """A pipe's read end; a thread writes ``data`` in pieces of the given sizes (once ``go``
+    is set, if given), then closes."""
     r, w = os.pipe()
 
     def write() -> None:
+        if go is not None:
+            go.wait()
         pos = 0
         try:
             for n in pieces:
@@ -123,3 +128,143 @@ def test_close_lets_the_thread_go_while_the_buffer_is_full() -> None:
     batch.close()
     batch._thread.join(5)
     assert not batch._thread.is_alive()
+
+
+# -- parsed and searched in C (``Prefetch.search_with``) ---------------------------------------
+
+KEYWORDS = [b"secret", b"vipps"]
+
+
+def _records_c(rng: random.Random, n: int) -> bytes:
+    """Records whose blobs a search in C must tell apart: with a keyword (any case) or none,
+    a UTF-16 mark or a NUL up front (the bytes alone cannot decide), paths with a keyword."""
+    out = bytearray()
+    for i in range(n):
+        kind = rng.choice(["blob"] * 6 + ["tree", "missing"])
+        if kind == "missing":
+            out += f"{i:040x} missing\n".encode()
+            continue
+        size = rng.choice([0, 1, 7, 4095, 20_000, 70_000, 300_000, 1_300_000])
+        body = bytearray(rng.choice(b"abcdefghij \n") for _ in range(min(size, 5000)))
+        body = (body * (size // max(len(body), 1) + 1))[:size]
+        at = rng.randrange(size + 1)
+        what = rng.choice(["plain", "keyword", "keyword", "utf16", "nul", "keyword-late"])
+        if what == "keyword" and size >= 6:
+            body[at : at + 6] = rng.choice([b"SECRET", b"secret", b"Vipps!"])[: len(body) - at]
+        elif what == "keyword-late" and size >= 5:
+            body[-5:] = b"VIPPS"
+        elif what == "utf16" and size >= 2:
+            body[:2] = b"\xff\xfe"
+        elif what == "nul" and size >= 1:
+            body[min(at, size - 1)] = 0
+        path = rng.choice(["a.txt", "dir/b.js", "vipps/c.env", "secrets.yml"])
+        out += f"{i:040x} {kind} {size} {path}\n".encode() + bytes(body) + b"\n"
+    return bytes(out)
+
+
+def _read_contents(batch: blobs.Batch) -> list[tuple[tuple[str, str, int, str], bytes | None]]:
+    """Every record as ``read_objects`` reads it (``content``: None for a blob left unread)."""
+    got: list[tuple[tuple[str, str, int, str], bytes | None]] = []
+    while (h := batch.header()) is not None:
+        _, kind, size, _ = h
+        if kind != "blob":
+            if kind != "missing":
+                batch.skip(size)
+            got.append((h, None))
+        elif size > blobs.BIG:
+            body = batch.stream(size)
+            got.append((h, body.read(-1)))
+            body.drain()
+        else:
+            got.append((h, batch.content(size)))
+    return got
+
+
+def _needed(path: str) -> bool:
+    return any(k.decode() in path.lower() for k in KEYWORDS)
+
+
+def _expected(data: bytes) -> list[tuple[tuple[str, str, int, str], bytes | None]]:
+    """What the C reader must hand over: a blob's bytes unless they are plain (no UTF-16/32
+    mark, no NUL in the first ``SNIFF`` bytes), keyword-free and at a path without one."""
+    from scanner.sources.sniff import SNIFF
+
+    out = []
+    for h, content in _read_contents(blobs.Batch(io.BytesIO(data))):
+        if content is not None and h[2] <= blobs.BIG:
+            plain = not content.startswith((b"\xff\xfe", b"\xfe\xff")) and (
+                b"\0" not in content[:SNIFF]
+            )
+            keyword = any(k in content.lower() for k in KEYWORDS)
+            if plain and not keyword and not _needed(h[3]):
+                content = None
+        out.append((h, content))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_in_c_the_same_records_and_only_the_keyword_free_left_unread(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Random records through a pipe in random pieces, read with the C search switched on at
+    once or later: every record comes, in order; a blob's bytes are left out only when no
+    keyword is in them (or in its path) and the bytes alone decide.  The buffer is made small
+    here (``PIECE``), so blobs larger than it (whole, or in pieces above ``BIG``) come too."""
+    from scanner import fastscan
+    from scanner.sources.sniff import SNIFF
+
+    records = fastscan.compile_records(KEYWORDS, SNIFF)
+    if records is None:
+        pytest.skip("the C extension is not built (LEKK_PURE_PYTHON, or no compiler)")
+    monkeypatch.setattr(blobs.Prefetch, "PIECE", 1 << 16)  # a 256 KiB buffer
+    monkeypatch.setattr(blobs, "BIG", 1 << 20)
+    rng = random.Random(seed)
+    data = _records_c(rng, 60)
+    pieces = [rng.choice([1, 13, 4096, 65_536, 300_001]) for _ in range(400)]
+    go = threading.Event()
+    batch = blobs.Prefetch(_pipe_with(data, pieces, go), rng.choice([1, 1 << 22]))
+    if seed % 2:
+        go.set()
+        time.sleep(0.05)  # (the thread has read records the Python way by now)
+        batch.search_with(records, _needed)
+    else:
+        batch.search_with(records, _needed)
+        go.set()
+    got = _read_contents(batch)
+    full = _read_contents(blobs.Batch(io.BytesIO(data)))
+    want = _expected(data)
+    assert [h for h, _ in got] == [h for h, _ in full]
+    for (h, content), (_, whole), (_, expected) in zip(got, full, want, strict=True):
+        if content is None:
+            assert expected is None, h  # left unread only where nothing can be found
+        else:
+            assert content == whole, h
+    # every record that fits the buffer is searched in C, but the first one (the thread waits
+    # for it the Python way); a larger one comes whole
+    unread = sum(c is None for h, c in got if h[1] == "blob")
+    fit = sum(c is None for h, c in want if h[1] == "blob" and h[2] <= 2 * blobs.Prefetch.PIECE)
+    assert seed % 2 or unread >= fit - 1 >= 3
+
+
+@pytest.mark.parametrize(
+    "cut", [lambda d: d[:-3], lambda d: d[: d.index(b"\n") + 5], lambda d: d + b"garbage\n"]
+)
+def test_in_c_a_stream_that_ends_early_or_garbled_is_an_error(
+    cut: Callable[[bytes], bytes],
+) -> None:
+    from scanner import fastscan
+    from scanner.sources.sniff import SNIFF
+
+    records = fastscan.compile_records(KEYWORDS, SNIFF)
+    if records is None:
+        pytest.skip("the C extension is not built (LEKK_PURE_PYTHON, or no compiler)")
+    data = cut(b"a" * 40 + b" blob 10 p\n0123456789\n")
+    r, w = os.pipe()
+    batch = blobs.Prefetch(io.BufferedReader(io.FileIO(r, "rb"), 1 << 16), 1 << 20)
+    batch.search_with(records, _needed)
+    os.write(w, data)
+    os.close(w)
+    with pytest.raises(OSError):
+        _read_contents(batch)
+    with pytest.raises(OSError):  # and again: the error stays
+        batch.header()

@@ -83,6 +83,9 @@ class ScanFn(Protocol):
 
     def path_keyed(self, path_low: str) -> bool: ...
 
+    @property
+    def byte_records(self) -> Any: ...
+
     def signature(self, path: str) -> object: ...
 
 

@@ -21,6 +21,17 @@ BIG = 16 << 20  # blobs larger than this are streamed in chunks
 FORMAT = "--batch=%(objectname) %(objecttype) %(objectsize) %(rest)"
 
 
+def parse_header(line: bytes) -> tuple[str, str, int, str]:
+    """A ``cat-file --batch`` header line: (name, type, size, rest); type "missing" (or
+    "ambiguous") for an object that cannot be read."""
+    parts = line.rstrip(b"\n").decode("utf-8", "replace").split(" ", 3)
+    if len(parts) >= 2 and parts[1] in ("missing", "ambiguous"):
+        return parts[0], parts[1], 0, ""
+    if len(parts) < 3 or not (parts[2].isascii() and parts[2].isdigit()):
+        raise OSError(f"unexpected output from git cat-file: {line[:80]!r}")
+    return parts[0], parts[1], int(parts[2]), parts[3] if len(parts) > 3 else ""
+
+
 class Batch:
     """Reader of ``cat-file --batch`` output: a header line, then the content and a newline."""
 
@@ -32,12 +43,7 @@ class Batch:
         line = self.r.readline()
         if not line:
             return None
-        parts = line.rstrip(b"\n").decode("utf-8", "replace").split(" ", 3)
-        if len(parts) >= 2 and parts[1] in ("missing", "ambiguous"):
-            return parts[0], parts[1], 0, ""
-        if len(parts) < 3:
-            raise OSError(f"unexpected output from git cat-file: {line[:80]!r}")
-        return parts[0], parts[1], int(parts[2]), parts[3] if len(parts) > 3 else ""
+        return parse_header(line)
 
     def read(self, size: int) -> bytes:
         data = self.r.read(size)
@@ -45,6 +51,11 @@ class Batch:
         if len(data) != size:
             raise OSError("git cat-file output ended early")
         return data
+
+    def content(self, size: int) -> bytes | None:
+        """The content of the record ``header`` returned, or None when it is known to hold no
+        keyword at a path that does not need it (``Prefetch.search_with``)."""
+        return self.read(size)
 
     def skip(self, size: int) -> None:
         while size > 0:
@@ -58,14 +69,27 @@ class Batch:
         return _Bounded(self.r, size)
 
 
+Records = Callable[[bytearray, int, int], tuple[list[tuple[bytes, int, int, int]], int]]
+KEYWORD, PLAIN = 1, 2  # ``fastscan.records``' flags: a keyword in the bytes; bytes alone decide
+_UNREAD = object()  # content known to hold no keyword, not kept
+_HEADER_COST = 64  # what a record without content counts against the budget
+
+
 class Prefetch(Batch):
     """``Batch`` whose records a thread reads ahead, up to ``budget`` bytes of content.
 
     ``cat-file`` inflates blobs on one core while Python starts up or scans on another; read
     only when the scan asks, git stops each time the pipe is full.  The thread does what the
-    scan would do (a header line, then the exact bytes, read as ``Batch`` reads them), so
-    nothing is copied more than without it; a blob above ``BIG`` comes in 1 MiB pieces that
-    count against the budget like the rest.
+    scan would do (a header line, then the exact bytes, read as ``Batch`` reads them); a blob
+    above ``BIG`` comes in 1 MiB pieces that count against the budget like the rest.
+
+    Once the scan knows its rules (``search_with``), the thread reads the stream in large
+    pieces into one buffer and the C extension parses the records and searches each blob for
+    the keywords there, without the GIL (``fastscan.records``): a blob with no keyword in its
+    bytes, at a path without one, is handed over as its header alone (``read`` gives None), so
+    most of the history never becomes a Python object.  Blobs the bytes alone cannot decide
+    (a UTF-16 or UTF-32 mark, a NUL in the first bytes) and blobs larger than the buffer are
+    handed over whole, as before.
     """
 
     PIECE = 1 << 20
@@ -73,81 +97,180 @@ class Prefetch(Batch):
     def __init__(self, stream: IO[bytes], budget: int) -> None:
         super().__init__(stream)
         self._budget = budget
-        self._items: collections.deque[Any] = collections.deque()
+        self._items: collections.deque[tuple[int, Any]] = collections.deque()  # (cost, item)
         self._held = 0
         self._stop = False
         self._cond = threading.Condition()
-        self._pending: bytes | None = None  # the content of the record header() returned
+        self._pending: Any = None  # the content of the record header() returned
+        self._records: Records | None = None
+        self._needed: Callable[[str], bool] = bool
+        self._idle: Callable[[], None] | None = None
         self._thread = threading.Thread(target=self._pump, daemon=True)
         self._thread.start()
 
-    def _put(self, item: Any, size: int = 0) -> bool:
+    def search_with(self, records: Records | None, needed: Callable[[str], bool]) -> None:
+        """From the next record on, parse and search in C with ``records``
+        (``Engine.byte_records``); ``needed(path)``: the content is wanted even without a
+        keyword in it (a keyword in the path).  Nothing changes when ``records`` is None (no
+        extension, or a keyword too short for a search of the bytes)."""
+        if records is not None and getattr(self.r, "raw", None) is not None:
+            self._needed = needed
+            self._records = records
+
+    def when_idle(self, fn: Callable[[], None]) -> None:
+        """Call ``fn`` (in the reading thread) the first time the reader has to wait for git."""
+        self._idle = fn
+
+    def _put(self, item: Any, cost: int = 0) -> bool:
         with self._cond:
             while self._held >= self._budget and not self._stop:
                 self._cond.wait()
             if self._stop:
                 return False
-            self._items.append(item)
-            self._held += size
+            self._items.append((cost, item))
+            self._held += cost
             self._cond.notify_all()
             return True
 
     def _pump(self) -> None:
         src = Batch(self.r)
         try:
-            while (h := src.header()) is not None:
+            while self._records is None:
+                h = src.header()
+                if h is None:
+                    self._put(None)
+                    return
                 size = h[2]
                 if h[1] in ("missing", "ambiguous"):
-                    ok = self._put((h, b""))
+                    ok = self._put((h, b""), _HEADER_COST)
                 elif size <= BIG:
                     data = src.read(size)
-                    ok = self._put((h, data), len(data))
+                    ok = self._put((h, data), _HEADER_COST + size)
                 else:
-                    ok = self._put((h, None))
-                    while ok and size:
-                        piece = self.r.read(min(size, self.PIECE))
-                        if not piece:
-                            raise OSError("git cat-file output ended early")
-                        ok = self._put(piece, len(piece))
-                        size -= len(piece)
-                    self.r.read(1)
+                    ok = self._pieces(h, b"", self.r)
                 if not ok:
                     return
-            self._put(None)
+            self._pump_records(self._records, self._needed)
         except BaseException as exc:  # the scan waits for an item: it gets the error instead
             self._put(exc if isinstance(exc, OSError) else OSError(f"git cat-file: {exc}"))
 
+    def _pieces(self, h: tuple[str, str, int, str], have: bytes, r: Any) -> bool:
+        """A big object: its header, then its content in pieces (``have`` first, the rest read
+        from ``r``), then its newline is read."""
+        size = h[2]
+        ok = self._put((h, None), _HEADER_COST)
+        while ok and size:
+            piece, have = (have[: self.PIECE], have[self.PIECE :]) if have else (b"", b"")
+            piece = piece or r.read(min(size, self.PIECE))
+            if not piece:
+                raise OSError("git cat-file output ended early")
+            ok = self._put(piece, len(piece))
+            size -= len(piece)
+        if have[:1] not in (b"\n", b""):
+            raise OSError("unexpected output from git cat-file after an object")
+        if not have and ok:
+            r.read(1)
+        return ok
+
+    def _pump_records(self, records: Records, needed: Callable[[str], bool]) -> None:
+        r: Any = self.r
+        raw = r.raw
+        held = r.read(len(r.peek()))  # what the buffered reader had read already
+        buf = bytearray(max(4 * self.PIECE, 2 * len(held)))
+        buf[: len(held)] = held
+        start, end = 0, len(held)
+        view = memoryview(buf)
+        while True:
+            try:
+                recs, start = records(buf, start, end)
+            except ValueError as exc:
+                raise OSError(str(exc)) from None
+            for line, offset, size, flags in recs:
+                h = parse_header(line)
+                if h[1] != "blob" or (flags & PLAIN and not flags & KEYWORD and not needed(h[3])):
+                    item, cost = (h, _UNREAD if h[1] == "blob" else b""), _HEADER_COST
+                else:
+                    item, cost = (h, bytes(view[offset : offset + size])), _HEADER_COST + size
+                if not self._put(item, cost):
+                    return
+            if len(buf) - end <= self.PIECE:  # keep room for reads straight from the pipe
+                view[: end - start] = view[start:end]
+                start, end = 0, end - start
+                if len(buf) - end <= self.PIECE:  # one record larger than the buffer
+                    left = bytes(view[:end])
+                    if not self._large(left, raw):
+                        return
+                    start = end = 0
+                    continue
+            n = raw.readinto(view[end:])
+            if not n:
+                if start < end:
+                    raise OSError("git cat-file output ended early")
+                self._put(None)
+                return
+            end += n
+
+    def _large(self, have: bytes, raw: Any) -> bool:
+        """A record that does not fit the buffer: ``have`` its first bytes, the rest from
+        ``raw``.  Handed over whole (up to ``BIG``) or in pieces."""
+        line, nl, content = have.partition(b"\n")
+        if not nl:
+            raise OSError(f"unexpected output from git cat-file: {have[:80]!r}")
+        h = parse_header(line)
+        size = h[2]
+        if size > BIG:
+            return self._pieces(h, content, raw)  # (unbuffered: nothing read past the record)
+        body = bytearray(size + 1)
+        body[: len(content)] = content
+        got = len(content)
+        while got < size + 1:
+            n = raw.readinto(memoryview(body)[got:])
+            if not n:
+                raise OSError("git cat-file output ended early")
+            got += n
+        if body[size] != 10:
+            raise OSError("unexpected output from git cat-file after an object")
+        return self._put((h, bytes(body[:size])), _HEADER_COST + size)
+
     def _get(self) -> Any:
+        if self._idle is not None and not self._items:
+            idle, self._idle = self._idle, None
+            idle()
         with self._cond:
             while not self._items:
                 self._cond.wait()
-            item = self._items.popleft()
-            if isinstance(item, bytes):
-                self._held -= len(item)
-            elif isinstance(item, tuple) and item[1]:
-                self._held -= len(item[1])
+            cost, item = self._items.popleft()
+            self._held -= cost
             self._cond.notify_all()
         if isinstance(item, OSError):
-            self._items.appendleft(item)  # and again for the next call
+            self._items.appendleft((0, item))  # and again for the next call
             raise item
         return item
 
     def header(self) -> tuple[str, str, int, str] | None:
         item = self._get()
         if item is None:
-            self._items.appendleft(None)
+            self._items.appendleft((0, None))
             return None
         h, self._pending = item
         return h  # type: ignore[no-any-return]
 
+    def content(self, size: int) -> bytes | None:
+        if self._pending is _UNREAD:
+            self._pending = None
+            return None
+        return self.read(size)
+
     def read(self, size: int) -> bytes:
         data, self._pending = self._pending, None
+        if data is _UNREAD:
+            raise OSError("a blob's content was not kept")  # (content() says None)
         if data is None:  # a big object's pieces
             body = self.stream(size)
             data = body.read(size)
         if len(data) != size:
             raise OSError("git cat-file output ended early")
-        return data
+        return data  # type: ignore[no-any-return]
 
     def skip(self, size: int) -> None:
         data, self._pending = self._pending, None
@@ -284,4 +407,5 @@ def read_objects(
             handle(sha, path, streamed_fragments(body, path, prefilter, warn))
             body.drain()
         else:
-            handle(sha, path, fragments(batch.read(size), path, prefilter))
+            data = batch.content(size)  # None: no keyword in it (Prefetch.search_with)
+            handle(sha, path, fragments(data, path, prefilter) if data is not None else iter(()))

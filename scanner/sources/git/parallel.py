@@ -25,7 +25,10 @@ RUN = 256  # consecutive blobs dealt to one worker: a delta chain stays in one c
 
 class Scans(Protocol):
     prefilter: Prefilter
-    plain: Any
+
+    @property
+    def plain(self) -> Any: ...
+
     scanned: dict[str, Any]
     bare: set[str]
 

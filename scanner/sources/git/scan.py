@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -64,14 +65,29 @@ class _Scanner:
         self.partial_clone = partial_clone
         self.warn = warn
         self.prefilter: Prefilter = scan.prefilter
-        self.plain: Sig = (scan.signature(""), frozenset())
         self._sigs: dict[str, Sig] = {}
+        self._keyed: dict[str, bool] = {}
         self.hits: dict[str, dict[Sig, list[Finding]]] = {}  # blob -> signature -> findings
         self.scanned: dict[str, Sig] = {}  # blob -> signature of its first scan, if not plain
         # blobs whose bytes hold no keyword (or that are binary): no finding under any path
         # without a keyword in it, so their paths' signatures are never needed (``empty_at``)
         self.bare: set[str] = set()
         self.log: Proc | None = None  # step 2's `git log`, once started
+
+    @functools.cached_property
+    def plain(self) -> Sig:
+        """The empty path's signature, most paths' (worked out when first needed: a scan in
+        which every blob is bare needs none)."""
+        return (self.scan.signature(""), frozenset())
+
+    def keyed(self, path: str) -> bool:
+        """Is a keyword in the path (``Engine.path_keyed``)?  Remembered per path, as ``sig``."""
+        k = self._keyed.get(path)
+        if k is None:
+            k = self.scan.path_keyed(path.lower())
+            if len(self._keyed) < 100_000:
+                self._keyed[path] = k
+        return k
 
     def sig(self, path: str) -> Sig:
         s = self._sigs.get(path)
@@ -94,9 +110,6 @@ class _Scanner:
 
     def any_finding(self, frags: Iterator[Fragment], warn: Warn) -> bool:
         return any(self.scan(frag, warn) for frag in self._expand(frags))
-
-    def keyed(self, path: str) -> bool:
-        return self.scan.path_keyed(path.lower())
 
     def empty_at(self, blob: str, path: str) -> bool:
         """Known to have no finding at ``path`` without scanning it there."""
@@ -236,9 +249,9 @@ def _read_every_blob(
     stream: history.BlobStream | None,
 ) -> None:
     """Step 1: every reachable blob once, across ``jobs`` workers on a large repository."""
-    from scanner.sources.git import parallel  # multiprocessing: not for `lekk staged`
-
     if stream is None and history.workers_worth_it(git, jobs):
+        from scanner.sources.git import parallel  # multiprocessing: only for the workers
+
         pairs, out.blobs, out.bytes, out.missing, out.corrupt = parallel.scan(
             git, spec, sc, jobs, warn, progress
         )
@@ -246,6 +259,7 @@ def _read_every_blob(
         return
 
     stream = stream or history.objects(git, spec)
+    stream.batch.search_with(sc.scan.byte_records, sc.keyed)  # (the rules are known now)
     revlist, catfile = stream.revlist, stream.catfile
     seen = 0
 

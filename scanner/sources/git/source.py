@@ -128,8 +128,13 @@ class HistorySource(Source):
         from scanner.sources.git.progress import Progress
 
         stream, self.stream = self.stream, None
-        if self._info is None:  # in the scan's idle time (it waits for git about half of it)
-            self._opening = _Opening(self.where, self.git)
+        if self._info is None:  # GitPython opens the repository in the scan's idle time: once
+            # it first waits for git (before, the CLI's imports and the first blobs keep the
+            # interpreter busy, and git's output would wait on the thread)
+            if stream is not None:
+                stream.batch.when_idle(self._open)
+            else:
+                self._open()
         self.scanned = history_scan.scan_history(
             self.git,
             self.spec,
@@ -146,6 +151,10 @@ class HistorySource(Source):
                 "content"
             )
         return [*(f for f, _ in self.scanned.found), *self.scanned.lint]
+
+    def _open(self) -> None:
+        if self._opening is None:
+            self._opening = _Opening(self.where, self.git)
 
     def close(self) -> None:
         """Stop a blob stream that was started and will not be read (an error came first)."""
