@@ -386,11 +386,14 @@ def read_objects(
     warn: Warn,
     on_object: Callable[[str, str, int], None],
     handle: Callable[[str, str, Iterator[Fragment]], None],
+    on_unread: Callable[[str], None] | None = None,
 ) -> None:
     """Call ``handle(sha, path, fragments)`` for every blob in the stream; skip other objects.
 
     ``rest`` (what follows the object name on the input line) is the path.  ``on_object`` sees
-    every object (sha, type, size) for progress and statistics.
+    every object (sha, type, size) for progress and statistics; ``on_unread(sha)``, if given,
+    takes the place of ``handle`` for a blob the C search left unread (no keyword in its
+    bytes or its path: no fragment).
     """
     while (h := batch.header()) is not None:
         sha, kind, size, path = h
@@ -408,4 +411,9 @@ def read_objects(
             body.drain()
         else:
             data = batch.content(size)  # None: no keyword in it (Prefetch.search_with)
-            handle(sha, path, fragments(data, path, prefilter) if data is not None else iter(()))
+            if data is not None:
+                handle(sha, path, fragments(data, path, prefilter))
+            elif on_unread is not None:
+                on_unread(sha)
+            else:
+                handle(sha, path, iter(()))

@@ -276,7 +276,9 @@ def _read_every_blob(
             sc.log = history.start_log(git, spec)
 
     try:
-        blobs.read_objects(stream.batch, sc.prefilter, warn, on_object, sc.handle)
+        blobs.read_objects(
+            stream.batch, sc.prefilter, warn, on_object, sc.handle, on_unread=sc.note_bare
+        )
     except BaseException as exc:
         stream.kill()  # (the read-ahead thread too: an audit's worker process lives on)
         if sc.log:
