@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 from scanner.sources import Fragment, Prefilter, Warn
-from scanner.sources import files as files_source
 
 BIG = 16 << 20  # blobs larger than this are streamed in chunks
 FORMAT = "--batch=%(objectname) %(objecttype) %(objectsize) %(rest)"
@@ -334,7 +333,9 @@ class _Pieces(_Bounded):
 
 def fragments(data: bytes, path: str, prefilter: Prefilter) -> Iterator[Fragment]:
     """A whole blob's text as one fragment (nothing for binary or keyword-free content)."""
-    frag = files_source.whole(data, path, prefilter)
+    from scanner.sources import files  # (not before the stream starts: scanner.entry)
+
+    frag = files.whole(data, path, prefilter)
     if frag is not None:
         yield frag
 
@@ -343,7 +344,9 @@ def streamed_fragments(
     body: _Bounded, path: str, prefilter: Prefilter, warn: Warn
 ) -> Iterator[Fragment]:
     """A large blob in bounded chunks (same overlap and line tracking as large files)."""
-    yield from files_source.read_stream(body, path, prefilter, warn)  # type: ignore[arg-type]
+    from scanner.sources import files
+
+    yield from files.read_stream(body, path, prefilter, warn)  # type: ignore[arg-type]
 
 
 class Feeder(threading.Thread):
