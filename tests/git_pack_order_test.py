@@ -9,6 +9,7 @@ stops the scan with an error instead of passing part of the history for the whol
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,24 @@ def test_past_the_limit_the_lines_come_in_rev_lists_order(tmp_path: Path) -> Non
     listing = _listing(git)
     assert list(history.pack_order(iter(expected), listing, limit=7)) == expected
     assert listing.p.poll() is not None  # the listing was stopped, not left blocked
+
+
+def test_missing_objects_count_against_the_limit(tmp_path: Path) -> None:
+    """A partial clone lists every blob as missing ("?<id>"): they are held up to the limit
+    too, then streamed, so memory stays bounded."""
+    git = Git(str(_repo(tmp_path).path))
+    missing = [b"?" + f"{k:040x}".encode() + b"\n" for k in range(50)]
+
+    def names() -> Iterator[bytes]:
+        for n, line in enumerate(missing):
+            if n == 10:
+                assert consumed == missing[:10]  # held up to the limit, gone out before the rest
+            yield line
+
+    consumed: list[bytes] = []
+    for line in history.pack_order(names(), _listing(git), limit=10):
+        consumed.append(line)
+    assert consumed == missing
 
 
 def test_missing_and_unlisted_objects_come_last(tmp_path: Path) -> None:

@@ -207,7 +207,7 @@ def pack_order(names: Iterable[bytes], listing: Proc, limit: int = ORDER_LIMIT) 
                 other.append(line)  # (a missing object, or the rest of a path with a newline)
             else:
                 wanted[key] = line
-            if len(wanted) >= limit:
+            if len(wanted) + len(other) >= limit:  # (a partial clone: every blob missing)
                 listing.kill()
                 yield from wanted.values()
                 yield from other

@@ -1,7 +1,8 @@
 """Step 1 of the history scan across cores: one ``cat-file --batch`` per worker.
 
 The main process reads ``rev-list --objects`` and deals the blob names out, in reverse pack
-order (``history.pack_order``) and runs of ``RUN``, round-robin to N ``cat-file`` processes; a forked worker per ``cat-file`` reads its stream, prefilters and scans.
+order (``history.pack_order``) and in runs of ``RUN``, round-robin to N ``cat-file``
+processes; a forked worker per ``cat-file`` reads its stream, prefilters and scans.
 Workers send back only which (blob, path) pairs have findings (a handful), and the main process
 scans those again itself, so no Finding (or compiled rule) crosses a process boundary.
 Needs ``fork`` (Linux); elsewhere the single-process pipeline runs.
