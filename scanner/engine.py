@@ -359,7 +359,7 @@ class Engine:
         """Is a keyword in this lowercased path?  Then every text passes the prefilter under
         it; under a path without one, a text without a keyword has no finding, whatever the
         rest of the path's signature (every rule has keywords)."""
-        return self._path_keywords.search(path_low) is not None
+        return bool(self.keywords) and self._path_keywords.search(path_low) is not None
 
     @functools.cached_property
     def _path_keywords(self) -> re.Pattern[str]:
