@@ -215,7 +215,7 @@ def pack_order(names: Iterable[bytes], listing: Proc, limit: int = ORDER_LIMIT) 
                 return
         order: list[bytes] = []
         budget = LISTED_PER_BLOB * len(wanted) + 1000
-        for n, name in enumerate(listing.stdout):
+        for n, name in enumerate(listing.stdout if wanted else ()):
             line = wanted.pop(name.rstrip(b"\n"), b"")
             if line:
                 order.append(line)
