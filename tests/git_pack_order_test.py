@@ -8,12 +8,12 @@ stops the scan with an error instead of passing part of the history for the whol
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from git_builder import Repo, fake_secret
+from helpers import processes_naming
 
 from scanner.errors import SourceError
 from scanner.pipeline import Scan
@@ -148,5 +148,4 @@ def test_a_failure_while_ordering_is_an_error_not_a_partial_scan(
     git = Git(str(repo.path))
     with pytest.raises(SourceError, match="cannot list the history's blobs: MemoryError"):
         scan.scan_history(git, ["--all"], Scan(load_rules()), print, Progress(False))
-    left = subprocess.run(["pgrep", "-f", f"-C {repo.path}"], capture_output=True, text=True)
-    assert left.stdout == ""  # no git left behind
+    assert processes_naming(str(repo.path), "git", wait=5) == []  # no git left behind

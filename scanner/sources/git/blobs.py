@@ -85,7 +85,7 @@ class Prefetch(Batch):
     Once the scan knows its rules (``search_with``), the thread reads the stream in large
     pieces into one buffer and the C extension parses the records and searches each blob for
     the keywords there, without the GIL (``fastscan.records``): a blob with no keyword in its
-    bytes, at a path without one, is handed over as its header alone (``read`` gives None), so
+    bytes, at a path without one, is handed over as its header alone (``content`` gives None), so
     most of the history never becomes a Python object.  Blobs the bytes alone cannot decide
     (a UTF-16 or UTF-32 mark, a NUL in the first bytes) and blobs larger than the buffer are
     handed over whole, as before.
@@ -159,15 +159,13 @@ class Prefetch(Batch):
         size = h[2]
         ok = self._put((h, None), _HEADER_COST)
         while ok and size:
-            piece, have = (have[: self.PIECE], have[self.PIECE :]) if have else (b"", b"")
-            piece = piece or r.read(min(size, self.PIECE))
+            n = min(size, self.PIECE)
+            piece, have = (have[:n], have[n:]) if have else (r.read(n), b"")
             if not piece:
                 raise OSError("git cat-file output ended early")
             ok = self._put(piece, len(piece))
             size -= len(piece)
-        if have[:1] not in (b"\n", b""):
-            raise OSError("unexpected output from git cat-file after an object")
-        if not have and ok:
+        if ok:
             r.read(1)
         return ok
 

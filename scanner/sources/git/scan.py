@@ -292,6 +292,10 @@ def _read_every_blob(
     if error:  # (a scan of part of the blobs must not pass for a whole one)
         from scanner.errors import SourceError
 
+        stream.kill()
+        if sc.log:
+            sc.log.kill()
+
         raise SourceError(f"{git.where}: cannot list the history's blobs: {error}")
     out.blobs, out.bytes = progress.blobs, progress.bytes
 
