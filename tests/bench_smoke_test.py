@@ -5,11 +5,15 @@ asserted; the peers themselves are not run."""
 from __future__ import annotations
 
 import os
+import platform
 import random
 import sys
+import threading
+import time
 from pathlib import Path
 
 import keygen
+import pytest
 from helpers import ROOT, lekk_json
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -92,6 +96,40 @@ def test_measure_follows_the_whole_process_tree(tmp_path: Path) -> None:
     run = peers.measure(peers.Cmd(("sh", "-c", f"{grandchild}; true")), tmp_path, {})
     assert run.rc == 0
     assert run.rss_kib > 60_000_000 // 1024
+
+
+def test_sampler_counts_a_child_sharing_its_parents_memory_once() -> None:
+    """A vfork'd child (until its exec) shows its parent's whole memory: it is left out of the
+    tree.  A thread shares memory as such a child does; a forked child has its own."""
+    import scan_tree
+
+    if scan_tree._KCMP is None:
+        pytest.skip(f"no kcmp syscall number for {platform.machine()}")
+    ready = threading.Event()
+    done = threading.Event()
+    tids: list[int] = []
+
+    def run() -> None:
+        tids.append(threading.get_native_id())
+        ready.set()
+        done.wait(5)
+
+    t = threading.Thread(target=run)
+    t.start()
+    ready.wait(5)
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(5)
+        os._exit(0)
+    try:
+        assert scan_tree._same_memory(tids[0], os.getpid())
+        assert not scan_tree._same_memory(pid, os.getpid())
+        assert pid in scan_tree._tree_pids(os.getpid())
+    finally:
+        done.set()
+        t.join()
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
 
 
 def test_staged_repo_has_one_staged_file(tmp_path: Path) -> None:
