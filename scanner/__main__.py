@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from scanner.entry import main
+from scanner.entry import run
 
-raise SystemExit(main())
+run()

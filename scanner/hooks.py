@@ -152,4 +152,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from scanner.entry import quick_exit
+
+    quick_exit(main())

@@ -1,0 +1,103 @@
+"""The ``lekk`` process ends without the interpreter's teardown (``scanner.entry.quick_exit``);
+what an exit must still do is done: atexit handlers, flushed output, threads still at work."""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import keygen
+from helpers import ROOT
+
+
+def _python(code: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # (buffered output)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env
+    )
+
+
+def test_atexit_handlers_run_and_buffered_output_is_flushed(tmp_path: Path) -> None:
+    marker = tmp_path / "atexit-ran"
+    code = (
+        "import atexit, pathlib, sys, tempfile, weakref\n"
+        f"atexit.register(pathlib.Path({str(marker)!r}).write_text, 'yes')\n"
+        f"kept = tempfile.TemporaryDirectory(dir={str(tmp_path)!r})\n"  # a weakref finalizer
+        "sys.stdout.write('x' * 100000)\n"  # buffered, no newline: only a flush writes it
+        "sys.stderr.write('to stderr')\n"
+        "from scanner.entry import quick_exit\n"
+        "quick_exit(3)\n"
+    )
+    r = _python(code, tmp_path)
+    assert r.returncode == 3
+    assert r.stdout == "x" * 100000
+    assert r.stderr == "to stderr"
+    assert marker.read_text() == "yes"
+    assert [p.name for p in tmp_path.iterdir()] == ["atexit-ran"]  # the directory was removed
+
+
+def test_a_thread_still_at_work_is_waited_for(tmp_path: Path) -> None:
+    """A thread that is not a daemon: the ordinary exit, which lets it finish."""
+    done = tmp_path / "thread-done"
+    code = (
+        "import pathlib, threading, time\n"
+        "def work():\n"
+        "    time.sleep(0.3)\n"
+        f"    pathlib.Path({str(done)!r}).write_text('done')\n"
+        "threading.Thread(target=work).start()\n"
+        "from scanner.entry import quick_exit\n"
+        "quick_exit(1)\n"
+    )
+    r = _python(code, tmp_path)
+    assert r.returncode == 1, r.stderr
+    assert done.read_text() == "done"
+
+
+def test_a_reader_that_goes_away_is_no_error(tmp_path: Path) -> None:
+    """``lekk scan ... | head``: the exit code of the scan, no traceback, nothing ignored."""
+    rng = random.Random(11)
+    lines = (f"SAGAPAY_SECRET_{i} = '{keygen.sagapay_secret(rng)}'\n" for i in range(600))
+    (tmp_path / "keys.py").write_text("".join(lines))  # ~200 KB of report: more than a pipe
+    p = subprocess.Popen(
+        [sys.executable, "-m", "scanner", "scan", str(tmp_path), "--format", "text"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert p.stdout is not None and p.stderr is not None
+    assert p.stdout.read(100)
+    p.stdout.close()
+    err = p.stderr.read().decode()
+    assert p.wait(timeout=120) == 1
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+
+
+def test_lekk_and_the_hook_skip_the_interpreters_teardown(tmp_path: Path) -> None:
+    """``python -m scanner`` and ``python -m scanner.hooks`` end through ``quick_exit``: an
+    object's finalizer that only the teardown would call is not called (it is without them)."""
+    for module, argv in (("scanner", ["lekk", "--version"]), ("scanner.hooks", ["hooks"])):
+        code = (
+            "import runpy, sys\n"
+            "class Late:\n"
+            "    def __del__(self):\n"
+            "        sys.stderr.write('teardown')\n"
+            "late = Late()\n"
+            f"sys.argv = {argv!r}\n"
+            f"runpy.run_module({module!r}, run_name='__main__', alter_sys=True)\n"
+        )
+        r = _python(code, tmp_path)
+        assert r.returncode == (0 if module == "scanner" else 2), r.stderr
+        assert "teardown" not in r.stderr, module
+    ordinary = _python(
+        "import sys\nclass Late:\n    def __del__(self):\n"
+        "        sys.stderr.write('teardown')\nlate = Late()\n",
+        tmp_path,
+    )
+    assert ordinary.stderr == "teardown"  # (what the check above would see without it)
+    import tomllib
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["lekk"] == "scanner.entry:run"  # (pip writes `sys.exit(run())`)
