@@ -28,6 +28,11 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#ifndef _WIN32
+#include <errno.h>
+#include <poll.h>
+#include <unistd.h>
+#endif
 #include <string.h>
 
 #define HEAD 8
@@ -426,6 +431,53 @@ done:
     return out;
 }
 
+#ifndef _WIN32
+/* fill(fd, buf, end) -> the new end: read from fd into buf[end:] without the GIL, waiting for
+ * the first bytes as read(2) does, then on as long as more are there at once and buf has room.
+ * The end unchanged: end of file.  (A thread that needs the GIL back after every read waits
+ * up to the interpreter's switch interval each time, while the writer fills the pipe and
+ * stops; this drains the pipe for as long as it keeps up.) */
+static PyObject *fastscan_fill(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    int fd;
+    Py_buffer buf;
+    Py_ssize_t end;
+    if (!PyArg_ParseTuple(args, "iw*n:fill", &fd, &buf, &end))
+        return NULL;
+    if (end < 0 || end >= buf.len) {
+        PyBuffer_Release(&buf);
+        PyErr_SetString(PyExc_ValueError, "fill: no room in the buffer");
+        return NULL;
+    }
+    Py_ssize_t pos = end;
+    int err = 0;
+    Py_BEGIN_ALLOW_THREADS
+    while (pos < buf.len) {
+        ssize_t n = read(fd, (char *)buf.buf + pos, (size_t)(buf.len - pos));
+        if (n < 0) {
+            if (errno == EINTR && pos == end)
+                continue;
+            if (errno != EINTR)
+                err = errno;
+            break;
+        }
+        if (n == 0)
+            break;
+        pos += n;
+        struct pollfd more = {fd, POLLIN, 0};
+        if (poll(&more, 1, 0) != 1 || !(more.revents & POLLIN))
+            break;
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&buf);
+    if (err) {
+        errno = err;
+        return PyErr_SetFromErrno(PyExc_OSError);
+    }
+    return PyLong_FromSsize_t(pos);
+}
+#endif
+
 static PyMethodDef methods[] = {
     {"search", fastscan_search, METH_VARARGS,
      "search(tables, data) -> offset of the first keyword in data (ASCII case-insensitive), or -1"},
@@ -436,6 +488,11 @@ static PyMethodDef methods[] = {
      "records(tables, buf, start, end, sniff) -> ([(header, offset, size, flags), ...], "
      "consumed): the complete `git cat-file --batch` records in buf[start:end], each blob's "
      "content searched"},
+#ifndef _WIN32
+    {"fill", fastscan_fill, METH_VARARGS,
+     "fill(fd, buf, end) -> the new end: reads fd into buf[end:] without the GIL, on while the "
+     "pipe has more and buf has room (end unchanged: end of file)"},
+#endif
     {NULL, NULL, 0, NULL},
 };
 

@@ -153,6 +153,15 @@ def compile_records(keywords: Iterable[bytes], sniff: int) -> Records | None:
     return parse
 
 
+Fill = Callable[[int, bytearray, int], int]
+
+
+def pipe_filler() -> Fill | None:
+    """``_fastscan.fill``: ``(fd, buf, end) -> new end``, a pipe read into ``buf[end:]`` without
+    the GIL for as long as it has more at once; None without the extension or off POSIX."""
+    return getattr(_fastscan, "fill", None)
+
+
 def compile_locate(keywords: Iterable[bytes]) -> Locate | None:
     """A function giving where each of these lowercase keywords (of ``WINDOW`` bytes or more)
     occurs in some bytes, ASCII case-insensitively, overlapping occurrences too, in order, at

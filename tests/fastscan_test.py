@@ -206,3 +206,44 @@ def test_records_never_crash_on_garbage_and_find_what_python_finds() -> None:
     huge = bytearray(b"c" * 40 + b" blob 99999999999999999999999 p\n")
     with pytest.raises(ValueError):
         records(huge, 0, len(huge))
+
+
+@needs_extension
+def test_fill_drains_a_pipe_while_it_has_more_and_stops_at_the_buffers_end() -> None:
+    import threading
+    import time
+
+    fill = fastscan.pipe_filler()
+    assert fill is not None
+    r, w = os.pipe()
+    try:
+        os.write(w, b"a" * 1000)
+        buf = bytearray(1500)
+        assert fill(r, buf, 100) == 1100  # what is there, without waiting for more
+        assert buf[100:1100] == b"a" * 1000 and buf[:100] == bytes(100)
+        os.write(w, b"b" * 1000)
+        assert fill(r, buf, 1100) == 1500  # up to the end of the buffer, not past it
+        assert buf[1100:] == b"b" * 400
+        buf2 = bytearray(4096)
+        assert fill(r, buf2, 0) == 600  # the rest is still in the pipe
+        later = threading.Timer(0.2, os.write, (w, b"c" * 10))
+        later.start()
+        t0 = time.monotonic()
+        assert fill(r, buf2, 600) == 610  # waits for the first bytes, as read(2) does
+        assert time.monotonic() - t0 > 0.1
+        later.join()
+        with pytest.raises(ValueError):
+            fill(r, buf2, 4096)  # no room
+        with pytest.raises(ValueError):
+            fill(r, buf2, -1)
+        os.close(w)
+        w = -1
+        assert fill(r, buf2, 610) == 610  # end of file
+    finally:
+        os.close(r)
+        if w >= 0:
+            os.close(w)
+    with pytest.raises(OSError):
+        fill(1 << 30, bytearray(10), 0)  # no such descriptor
+    with pytest.raises(TypeError):
+        fill(0, b"read-only", 0)  # type: ignore[arg-type]

@@ -170,8 +170,15 @@ class Prefetch(Batch):
         return ok
 
     def _pump_records(self, records: Records, needed: Callable[[str], bool]) -> None:
+        from scanner import fastscan
+
         r: Any = self.r
         raw = r.raw
+        fill, fd = fastscan.pipe_filler(), -1
+        try:
+            fd = raw.fileno()
+        except (OSError, ValueError):  # (no file: a test's stream)
+            fill = None
         held = r.read(len(r.peek()))  # what the buffered reader had read already
         buf = bytearray(max(4 * self.PIECE, 2 * len(held)))
         buf[: len(held)] = held
@@ -199,7 +206,7 @@ class Prefetch(Batch):
                         return
                     start = end = 0
                     continue
-            n = raw.readinto(view[end:])
+            n = fill(fd, buf, end) - end if fill is not None else raw.readinto(view[end:])
             if not n:
                 if start < end:
                     raise OSError("git cat-file output ended early")
