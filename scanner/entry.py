@@ -27,7 +27,8 @@ def quick_exit(code: int) -> NoReturn:
     matters still happens: the ``atexit`` handlers run (``weakref.finalize``, temporary
     directories, multiprocessing's pools, logging, coverage) and stdout and stderr are flushed;
     reports and caches are written and closed before ``main`` returns.  While a thread that is
-    not a daemon is still running, the ordinary exit is kept: it waits for the thread.
+    not a daemon is still running, the ordinary exit is kept: it waits for the thread; and
+    under a profiler or a debugger, which has its say once the program is over.
     """
     import atexit
     import contextlib
@@ -36,6 +37,8 @@ def quick_exit(code: int) -> NoReturn:
     main_thread = threading.main_thread()
     if any(t.is_alive() and not t.daemon and t is not main_thread for t in threading.enumerate()):
         sys.exit(code)
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        sys.exit(code)  # a profiler or debugger (``python -m cProfile -m scanner``) reports after
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed pipe (`lekk ... | head`)

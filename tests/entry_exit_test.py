@@ -101,3 +101,17 @@ def test_lekk_and_the_hook_skip_the_interpreters_teardown(tmp_path: Path) -> Non
 
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     assert scripts["lekk"] == "scanner.entry:run"  # (pip writes `sys.exit(run())`)
+
+
+def test_a_profiler_still_has_its_say() -> None:
+    """``python -m cProfile -m scanner``: the profiler reports once the program is over, so
+    the ordinary exit is kept under a profiler (or a debugger)."""
+    r = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-m", "scanner", "--version"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "function calls" in r.stdout
