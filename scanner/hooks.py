@@ -135,6 +135,9 @@ def pre_push(extra: Sequence[str], remote: str | None) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from scanner.entry import std_streams
+
+    std_streams()
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] not in ("pre-commit", "pre-push"):
         print(

@@ -7,10 +7,11 @@ import os
 import random
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import keygen
-from helpers import ROOT
+from helpers import ROOT, git
 
 
 def _python(code: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
@@ -115,3 +116,37 @@ def test_a_profiler_still_has_its_say() -> None:
     )
     assert r.returncode == 0, r.stderr
     assert "function calls" in r.stdout
+
+
+def _closing(fd: int) -> Callable[[], None]:
+    return lambda: os.close(fd)
+
+
+def test_a_closed_stdout_or_stderr_is_no_error(tmp_path: Path) -> None:
+    """``lekk ... >&-``: Python has None for the stream; the scan goes on, its output goes
+    nowhere and the exit code still says there were findings (before: internal error, exit 3).
+    The pre-commit hook's entry the same."""
+    rng = random.Random(12)
+    (tmp_path / "pay.py").write_text(f"SAGAPAY_SECRET = '{keygen.sagapay_secret(rng)}'\n")
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "pay.py")
+    commands = (
+        [sys.executable, "-m", "scanner", "scan", str(tmp_path), "--format", "json"],
+        [sys.executable, "-m", "scanner", "staged"],
+        [sys.executable, "-m", "scanner.hooks", "pre-commit"],
+    )
+    for argv in commands:
+        for fd in (1, 2):
+            r = subprocess.run(
+                argv,
+                cwd=tmp_path,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+                capture_output=True,
+                text=True,
+                timeout=120,
+                preexec_fn=_closing(fd),
+            )
+            assert r.returncode == 1, (argv, fd, r.stdout, r.stderr)
+            said = r.stdout + r.stderr
+            assert "lekk: error" not in said and "internal error" not in said, (argv, fd, said)
+            assert "Traceback" not in said, (argv, fd, said)
