@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import http.server
 import json
 import os
 import re
@@ -15,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from browser import chromium, keep_screenshot, launch
@@ -478,3 +480,134 @@ def test_hostile_inputs_fail_alone_and_run_nothing(tmp_path: Path, repos: dict[s
         ]
     assert not marker.exists()
     assert os.listdir(tmp_path / "cache") == [f"{status[str(good)]['slug']}.git"]
+
+
+class _AuthedGit(http.server.SimpleHTTPRequestHandler):
+    """git's "dumb" HTTP protocol from a folder of bare repositories, behind basic auth."""
+
+    expected: ClassVar[str] = ""
+    seen: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        got = self.headers.get("Authorization", "")
+        self.seen.append(got)
+        if got != self.expected:
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="git"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        super().do_GET()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_token_in_a_clone_url_is_used_and_never_shown_or_kept(tmp_path: Path) -> None:
+    """``https://x-access-token:TOKEN@host/org/repo``: the clone and the next run's fetch
+    authenticate with the token, and it is in no message, result, report or mirror file;
+    a URL that fails says so without it either."""
+    token = "ghp_" + fake_secret("")[:24] + "Q9zX7kLm0pRt"
+    user = "x-access-token"
+    src = Repo(tmp_path / "src")
+    src.commit("keys", {"prod.env": f"SAGAPAY_API_SECRET={fake_secret()}\n"})
+    served = tmp_path / "served"
+    subprocess.run(
+        ["git", "clone", "-q", "--bare", str(src.path), str(served / "shop.git")], check=True
+    )
+    subprocess.run(["git", "-C", str(served / "shop.git"), "update-server-info"], check=True)
+    import base64
+    import functools
+    import threading
+
+    _AuthedGit.expected = "Basic " + base64.b64encode(f"{user}:{token}".encode()).decode()
+    _AuthedGit.seen = []
+    handler = functools.partial(_AuthedGit, directory=str(served))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    good = f"http://{user}:{token}@127.0.0.1:{port}/shop.git"
+    bad = f"http://{user}:{token}@127.0.0.1:{port}/missing.git"
+    listing = tmp_path / "repos.txt"
+    listing.write_text(f"{good}\n{bad}\n")
+
+    def audit(fmt: str) -> subprocess.CompletedProcess[str]:
+        r = lekk(
+            "audit",
+            "--from",
+            str(listing),
+            "--results",
+            str(tmp_path / "results"),
+            "--cache",
+            str(tmp_path / "cache"),
+            "--format",
+            fmt,
+        )
+        assert "Traceback" not in r.stderr, r.stderr
+        return r
+
+    def nowhere(*texts: str) -> None:
+        for text in texts:
+            assert token not in text
+        for folder in (tmp_path / "results", tmp_path / "cache"):
+            for f in folder.rglob("*"):
+                if f.is_file():
+                    assert token.encode() not in f.read_bytes(), f
+
+    try:
+        first = audit("json")
+        rows = {row["source"]: row for row in json.loads(first.stdout)["repositories"]}
+        shown = f"http://***@127.0.0.1:{port}"
+        assert set(rows) == {f"{shown}/shop.git", f"{shown}/missing.git"}, rows
+        assert rows[f"{shown}/shop.git"]["status"] == "scanned"
+        assert rows[f"{shown}/shop.git"]["findings"] == 1
+        assert rows[f"{shown}/missing.git"]["status"] == "failed"
+        assert rows[f"{shown}/missing.git"]["reason"]
+        assert _AuthedGit.expected in _AuthedGit.seen  # the token was sent
+        nowhere(first.stdout, first.stderr)
+        # a new commit upstream: the next run fetches into the mirror, with the token again
+        src.commit("more", {"deploy/app.env": f"SAGAPAY_API_SECRET={fake_secret()}\n"})
+        subprocess.run(
+            [
+                "git",
+                "-C",
+                str(served / "shop.git"),
+                "fetch",
+                "-q",
+                str(src.path),
+                "+refs/heads/*:refs/heads/*",
+            ],
+            check=True,
+        )
+        subprocess.run(["git", "-C", str(served / "shop.git"), "update-server-info"], check=True)
+        second = audit("text")
+        index = json.loads((tmp_path / "results" / "index.json").read_text())
+        rows = {row["source"]: row for row in index["repositories"]}
+        assert rows[f"{shown}/shop.git"]["status"] == "scanned"
+        assert rows[f"{shown}/shop.git"]["findings"] == 2
+        nowhere(second.stdout, second.stderr)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("https://x-access-token:ghp_abc123@github.com/o/r.git", "https://***@github.com/o/r.git"),
+        ("https://ghp_abc123@github.com/o/r", "https://***@github.com/o/r"),
+        ("ssh://deploy:pa55@host:2222/r.git", "ssh://***@host:2222/r.git"),
+        ("https://u:p@ss@host/r", "https://***@host/r"),  # an '@' in the password
+        (
+            "fatal: unable to access 'https://u:tok@h/r/': 403",
+            "fatal: unable to access 'https://***@h/r/': 403",
+        ),
+        ("git@github.com:o/r.git", "git@github.com:o/r.git"),  # no password in scp form
+        ("https://github.com/o/r", "https://github.com/o/r"),
+        ("/srv/git/r.git", "/srv/git/r.git"),
+    ],
+)
+def test_shown_leaves_no_credentials_in_a_url(given: str, expected: str) -> None:
+    from scanner.audit.repos import shown
+
+    assert shown(given) == expected

@@ -24,6 +24,14 @@ from scanner.errors import ConfigError
 # the transports a clone may use; every other (ext::, fd::, ...) stays denied
 TRANSPORTS = ("https", "http", "ssh", "git", "file")
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|[a-z][a-z0-9+.-]*::|[\w.-]+@[\w.-]+:)", re.I)
+_USERINFO = re.compile(r"\b([a-z][a-z0-9+.-]*://)[^/\s]*@", re.I)
+
+
+def shown(text: str) -> str:
+    """``text`` with the user name and password of every URL in it made ``***``: an https URL
+    may carry a token (``https://x-access-token:TOKEN@github.com/org/repo``), and a token is
+    never shown or written: not in the results, the messages, git's errors or the mirror."""
+    return _USERINFO.sub(r"\1***@", text)
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,11 @@ class Repo:
     @property
     def is_url(self) -> bool:
         return bool(_URL.match(self.source))
+
+    @property
+    def shown(self) -> str:
+        """The source as it is shown and recorded (``shown``: no credentials)."""
+        return shown(self.source)
 
 
 def read_list(args: Sequence[str], files: Sequence[str]) -> list[Repo]:
@@ -103,7 +116,8 @@ def git(*args: str, timeout: float, cwd: str | None = None) -> str:
     except OSError as exc:
         raise RepoError(f"cannot run git: {exc.strerror or exc}") from None
     if proc.returncode != 0:
-        raise RepoError(first_error(proc.stderr) or f"git {args[0]} exited {proc.returncode}")
+        said = first_error(proc.stderr)
+        raise RepoError(shown(said) if said else f"git {args[0]} exited {proc.returncode}")
     return proc.stdout.decode("utf-8", "replace")
 
 
@@ -120,8 +134,17 @@ def refs_digest(source: str, timeout: float) -> str:
 def mirror(repo: Repo, cache: Path, timeout: float) -> Path:
     """The repository's bare mirror in ``cache``: cloned, or fetched when it is there already."""
     dest = cache / f"{repo.slug}.git"
-    if (dest / "HEAD").is_file():
-        git("fetch", "--prune", "--quiet", "origin", cwd=str(dest), timeout=timeout)
+    if (dest / "HEAD").is_file():  # (from the source itself: the mirror keeps no credentials)
+        git(
+            "fetch",
+            "--prune",
+            "--quiet",
+            "--",
+            repo.source,
+            "+refs/*:refs/*",
+            cwd=str(dest),
+            timeout=timeout,
+        )
         return dest
     cache.mkdir(parents=True, exist_ok=True)
     tmp = cache / f".{repo.slug}.git.partial"
@@ -138,6 +161,8 @@ def mirror(repo: Repo, cache: Path, timeout: float) -> Path:
             str(tmp),
             timeout=timeout,
         )
+        if repo.shown != repo.source:  # the token stays out of the mirror's config
+            git("remote", "set-url", "origin", repo.shown, cwd=str(tmp), timeout=timeout)
     except RepoError:
         _remove(tmp)
         raise

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.audit import task
-from scanner.audit.repos import Repo
+from scanner.audit.repos import Repo, shown
 from scanner.audit.results import Results
 from scanner.errors import ConfigError
 
@@ -142,15 +142,15 @@ def _record(
         outcome = fut.result().as_dict()
     except Exception as exc:  # the worker died (out of memory, killed)
         outcome = task.Outcome(
-            job.repo.source,
+            job.repo.shown,
             job.repo.slug,
             "failed",
-            reason=f"the worker stopped: {_line(exc)}",
+            reason=f"the worker stopped: {shown(_line(exc))}",
         ).as_dict()
     entry = results.record(outcome)
     bar.update(entry)
     if entry["status"] == "failed":
-        say(f"{job.repo.source}: {entry['reason']}")
+        say(f"{job.repo.shown}: {entry['reason']}")
 
 
 def _interrupted(bar: Progress, total: int, folder: Path, say: Callable[[str], None]) -> bool:

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scanner.audit.repos import Repo, RepoError, mirror, refs_digest, size
+from scanner.audit.repos import Repo, RepoError, mirror, refs_digest, shown, size
 from scanner.audit.scan import WORKER
 
 
@@ -59,7 +59,7 @@ class Outcome:
 
 def run(job: Job) -> Outcome:
     started = time.monotonic()
-    out = Outcome(job.repo.source, job.repo.slug, "failed", worker=socket.gethostname())
+    out = Outcome(job.repo.shown, job.repo.slug, "failed", worker=socket.gethostname())
     deadline = started + job.limits.seconds
     try:
         out.refs = refs_digest(job.repo.source, timeout=job.limits.seconds)
@@ -76,7 +76,7 @@ def run(job: Job) -> Outcome:
     except RepoError as exc:
         out.reason = str(exc)
     except Exception as exc:  # a task reports every failure; it never takes the audit down
-        out.reason = f"internal error: {type(exc).__name__}: {exc}"
+        out.reason = f"internal error: {type(exc).__name__}: {shown(str(exc))}"
     finally:
         out.seconds = round(time.monotonic() - started, 3)
     return out
