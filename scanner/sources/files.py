@@ -121,6 +121,8 @@ def whole(data: bytes, path: str, prefilter: Prefilter) -> Fragment | None:
         # and count the controls that make text binary only then (most files have no keyword)
         if not prefilter(data, path.lower()) or (unchecked and looks_binary(data)):
             return None
+        if own_report.own_pack(data):  # (its examples are fake credentials on purpose)
+            return None
         text = data[skip:].decode(encoding, "replace")
         return Fragment(text, path, extra=own_report.mark(data))
     text = data[skip:].decode(encoding, "replace")

@@ -1,4 +1,6 @@
-"""lekk's own reports: a JSON or SARIF report that lekk wrote is not code.
+"""lekk's own files in a scanned tree: its reports, and its rule packs.
+
+A JSON or SARIF report that lekk wrote is not code.
 
 Left in a tree (``lekk scan . -o lekk.sarif``, then ``lekk scan .``), a report quotes what the
 lint rules look for (variable names, endpoints: in its findings and in the rules' help) and the
@@ -11,6 +13,7 @@ into a report: ``reporters.sarif_rules.help_text``.)
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 
@@ -29,3 +32,27 @@ _REPORT = re.compile(
 def mark(head: bytes) -> Mapping[str, bool]:
     """The Fragment ``extra`` for a file whose first bytes are ``head``."""
     return {MARK: True} if _REPORT.match(head[:HEAD]) else {}
+
+
+def own_pack(data: bytes) -> bool:
+    """Are these bytes one of this lekk's built-in rule packs, to the byte?  Their examples are
+    fake credentials made to fire the rules, and lekk installed in a virtualenv inside a scanned
+    tree (``venv/lib/.../scanner/_rules/vipps.toml``, not ignored by git) reported 115 of them
+    (gitleaks leaves its own ``gitleaks.toml`` out the same way).  Only an exact copy is left
+    out: a pack with one byte changed, or another version's, is scanned like any file."""
+    packs = _packs()
+    return len(data) in packs and data == packs[len(data)]
+
+
+@functools.cache
+def _packs() -> dict[int, bytes]:
+    from scanner.rules import builtin_pack_paths
+
+    out: dict[int, bytes] = {}
+    for path in builtin_pack_paths():
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        out[len(data)] = data
+    return out

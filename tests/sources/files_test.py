@@ -142,3 +142,29 @@ def test_every_file_of_a_large_tree_is_scanned_with_any_number_of_workers(
     assert found == {("d0/f000.txt", 2, first), ("d3/f149.txt", 2, last)}
     r = lekk("scan", str(tmp_path), "-j", jobs)
     assert "in 150 file(s)" in r.stdout + r.stderr, r.stdout + r.stderr
+
+
+def test_lekks_own_rule_packs_in_a_scanned_virtualenv_are_left_out(tmp_path: Path) -> None:
+    """lekk installed in a virtualenv inside the tree: its packs' examples (fake credentials
+    made to fire the rules) are no findings; a pack with anything added is scanned as any file,
+    so a copy cannot hide a credential."""
+    import shutil
+
+    from scanner.rules import builtin_pack_paths
+
+    site = tmp_path / "venv" / "lib" / "python3.11" / "site-packages" / "scanner" / "_rules"
+    site.mkdir(parents=True)
+    for pack in builtin_pack_paths():
+        shutil.copy(pack, site / pack.name)
+    assert len(list(site.iterdir())) == 3
+    r = lekk("scan", str(tmp_path), "--format", "json")
+    assert r.returncode == 0, r.stdout[-2000:]
+    assert json.loads(r.stdout)["findings"] == []
+    secret = keygen.sagapay_secret(RNG)
+    with (site / "sagapay.toml").open("a") as fh:
+        fh.write(f'\n# SAGAPAY_API_SECRET = "{secret}"\n')
+    r = lekk("scan", str(tmp_path), "--format", "json", "--show-secrets")
+    assert r.returncode == 1
+    found = json.loads(r.stdout)["findings"]
+    assert secret in {f["secret"] for f in found}
+    assert {f["path"].rsplit("/", 1)[-1] for f in found} == {"sagapay.toml"}
