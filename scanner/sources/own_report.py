@@ -40,19 +40,18 @@ def own_pack(data: bytes) -> bool:
     tree (``venv/lib/.../scanner/_rules/vipps.toml``, not ignored by git) reported 115 of them
     (gitleaks leaves its own ``gitleaks.toml`` out the same way).  Only an exact copy is left
     out: a pack with one byte changed, or another version's, is scanned like any file."""
-    packs = _packs()
-    return len(data) in packs and data == packs[len(data)]
+    sizes, packs = _packs()
+    return len(data) in sizes and data in packs
 
 
 @functools.cache
-def _packs() -> dict[int, bytes]:
+def _packs() -> tuple[frozenset[int], frozenset[bytes]]:
     from scanner.rules import builtin_pack_paths
 
-    out: dict[int, bytes] = {}
+    packs: set[bytes] = set()
     for path in builtin_pack_paths():
         try:
-            data = path.read_bytes()
+            packs.add(path.read_bytes())
         except OSError:
             continue
-        out[len(data)] = data
-    return out
+    return frozenset(map(len, packs)), frozenset(packs)
