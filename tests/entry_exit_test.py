@@ -9,16 +9,24 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import keygen
 from helpers import ROOT, git
 
 
+def _run(
+    *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None, **kw: Any
+) -> subprocess.CompletedProcess[str]:
+    """``python ARGS``, its output captured as text."""
+    return subprocess.run(
+        [sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=env, **kw
+    )
+
+
 def _python(code: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # (buffered output)
-    return subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env
-    )
+    return _run("-c", code, env=env)
 
 
 def test_atexit_handlers_run_and_buffered_output_is_flushed(tmp_path: Path) -> None:
@@ -107,13 +115,7 @@ def test_lekk_and_the_hook_skip_the_interpreters_teardown(tmp_path: Path) -> Non
 def test_a_profiler_still_has_its_say() -> None:
     """``python -m cProfile -m scanner``: the profiler reports once the program is over, so
     the ordinary exit is kept under a profiler (or a debugger)."""
-    r = subprocess.run(
-        [sys.executable, "-m", "cProfile", "-m", "scanner", "--version"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    r = _run("-m", "cProfile", "-m", "scanner", "--version")
     assert r.returncode == 0, r.stderr
     assert "function calls" in r.stdout
 
@@ -131,21 +133,14 @@ def test_a_closed_stdout_or_stderr_is_no_error(tmp_path: Path) -> None:
     git(tmp_path, "init", "-q")
     git(tmp_path, "add", "pay.py")
     commands = (
-        [sys.executable, "-m", "scanner", "scan", str(tmp_path), "--format", "json"],
-        [sys.executable, "-m", "scanner", "staged"],
-        [sys.executable, "-m", "scanner.hooks", "pre-commit"],
+        ["-m", "scanner", "scan", str(tmp_path), "--format", "json"],
+        ["-m", "scanner", "staged"],
+        ["-m", "scanner.hooks", "pre-commit"],
     )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for argv in commands:
         for fd in (1, 2):
-            r = subprocess.run(
-                argv,
-                cwd=tmp_path,
-                env={**os.environ, "PYTHONPATH": str(ROOT)},
-                capture_output=True,
-                text=True,
-                timeout=120,
-                preexec_fn=_closing(fd),
-            )
+            r = _run(*argv, cwd=tmp_path, env=env, preexec_fn=_closing(fd))
             assert r.returncode == 1, (argv, fd, r.stdout, r.stderr)
             said = r.stdout + r.stderr
             assert "lekk: error" not in said and "internal error" not in said, (argv, fd, said)

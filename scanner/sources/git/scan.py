@@ -275,14 +275,17 @@ def _read_every_blob(
             # `rev-list` (done): the memory of the two is never added up
             sc.log = history.start_log(git, spec)
 
+    def stop() -> None:
+        stream.kill()  # (the read-ahead thread too: an audit's worker process lives on)
+        if sc.log:
+            sc.log.kill()
+
     try:
         blobs.read_objects(
             stream.batch, sc.prefilter, warn, on_object, sc.handle, on_unread=sc.note_bare
         )
     except BaseException as exc:
-        stream.kill()  # (the read-ahead thread too: an audit's worker process lives on)
-        if sc.log:
-            sc.log.kill()
+        stop()
         if isinstance(exc, OSError):
             raise _catfile_error(git, catfile.stderr() or str(exc)) from None
         raise
@@ -292,10 +295,7 @@ def _read_every_blob(
     if error:  # (a scan of part of the blobs must not pass for a whole one)
         from scanner.errors import SourceError
 
-        stream.kill()
-        if sc.log:
-            sc.log.kill()
-
+        stop()
         raise SourceError(f"{git.where}: cannot list the history's blobs: {error}")
     out.blobs, out.bytes = progress.blobs, progress.bytes
 
